@@ -1,0 +1,3 @@
+from haochaping.cli import main
+
+main()

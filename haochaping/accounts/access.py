@@ -1,0 +1,69 @@
+"""Permission-checked lookups. No page or endpoint fetches a protected object another way.
+
+A user's scope is either a region subtree (every unit located in the region or below it) or a
+unit subtree (the unit and the units below it). Superusers see everything. A user with no
+scope sees nothing. Objects outside the scope are reported as "not found", so their existence
+does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from haochaping.accounts.enums import Role
+from haochaping.cases.models import Case
+from haochaping.core.exceptions import NotFound, PermissionDenied
+from haochaping.org.models import Unit
+
+if TYPE_CHECKING:
+    from haochaping.accounts.models import User
+
+
+def unit_scope_q(user: User, *, prefix: str = "") -> Q:
+    """A filter on a Unit (or on ``<prefix>`` pointing to a Unit) restricted to ``user``'s scope."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if user.scope_region_id is not None:
+        return Q(**{f"{prefix}region__path__startswith": user.scope_region.path})
+    if user.scope_unit_id is not None:
+        return Q(**{f"{prefix}path__startswith": user.scope_unit.path})
+    return Q(pk__in=[])
+
+
+def unit_list_for(user: User) -> QuerySet[Unit]:
+    return Unit.objects.filter(unit_scope_q(user))
+
+
+def case_list_for(user: User) -> QuerySet[Case]:
+    return Case.objects.filter(unit_scope_q(user, prefix="unit__"))
+
+
+def require_role(user: User, *roles: Role) -> None:
+    if user.is_superuser:
+        return
+    if user.role not in roles:
+        raise PermissionDenied()
+
+
+def access_unit(user: User, unit_id: int, *, for_update: bool = False) -> Unit:
+    qs = unit_list_for(user)
+    if for_update:
+        qs = qs.select_for_update()
+    try:
+        return qs.get(pk=unit_id)
+    except Unit.DoesNotExist:
+        raise NotFound() from None
+
+
+def access_case(user: User, project_no: str, *, for_update: bool = False) -> Case:
+    qs = case_list_for(user).select_related("item", "unit", "window", "staff")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(project_no=project_no)
+    except Case.DoesNotExist:
+        raise NotFound() from None

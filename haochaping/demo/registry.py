@@ -1,0 +1,12 @@
+"""The steps of `haochaping seed-demo`, in order. Each capability adds its own step here.
+
+A step is a function ``step(ctx: DemoContext) -> None`` (see haochaping.demo.context). It must be
+deterministic for a given ``ctx.rng`` seed and use the real services where volume allows.
+"""
+
+STEPS: list[str] = [
+    "haochaping.demo.lhasa_org.seed_org",
+    "haochaping.demo.lhasa_catalog.seed_catalog",
+    "haochaping.demo.accounts.seed_users",
+    "haochaping.demo.cases.seed_cases",
+]

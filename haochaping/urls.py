@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from haochaping.api import api
+
+urlpatterns = [
+    path("", include("haochaping.core.urls")),
+    path("accounts/", include("haochaping.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+admin.site.site_header = "好差评 · haochaping"
+admin.site.site_title = "haochaping"
