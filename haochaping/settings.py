@@ -120,7 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-haochaping.sqlite3")}
 else:
-    DATABASES["default"].setdefault("TEST", {})
+    # Several engineers (or CI jobs) can share one PostgreSQL server: a suffix keeps their test
+    # databases apart.
+    _suffix = os.environ.get("HAOCHAPING_TEST_DB_SUFFIX", "")
+    DATABASES["default"]["TEST"] = {"NAME": f"test_haochaping{('_' + _suffix) if _suffix else ''}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
