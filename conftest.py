@@ -20,6 +20,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Code outside a request speaks English in tests, so assertions read as the msgids do.
+    Requests still pick their language through LocaleMiddleware (default zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian Chromium driven by Playwright (no browser download)."""
