@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
-    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"} and len(argv) == 2:
+    if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
         _print_help()
         return
     if argv[1] == "help" and argv[2:3] == ["--all"]:

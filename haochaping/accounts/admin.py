@@ -11,6 +11,18 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Role and scope"), {"fields": ("display_name", "role", "scope_region", "scope_unit", "staff", "preferred_language")}),
+        (
+            _("Role and scope"),
+            {
+                "fields": (
+                    "display_name",
+                    "role",
+                    "scope_region",
+                    "scope_unit",
+                    "staff",
+                    "preferred_language",
+                )
+            },
+        ),
     )
     raw_id_fields = ["scope_unit", "staff"]

@@ -13,18 +13,30 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LEADER)
     scope_region = models.ForeignKey(
-        "org.Region", verbose_name=_("scope: region"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "org.Region",
+        verbose_name=_("scope: region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("The user sees every unit located in this region and below it."),
     )
     scope_unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("scope: unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "org.Unit",
+        verbose_name=_("scope: unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("The user sees this unit and the units below it."),
     )
     staff = models.OneToOneField(
-        "org.Staff", verbose_name=_("staff record"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="user",
+        "org.Staff",
+        verbose_name=_("staff record"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
     preferred_language = models.CharField(_("language"), max_length=10, blank=True)
 

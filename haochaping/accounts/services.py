@@ -27,11 +27,23 @@ def user_create(
     check_password: bool = True,
 ) -> User:
     user = User(
-        username=username, role=role, display_name=display_name, scope_region=scope_region,
-        scope_unit=scope_unit, staff=staff, is_staff=is_staff, is_superuser=is_superuser,
+        username=username,
+        role=role,
+        display_name=display_name,
+        scope_region=scope_region,
+        scope_unit=scope_unit,
+        staff=staff,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
     if scope_region is not None and scope_unit is not None:
-        raise InvalidInput(extra={"errors": {"scope_unit": [_("A user has a region scope or a unit scope, not both.")]}})
+        raise InvalidInput(
+            extra={
+                "errors": {
+                    "scope_unit": [_("A user has a region scope or a unit scope, not both.")]
+                }
+            }
+        )
     if check_password:
         try:
             validate_password(password, user)

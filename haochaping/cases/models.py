@@ -12,29 +12,46 @@ from haochaping.core.identifiers import validate_mobile
 class Case(models.Model):
     project_no = models.CharField(_("case number (projectNo)"), max_length=64, unique=True)
     item = models.ForeignKey(
-        "catalog.ServiceItem", verbose_name=_("service item"), on_delete=models.PROTECT, related_name="cases"
+        "catalog.ServiceItem",
+        verbose_name=_("service item"),
+        on_delete=models.PROTECT,
+        related_name="cases",
     )
     unit = models.ForeignKey(
         "org.Unit", verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="cases"
     )
     window = models.ForeignKey(
-        "org.Window", verbose_name=_("window"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="cases",
+        "org.Window",
+        verbose_name=_("window"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     staff = models.ForeignKey(
-        "org.Staff", verbose_name=_("staff member"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="cases",
+        "org.Staff",
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
-    applicant_type = models.CharField(_("applicant type"), max_length=1, choices=ApplicantType.choices)
+    applicant_type = models.CharField(
+        _("applicant type"), max_length=1, choices=ApplicantType.choices
+    )
     applicant_name = models.CharField(_("applicant name"), max_length=200)
     applicant_cert_no = models.CharField(
-        _("ID number or credit code"), max_length=18, blank=True,
+        _("ID number or credit code"),
+        max_length=18,
+        blank=True,
         help_text=_("Citizen ID number for a person, unified social credit code otherwise."),
     )
     applicant_mobile = models.CharField(
         _("applicant mobile"), max_length=20, blank=True, validators=[validate_mobile]
     )
-    apply_channel = models.CharField(_("applied through"), max_length=16, choices=ApplyChannel.choices)
+    apply_channel = models.CharField(
+        _("applied through"), max_length=16, choices=ApplyChannel.choices
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.ACCEPTED
     )
@@ -54,7 +71,8 @@ class Case(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(completed_at__isnull=True) | models.Q(completed_at__gte=models.F("accepted_at")),
+                condition=models.Q(completed_at__isnull=True)
+                | models.Q(completed_at__gte=models.F("accepted_at")),
                 name="case_completed_after_accepted",
             )
         ]

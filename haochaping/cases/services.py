@@ -20,11 +20,15 @@ from haochaping.org.models import Staff, Unit, Window
 def _validate_applicant_cert(case: Case) -> None:
     if not case.applicant_cert_no:
         return
-    validator = validate_id_number if case.applicant_type == ApplicantType.PERSON else validate_credit_code
+    validator = (
+        validate_id_number if case.applicant_type == ApplicantType.PERSON else validate_credit_code
+    )
     try:
         validator(case.applicant_cert_no)
     except ValidationError as exc:
-        raise InvalidInput(extra={"errors": {"applicant_cert_no": [str(m) for m in exc.messages]}}) from exc
+        raise InvalidInput(
+            extra={"errors": {"applicant_cert_no": [str(m) for m in exc.messages]}}
+        ) from exc
 
 
 def _validate_consistency(case: Case) -> None:
@@ -55,10 +59,18 @@ def case_create(
     completed_at: dt.datetime | None = None,
 ) -> Case:
     case = Case(
-        project_no=project_no, item=item, unit=unit, window=window, staff=staff,
-        applicant_type=applicant_type, applicant_name=applicant_name,
-        applicant_cert_no=applicant_cert_no, applicant_mobile=applicant_mobile,
-        apply_channel=apply_channel, accepted_at=accepted_at, promised_at=promised_at,
+        project_no=project_no,
+        item=item,
+        unit=unit,
+        window=window,
+        staff=staff,
+        applicant_type=applicant_type,
+        applicant_name=applicant_name,
+        applicant_cert_no=applicant_cert_no,
+        applicant_mobile=applicant_mobile,
+        apply_channel=apply_channel,
+        accepted_at=accepted_at,
+        promised_at=promised_at,
         completed_at=completed_at,
         status=CaseStatus.COMPLETED if completed_at else CaseStatus.ACCEPTED,
     )

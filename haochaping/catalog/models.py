@@ -15,7 +15,10 @@ class ServiceItem(models.Model):
     name_bo = models.CharField(_("name in Tibetan"), max_length=500, blank=True)
     item_type = models.CharField(_("item type"), max_length=2, choices=ItemType.choices)
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="service_items"
+        "org.Unit",
+        verbose_name=_("owning unit"),
+        on_delete=models.PROTECT,
+        related_name="service_items",
     )
     online_capable = models.BooleanField(_("can be handled online"), default=False)
     case_type = models.CharField(_("case type"), max_length=1, choices=CaseType.choices)
@@ -23,7 +26,9 @@ class ServiceItem(models.Model):
         _("promised working days"), default=0, validators=[MaxValueValidator(365)]
     )
     legal_days = models.PositiveSmallIntegerField(
-        _("legal time limit in working days"), default=0, validators=[MinValueValidator(0), MaxValueValidator(730)]
+        _("legal time limit in working days"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(730)],
     )
     active = models.BooleanField(_("active"), default=True)
 

@@ -22,8 +22,14 @@ def service_item_create(
     name_bo: str = "",
 ) -> ServiceItem:
     item = ServiceItem(
-        task_code=task_code, name=name, name_bo=name_bo, item_type=item_type, unit=unit,
-        case_type=case_type, online_capable=online_capable, promised_days=promised_days,
+        task_code=task_code,
+        name=name,
+        name_bo=name_bo,
+        item_type=item_type,
+        unit=unit,
+        case_type=case_type,
+        online_capable=online_capable,
+        promised_days=promised_days,
         legal_days=legal_days,
     )
     validate_or_raise(item)

@@ -28,13 +28,17 @@ _REGION_RE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
 
 def credit_code_check_char(first17: str) -> str:
     """The 18th character of a unified social credit code."""
-    total = sum(CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True)
+    )
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 
 def org_code_check_char(first8: str) -> str:
     """The 9th character of an organisation code (GB 11714), embedded in credit codes."""
-    total = sum(CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first8, _ORG_CODE_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first8, _ORG_CODE_WEIGHTS, strict=True)
+    )
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))
 
@@ -54,7 +58,9 @@ def validate_credit_code(value: str) -> None:
         )
     if any(c not in CREDIT_CODE_CHARSET for c in value):
         raise ValidationError(
-            _("A unified social credit code uses only digits and capital letters except I, O, S, V, Z."),
+            _(
+                "A unified social credit code uses only digits and capital letters except I, O, S, V, Z."
+            ),
             code="credit_code_charset",
         )
     if credit_code_check_char(value[:17]) != value[17]:
@@ -80,7 +86,8 @@ def is_valid_id_number(value: str) -> bool:
 def validate_id_number(value: str) -> None:
     if not isinstance(value, str) or not re.fullmatch(r"\d{17}[\dX]", value):
         raise ValidationError(
-            _("A citizen ID number has 17 digits followed by a digit or X."), code="id_number_format"
+            _("A citizen ID number has 17 digits followed by a digit or X."),
+            code="id_number_format",
         )
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -99,12 +106,9 @@ def validate_id_number(value: str) -> None:
 
 def validate_region_code(value: str) -> None:
     if not isinstance(value, str) or not _REGION_RE.fullmatch(value):
-        raise ValidationError(
-            _("A region code has 6, 9 or 12 digits."), code="region_code_format"
-        )
+        raise ValidationError(_("A region code has 6, 9 or 12 digits."), code="region_code_format")
     if value[:2] == "00":
         raise ValidationError(_("This region code names no province."), code="region_code_province")
-
 
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")

@@ -22,15 +22,44 @@ from haochaping.testing.builders import make_credit_code, make_id_number
 
 CITY_DAILY_VOLUME = 7_500
 REGION_SHARE = {
-    "540100": 0.38, "540102": 0.16, "540103": 0.10, "540104": 0.05, "540121": 0.05, "540122": 0.04,
-    "540123": 0.03, "540124": 0.05, "540127": 0.05, "540172": 0.07, "540171": 0.005, "540173": 0.01,
+    "540100": 0.38,
+    "540102": 0.16,
+    "540103": 0.10,
+    "540104": 0.05,
+    "540121": 0.05,
+    "540122": 0.04,
+    "540123": 0.03,
+    "540124": 0.05,
+    "540127": 0.05,
+    "540172": 0.07,
+    "540171": 0.005,
+    "540173": 0.01,
     "540174": 0.005,
 }
 FAMILY_WEIGHT = {
-    "gongan": 10, "shichang": 6, "renshe": 6, "yibao": 5, "gongjijin": 5, "ziran": 4, "minzheng": 3,
-    "shenpi": 3, "dianli": 3, "zhujian": 2, "jiaotong": 2, "weijian": 2, "gongshui": 2, "nongye": 1.5, "gov": 1,
+    "gongan": 10,
+    "shichang": 6,
+    "renshe": 6,
+    "yibao": 5,
+    "gongjijin": 5,
+    "ziran": 4,
+    "minzheng": 3,
+    "shenpi": 3,
+    "dianli": 3,
+    "zhujian": 2,
+    "jiaotong": 2,
+    "weijian": 2,
+    "gongshui": 2,
+    "nongye": 1.5,
+    "gov": 1,
 }
-COMPANY_SUFFIXES = ["商贸有限公司", "建筑工程有限公司", "旅游开发有限公司", "农牧业专业合作社", "餐饮管理有限公司"]
+COMPANY_SUFFIXES = [
+    "商贸有限公司",
+    "建筑工程有限公司",
+    "旅游开发有限公司",
+    "农牧业专业合作社",
+    "餐饮管理有限公司",
+]
 
 
 def _is_workday(day: dt.date, ctx: DemoContext) -> bool:
@@ -64,7 +93,7 @@ def seed_cases(ctx: DemoContext) -> None:
     for key, unit in ctx.units.items():
         if not items_by_unit[unit.pk]:
             continue
-        scope, family = key.split(":", 1)
+        _scope, family = key.split(":", 1)
         region_code = unit.region.code
         weight = REGION_SHARE.get(region_code, 0.001) * FAMILY_WEIGHT.get(family, 0.3)
         weighted_units.append((unit, weight))
@@ -77,9 +106,8 @@ def seed_cases(ctx: DemoContext) -> None:
     while day <= ctx.until:
         if _is_workday(day, ctx):
             count = max(0, round(rng.gauss(daily, daily * 0.15)))
-            for seq in range(count):
-                batch.append(_make_case(ctx, day, seq, weighted_units, items_by_unit, windows_by_unit,
-                                        staff_by_window, now_local))
+            pools = (weighted_units, items_by_unit, windows_by_unit, staff_by_window)
+            batch.extend(_make_case(ctx, day, seq, *pools, now_local) for seq in range(count))
             if len(batch) >= 2000:
                 total += _flush(ctx, batch)
         day += dt.timedelta(days=1)
@@ -95,13 +123,22 @@ def _flush(ctx: DemoContext, batch: list[Case]) -> int:
     return n
 
 
-def _make_case(ctx, day, seq, weighted_units, items_by_unit, windows_by_unit, staff_by_window, now_local) -> Case:
+def _make_case(
+    ctx, day, seq, weighted_units, items_by_unit, windows_by_unit, staff_by_window, now_local
+) -> Case:
     rng = ctx.rng
     unit = _pick_weighted(rng, weighted_units)
     item = rng.choice(items_by_unit[unit.pk])
     if item.online_capable:
-        channel = _pick_weighted(rng, [(ApplyChannel.WINDOW, 55), (ApplyChannel.ONLINE, 25),
-                                       (ApplyChannel.APP, 15), (ApplyChannel.SELF_SERVICE, 5)])
+        channel = _pick_weighted(
+            rng,
+            [
+                (ApplyChannel.WINDOW, 55),
+                (ApplyChannel.ONLINE, 25),
+                (ApplyChannel.APP, 15),
+                (ApplyChannel.SELF_SERVICE, 5),
+            ],
+        )
     else:
         channel = _pick_weighted(rng, [(ApplyChannel.WINDOW, 95), (ApplyChannel.SELF_SERVICE, 5)])
     window = staff = None
@@ -122,16 +159,27 @@ def _make_case(ctx, day, seq, weighted_units, items_by_unit, windows_by_unit, st
     if rng.random() < 0.85:
         applicant_type = ApplicantType.PERSON
         name = person_name(ctx)
-        cert = make_id_number(region_code, dt.date(rng.randrange(1950, 2006), rng.randrange(1, 13),
-                                                   rng.randrange(1, 29)), rng.randrange(1000))
+        cert = make_id_number(
+            region_code,
+            dt.date(rng.randrange(1950, 2006), rng.randrange(1, 13), rng.randrange(1, 29)),
+            rng.randrange(1000),
+        )
     else:
         applicant_type = ApplicantType.LEGAL_PERSON
         name = "拉萨" + person_name(ctx) + rng.choice(COMPANY_SUFFIXES)
         cert = make_credit_code(region_code, rng.randrange(10**8), prefix="91")
     return Case(
         project_no=f"{region_code}{day:%Y%m%d}{seq:06d}",
-        item=item, unit=unit, window=window, staff=staff, applicant_type=applicant_type,
-        applicant_name=name, applicant_cert_no=cert, applicant_mobile=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
-        apply_channel=channel, accepted_at=accepted, completed_at=completed,
+        item=item,
+        unit=unit,
+        window=window,
+        staff=staff,
+        applicant_type=applicant_type,
+        applicant_name=name,
+        applicant_cert_no=cert,
+        applicant_mobile=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+        apply_channel=channel,
+        accepted_at=accepted,
+        completed_at=completed,
         status=CaseStatus.COMPLETED if completed else CaseStatus.ACCEPTED,
     )

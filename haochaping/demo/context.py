@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -16,12 +17,16 @@ class DemoContext:
     scale: float  # share of Lhasa's real volume (≈7,500 cases a working day) to generate
     log: Callable[[str], None] = print
     regions: dict[str, Any] = field(default_factory=dict)  # code -> Region
-    units: dict[str, Any] = field(default_factory=dict)  # key -> Unit (e.g. "city:police", "540102:police")
+    units: dict[str, Any] = field(
+        default_factory=dict
+    )  # key -> Unit (e.g. "city:police", "540102:police")
     halls: dict[str, Any] = field(default_factory=dict)  # region code -> Hall
     windows: list[Any] = field(default_factory=list)
     staff: list[Any] = field(default_factory=list)
     items: list[Any] = field(default_factory=list)
-    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (username, password, what for)
+    accounts: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (username, password, what for)
     cases: list[Any] = field(default_factory=list)  # ids of generated cases (ints)
 
     @property

@@ -8,7 +8,13 @@ import hashlib
 from haochaping.core.identifiers import credit_code_check_char, org_code_check_char
 from haochaping.demo.context import DemoContext
 from haochaping.org.enums import RegionLevel, UnitKind
-from haochaping.org.services import hall_create, region_create, staff_create, unit_create, window_create
+from haochaping.org.services import (
+    hall_create,
+    region_create,
+    staff_create,
+    unit_create,
+    window_create,
+)
 
 TIBET = ("540000", "西藏自治区", "བོད་རང་སྐྱོང་ལྗོངས།")
 LHASA = ("540100", "拉萨市", "ལྷ་ས་གྲོང་ཁྱེར།")
@@ -62,8 +68,28 @@ DEPARTMENTS = [
 ]
 SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵"]
 GIVEN = ["丽", "伟", "静", "强", "敏", "磊", "芳", "军"]
-TIBETAN_NAMES = ["扎西", "卓玛", "次仁", "央金", "格桑", "旦增", "拉巴", "普布", "德吉", "尼玛", "索朗", "平措",
-                 "顿珠", "曲珍", "罗布", "白玛", "多吉", "边巴", "巴桑", "仁增"]
+TIBETAN_NAMES = [
+    "扎西",
+    "卓玛",
+    "次仁",
+    "央金",
+    "格桑",
+    "旦增",
+    "拉巴",
+    "普布",
+    "德吉",
+    "尼玛",
+    "索朗",
+    "平措",
+    "顿珠",
+    "曲珍",
+    "罗布",
+    "白玛",
+    "多吉",
+    "边巴",
+    "巴桑",
+    "仁增",
+]
 
 
 def credit_code_for(region_code: str, name: str, *, enterprise: bool = False) -> str:
@@ -82,14 +108,20 @@ def person_name(ctx: DemoContext) -> str:
 
 def _unit(ctx: DemoContext, key: str, name: str, kind: str, region, parent=None, **extra):
     unit = unit_create(
-        name=name, kind=kind, region=region, parent=parent,
-        credit_code=credit_code_for(region.code, name, enterprise=kind == UnitKind.ENTERPRISE), **extra,
+        name=name,
+        kind=kind,
+        region=region,
+        parent=parent,
+        credit_code=credit_code_for(region.code, name, enterprise=kind == UnitKind.ENTERPRISE),
+        **extra,
     )
     ctx.units[key] = unit
     return unit
 
 
-def _hall_with_windows(ctx: DemoContext, region, name: str, name_bo: str, operator, units: list) -> None:
+def _hall_with_windows(
+    ctx: DemoContext, region, name: str, name_bo: str, operator, units: list
+) -> None:
     hall = hall_create(name=name, name_bo=name_bo, region=region, operator=operator)
     ctx.halls[region.code] = hall
     letter = "A"
@@ -97,12 +129,17 @@ def _hall_with_windows(ctx: DemoContext, region, name: str, name_bo: str, operat
         count = 2 if index <= 3 else 1  # the busiest units get two windows
         for n in range(count):
             window = window_create(
-                hall=hall, number=f"{letter}{index:02d}{'-' + str(n + 1) if count > 1 else ''}",
-                name=f"{unit.short_name or unit.name}窗口", unit=unit, bilingual=index % 2 == 1,
+                hall=hall,
+                number=f"{letter}{index:02d}{'-' + str(n + 1) if count > 1 else ''}",
+                name=f"{unit.short_name or unit.name}窗口",
+                unit=unit,
+                bilingual=index % 2 == 1,
             )
             ctx.windows.append(window)
             staff = staff_create(
-                unit=unit, window=window, name=person_name(ctx),
+                unit=unit,
+                window=window,
+                name=person_name(ctx),
                 staff_no=f"{region.code[-3:]}{index:02d}{n + 1}",
                 mobile=f"139{ctx.rng.randrange(10**8):08d}",
             )
@@ -110,20 +147,36 @@ def _hall_with_windows(ctx: DemoContext, region, name: str, name_bo: str, operat
 
 
 def seed_org(ctx: DemoContext) -> None:
-    tibet = region_create(code=TIBET[0], name=TIBET[1], name_bo=TIBET[2], level=RegionLevel.PROVINCE)
-    lhasa = region_create(code=LHASA[0], name=LHASA[1], name_bo=LHASA[2], level=RegionLevel.CITY, parent=tibet)
+    tibet = region_create(
+        code=TIBET[0], name=TIBET[1], name_bo=TIBET[2], level=RegionLevel.PROVINCE
+    )
+    lhasa = region_create(
+        code=LHASA[0], name=LHASA[1], name_bo=LHASA[2], level=RegionLevel.CITY, parent=tibet
+    )
     ctx.regions.update({tibet.code: tibet, lhasa.code: lhasa})
     for code, name, name_bo in COUNTIES:
-        ctx.regions[code] = region_create(code=code, name=name, name_bo=name_bo, level=RegionLevel.COUNTY, parent=lhasa)
+        ctx.regions[code] = region_create(
+            code=code, name=name, name_bo=name_bo, level=RegionLevel.COUNTY, parent=lhasa
+        )
     for code, name, _committee in PARKS:
-        ctx.regions[code] = region_create(code=code, name=name, level=RegionLevel.PARK, parent=lhasa)
+        ctx.regions[code] = region_create(
+            code=code, name=name, level=RegionLevel.PARK, parent=lhasa
+        )
 
     city_gov = _unit(ctx, "city:gov", "拉萨市人民政府", UnitKind.GOVERNMENT, lhasa)
     city_units = []
     for key, city_name, _county, kind in DEPARTMENTS:
         short = city_name.removeprefix("拉萨市").removeprefix("国网西藏电力有限公司")
-        unit = _unit(ctx, f"city:{key}", city_name, kind, lhasa, city_gov if kind != UnitKind.ENTERPRISE else None,
-                     short_name=short, is_service_administration=key == "shenpi")
+        unit = _unit(
+            ctx,
+            f"city:{key}",
+            city_name,
+            kind,
+            lhasa,
+            city_gov if kind != UnitKind.ENTERPRISE else None,
+            short_name=short,
+            is_service_administration=key == "shenpi",
+        )
         city_units.append(unit)
     for code, _name, committee in PARKS:
         _unit(ctx, f"{code}:gov", committee, UnitKind.PARK_COMMITTEE, ctx.regions[code])
@@ -140,16 +193,46 @@ def seed_org(ctx: DemoContext) -> None:
             name = county_name.format(c=county)
             if key == "gongan" and county.endswith("区"):
                 name = f"拉萨市公安局{county}分局"
-            county_units.append(_unit(ctx, f"{code}:{key}", name, kind, region, gov,
-                                      short_name=name.removeprefix(county), is_service_administration=key == "shenpi"))
-        _hall_with_windows(ctx, region, f"{county}政务服务中心", f"{county_bo}གཞུང་ཞབས་ཞབས་ཞུ་ལྟེ་གནས།",
-                           county_units[0], county_units)
+            county_units.append(
+                _unit(
+                    ctx,
+                    f"{code}:{key}",
+                    name,
+                    kind,
+                    region,
+                    gov,
+                    short_name=name.removeprefix(county),
+                    is_service_administration=key == "shenpi",
+                )
+            )
+        _hall_with_windows(
+            ctx,
+            region,
+            f"{county}政务服务中心",
+            f"{county_bo}གཞུང་ཞབས་ཞབས་ཞུ་ལྟེ་གནས།",
+            county_units[0],
+            county_units,
+        )
 
     # The city hall houses the windows of the departments citizens visit most.
-    _hall_with_windows(ctx, lhasa, "拉萨市政务服务中心", "ལྷ་ས་གྲོང་ཁྱེར་གཞུང་ཞབས་ཞབས་ཞུ་ལྟེ་གནས།",
-                       city_units[0], city_units[:18])
+    _hall_with_windows(
+        ctx,
+        lhasa,
+        "拉萨市政务服务中心",
+        "ལྷ་ས་གྲོང་ཁྱེར་གཞུང་ཞབས་ཞབས་ཞུ་ལྟེ་གནས།",
+        city_units[0],
+        city_units[:18],
+    )
     park = ctx.regions["540172"]
-    _hall_with_windows(ctx, park, "拉萨经济技术开发区政务服务中心", "", ctx.units["540172:gov"],
-                       [ctx.units["540172:gov"]])
-    ctx.log(f"org: {len(ctx.regions)} regions, {len(ctx.units)} units, {len(ctx.halls)} halls, "
-            f"{len(ctx.windows)} windows, {len(ctx.staff)} staff")
+    _hall_with_windows(
+        ctx,
+        park,
+        "拉萨经济技术开发区政务服务中心",
+        "",
+        ctx.units["540172:gov"],
+        [ctx.units["540172:gov"]],
+    )
+    ctx.log(
+        f"org: {len(ctx.regions)} regions, {len(ctx.units)} units, {len(ctx.halls)} halls, "
+        f"{len(ctx.windows)} windows, {len(ctx.staff)} staff"
+    )

@@ -13,7 +13,15 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "credit_code", "region", "parent", "is_service_administration", "active"]
+    list_display = [
+        "name",
+        "kind",
+        "credit_code",
+        "region",
+        "parent",
+        "is_service_administration",
+        "active",
+    ]
     list_filter = ["kind", "is_service_administration", "region", "active"]
     search_fields = ["name", "short_name", "credit_code"]
     readonly_fields = ["path"]

@@ -16,13 +16,19 @@ class Region(models.Model):
     subtree is one indexed prefix scan.
     """
 
-    code = models.CharField(_("region code"), max_length=12, unique=True, validators=[validate_region_code])
+    code = models.CharField(
+        _("region code"), max_length=12, unique=True, validators=[validate_region_code]
+    )
     name = models.CharField(_("name"), max_length=100)
     name_bo = models.CharField(_("name in Tibetan"), max_length=200, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent region"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=200, editable=False, db_index=True)
 
@@ -43,16 +49,28 @@ class Unit(models.Model):
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
     )
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="units"
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     is_service_administration = models.BooleanField(
-        _("service administration"), default=False,
-        help_text=_("The government-service administration of its level (e.g. 市行政审批和便民服务局)."),
+        _("service administration"),
+        default=False,
+        help_text=_(
+            "The government-service administration of its level (e.g. 市行政审批和便民服务局)."
+        ),
     )
     path = models.CharField(max_length=255, editable=False, db_index=True)
     active = models.BooleanField(_("active"), default=True)
@@ -71,10 +89,16 @@ class Hall(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     name_bo = models.CharField(_("name in Tibetan"), max_length=300, blank=True)
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="halls")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="halls"
+    )
     operator = models.ForeignKey(
-        Unit, verbose_name=_("operating unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="operated_halls",
+        Unit,
+        verbose_name=_("operating unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operated_halls",
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
 
@@ -90,7 +114,9 @@ class Hall(models.Model):
 class Window(models.Model):
     """A service window in a hall; it usually serves one unit's items."""
 
-    hall = models.ForeignKey(Hall, verbose_name=_("hall"), on_delete=models.PROTECT, related_name="windows")
+    hall = models.ForeignKey(
+        Hall, verbose_name=_("hall"), on_delete=models.PROTECT, related_name="windows"
+    )
     number = models.CharField(_("window number"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     unit = models.ForeignKey(
@@ -114,10 +140,16 @@ class Window(models.Model):
 class Staff(models.Model):
     """A staff member who serves citizens (rated as 窗口工作人员)."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="staff")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="staff"
+    )
     window = models.ForeignKey(
-        Window, verbose_name=_("window"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="staff",
+        Window,
+        verbose_name=_("window"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
     )
     name = models.CharField(_("name"), max_length=100)
     staff_no = models.CharField(_("staff number"), max_length=32)

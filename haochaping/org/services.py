@@ -11,7 +11,12 @@ from haochaping.org.models import Hall, Region, Staff, Unit, Window
 
 @transaction.atomic
 def region_create(
-    *, code: str, name: str, level: RegionLevel | str, parent: Region | None = None, name_bo: str = ""
+    *,
+    code: str,
+    name: str,
+    level: RegionLevel | str,
+    parent: Region | None = None,
+    name_bo: str = "",
 ) -> Region:
     region = Region(code=code, name=name, name_bo=name_bo, level=level, parent=parent)
     region.path = f"{parent.path if parent else '/'}{code}/"
@@ -33,8 +38,14 @@ def unit_create(
     is_service_administration: bool = False,
 ) -> Unit:
     unit = Unit(
-        name=name, name_bo=name_bo, short_name=short_name, kind=kind, credit_code=credit_code,
-        region=region, parent=parent, is_service_administration=is_service_administration,
+        name=name,
+        name_bo=name_bo,
+        short_name=short_name,
+        kind=kind,
+        credit_code=credit_code,
+        region=region,
+        parent=parent,
+        is_service_administration=is_service_administration,
     )
     unit.path = "pending"
     validate_or_raise(unit)
@@ -55,7 +66,9 @@ def hall_create(
 
 
 @transaction.atomic
-def window_create(*, hall: Hall, number: str, name: str, unit: Unit, bilingual: bool = False) -> Window:
+def window_create(
+    *, hall: Hall, number: str, name: str, unit: Unit, bilingual: bool = False
+) -> Window:
     window = Window(hall=hall, number=number, name=name, unit=unit, bilingual=bilingual)
     validate_or_raise(window)
     window.save()

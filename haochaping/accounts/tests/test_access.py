@@ -1,6 +1,12 @@
 import pytest
 
-from haochaping.accounts.access import access_case, access_unit, case_list_for, require_role, unit_list_for
+from haochaping.accounts.access import (
+    access_case,
+    access_unit,
+    case_list_for,
+    require_role,
+    unit_list_for,
+)
 from haochaping.accounts.enums import Role
 from haochaping.core.exceptions import NotFound, PermissionDenied
 from haochaping.testing.builders import make_case, make_user

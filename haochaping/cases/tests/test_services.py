@@ -18,12 +18,20 @@ def test_case_with_bad_id_number_is_refused_and_not_saved(org_tree):
 
 @pytest.mark.django_db
 def test_company_applicant_needs_a_valid_credit_code(org_tree):
-    ok = make_case(org_tree, applicant_type=ApplicantType.LEGAL_PERSON, applicant_name="拉萨某某商贸有限公司",
-                   applicant_cert_no=make_credit_code("540102", 77, prefix="91"))
+    ok = make_case(
+        org_tree,
+        applicant_type=ApplicantType.LEGAL_PERSON,
+        applicant_name="拉萨某某商贸有限公司",
+        applicant_cert_no=make_credit_code("540102", 77, prefix="91"),
+    )
     assert ok.pk
     with pytest.raises(InvalidInput) as exc:
-        make_case(org_tree, applicant_type=ApplicantType.LEGAL_PERSON, applicant_name="某公司",
-                  applicant_cert_no="11010519491231002X")
+        make_case(
+            org_tree,
+            applicant_type=ApplicantType.LEGAL_PERSON,
+            applicant_name="某公司",
+            applicant_cert_no="11010519491231002X",
+        )
     assert list(exc.value.extra["errors"]) == ["applicant_cert_no"]
 
 
@@ -39,7 +47,9 @@ def test_bad_mobile_and_duplicate_project_no_are_field_errors(org_tree):
 def test_staff_must_work_for_the_handling_unit(org_tree):
     with pytest.raises(InvalidInput) as exc:
         make_case(org_tree, item_key="cg_hukou", staff=org_tree.staff)
-    assert exc.value.extra["errors"] == {"staff": ["The staff member does not work for the handling unit."]}
+    assert exc.value.extra["errors"] == {
+        "staff": ["The staff member does not work for the handling unit."]
+    }
 
 
 @pytest.mark.django_db

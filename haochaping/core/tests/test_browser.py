@@ -6,7 +6,9 @@ from haochaping.testing.builders import make_case, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_log_in_and_switch_language_in_a_real_browser(page, live_server, org_tree, artifacts_dir):
+def test_staff_log_in_and_switch_language_in_a_real_browser(
+    page, live_server, org_tree, artifacts_dir
+):
     # given
     make_case(org_tree, item_key="cg_hukou")
     make_user("cg", Role.HANDLER, scope_region=org_tree.chengguan)

@@ -10,8 +10,14 @@ import pytest
 
 
 def run_cli(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "haochaping", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "haochaping", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_help_lists_the_product_commands():
@@ -35,8 +41,12 @@ def test_serve_answers_real_http_with_gunicorn_and_a_worker(tmp_path: Path):
     assert run_cli("migrate", "-v0", env=env).returncode == 0
     port = _free_port()
     # when
-    proc = subprocess.Popen([sys.executable, "-m", "haochaping", "serve", "--port", str(port), "--workers", "1"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "haochaping", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         body = None
         for _ in range(60):

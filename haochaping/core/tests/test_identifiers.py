@@ -29,7 +29,10 @@ def test_published_examples_are_valid():
     ("value", "message"),
     [
         ("91350100M000100Y4", "A unified social credit code has exactly 18 characters."),
-        ("91350100M000100Y4I", "A unified social credit code uses only digits and capital letters except I, O, S, V, Z."),
+        (
+            "91350100M000100Y4I",
+            "A unified social credit code uses only digits and capital letters except I, O, S, V, Z.",
+        ),
         ("91350100M000100Y44", "The check character of this unified social credit code is wrong."),
     ],
 )
@@ -71,19 +74,24 @@ def test_mobile():
             validate_mobile(bad)
 
 
-@given(serial=st.integers(min_value=0, max_value=99_999_999), region=st.sampled_from(["540100", "540102", "540122"]))
+@given(
+    serial=st.integers(min_value=0, max_value=99_999_999),
+    region=st.sampled_from(["540100", "540102", "540122"]),
+)
 def test_generated_credit_codes_are_valid_and_any_single_change_is_caught(serial, region):
     code = make_credit_code(region, serial)
     assert is_valid_credit_code(code)
     for i in range(18):
         for replacement in ("0", "A", "Y"):
             if replacement != code[i] and replacement in CREDIT_CODE_CHARSET:
-                tampered = code[:i] + replacement + code[i + 1:]
+                tampered = code[:i] + replacement + code[i + 1 :]
                 assert not is_valid_credit_code(tampered)
 
 
-@given(birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 1, 1)),
-       serial=st.integers(min_value=0, max_value=999))
+@given(
+    birth=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 1, 1)),
+    serial=st.integers(min_value=0, max_value=999),
+)
 def test_generated_id_numbers_are_valid_and_a_changed_digit_is_caught(birth, serial):
     number = make_id_number("540102", birth, serial)
     assert is_valid_id_number(number)

@@ -37,8 +37,16 @@ def test_wrong_password_is_refused_with_a_message(client, org_tree):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url", ["/admin/org/region/", "/admin/org/unit/", "/admin/catalog/serviceitem/", "/admin/cases/case/",
-            "/admin/org/hall/", "/admin/org/staff/", "/admin/accounts/user/"]
+    "url",
+    [
+        "/admin/org/region/",
+        "/admin/org/unit/",
+        "/admin/catalog/serviceitem/",
+        "/admin/cases/case/",
+        "/admin/org/hall/",
+        "/admin/org/staff/",
+        "/admin/accounts/user/",
+    ],
 )
 def test_admin_lists_org_items_and_cases(admin_client, org_tree, url):
     make_case(org_tree)

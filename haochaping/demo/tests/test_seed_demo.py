@@ -15,13 +15,23 @@ from haochaping.org.models import Region, Unit, Window
 
 def seed(**options):
     out = io.StringIO()
-    call_command("seed_demo", months=1, scale=0.005, until=dt.date(2026, 10, 31), stdout=out, **options)
+    call_command(
+        "seed_demo", months=1, scale=0.005, until=dt.date(2026, 10, 31), stdout=out, **options
+    )
     return out.getvalue()
 
 
 def snapshot():
-    return list(Case.objects.order_by("project_no").values_list(
-        "project_no", "item__task_code", "unit__credit_code", "applicant_cert_no", "accepted_at", "completed_at"))
+    return list(
+        Case.objects.order_by("project_no").values_list(
+            "project_no",
+            "item__task_code",
+            "unit__credit_code",
+            "applicant_cert_no",
+            "accepted_at",
+            "completed_at",
+        )
+    )
 
 
 @pytest.mark.django_db
@@ -32,7 +42,11 @@ def test_demo_has_lhasa_org_catalog_users_and_cases():
     assert Region.objects.get(code="540100").name == "拉萨市"
     assert Region.objects.filter(level=RegionLevel.COUNTY, parent__code="540100").count() == 8
     assert set(Region.objects.filter(level=RegionLevel.PARK).values_list("code", flat=True)) == {
-        "540171", "540172", "540173", "540174"}
+        "540171",
+        "540172",
+        "540173",
+        "540174",
+    }
     city_departments = Unit.objects.filter(region__code="540100", parent__name="拉萨市人民政府")
     assert 22 <= city_departments.count() <= 26
     assert Unit.objects.filter(kind=UnitKind.PARK_COMMITTEE).count() == 6
@@ -82,5 +96,5 @@ def test_second_run_refuses_and_if_empty_skips():
 
 @pytest.mark.django_db
 def test_bad_options_are_refused():
-    with pytest.raises(CommandError, match="--months must be between 1 and 120."):
+    with pytest.raises(CommandError, match=r"--months must be between 1 and 120\."):
         call_command("seed_demo", months=0)

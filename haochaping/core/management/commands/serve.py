@@ -18,8 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
-        parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker.")
-        parser.add_argument("--production", action="store_true", help="More web workers, no demo banner.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Do not start a background worker."
+        )
+        parser.add_argument(
+            "--production", action="store_true", help="More web workers, no demo banner."
+        )
 
     def handle(self, *args, **options):
         workers = options["workers"]
@@ -27,15 +31,28 @@ class Command(BaseCommand):
             workers = (os.cpu_count() or 1) * 2 + 1
         bind = f"{options['host']}:{options['port']}"
         web = [
-            sys.executable, "-m", "gunicorn", "haochaping.wsgi:application",
-            "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
-            "--graceful-timeout", "10", "--timeout", "60",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "haochaping.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+            "--timeout",
+            "60",
         ]
         procs: list[subprocess.Popen] = [subprocess.Popen(web)]  # noqa: S603
         if not options["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "haochaping", "worker"]))  # noqa: S603
-        self.stdout.write(f"Serving at http://{bind}/ with {workers} web workers"
-                          f"{'' if options['no_worker'] else ' and 1 background worker'}. Ctrl-C stops.")
+            procs.append(subprocess.Popen([sys.executable, "-m", "haochaping", "worker"]))
+        self.stdout.write(
+            f"Serving at http://{bind}/ with {workers} web workers"
+            f"{'' if options['no_worker'] else ' and 1 background worker'}. Ctrl-C stops."
+        )
 
         stopping = False
 
