@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "haochaping.core.context_processors.site",
+                "haochaping.notifications.context_processors.inbox",
             ],
         },
     },
@@ -195,4 +196,26 @@ HAOCHAPING = {
     # The home region of this installation: the root of the org tree a city admin sees.
     "HOME_REGION": os.environ.get("HAOCHAPING_HOME_REGION", "540100"),
     "SITE_NAME": _("Lhasa Government Service Good/Bad Review"),
+}
+
+# --- Background jobs (haochaping.jobs; defaults in haochaping/jobs/conf.py, see docs/jobs.md) --
+HAOCHAPING_JOBS = {
+    "LEASE_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_LEASE_SECONDS", "60")),
+    "HEARTBEAT_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_HEARTBEAT_SECONDS", "10")),
+    "RECOVER_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_RECOVER_SECONDS", "15")),
+    "EXTRA_PERIODIC": os.environ.get("HAOCHAPING_JOBS_EXTRA_PERIODIC", ""),
+}
+# --- SMS (haochaping.notifications.sms): backend log (default) | http | file -----------------
+HAOCHAPING_SMS = {
+    "BACKEND": os.environ.get("HAOCHAPING_SMS_BACKEND", "log"),
+    "FILE_PATH": os.environ.get("HAOCHAPING_SMS_FILE", str(DATA_DIR / "sms-outbox.jsonl")),
+    "HTTP": {
+        "URL": os.environ.get("HAOCHAPING_SMS_HTTP_URL", ""),
+        "FORMAT": os.environ.get("HAOCHAPING_SMS_HTTP_FORMAT", "json"),
+        "BODY": {"mobile": "{phone}", "content": "{text}", "msgId": "{message_id}"},
+        "SIGNATURE": {"SECRET": os.environ.get("HAOCHAPING_SMS_HTTP_SECRET", ""), "HEADER": "X-Signature"},
+        "TIMEOUT": 10,
+    },
+    "RATE_LIMITS": [(60, 3), (3600, 10), (86400, 30)],  # (seconds, most SMS) per recipient
+    "MAX_ATTEMPTS": 3,
 }

@@ -9,6 +9,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("workdays/", include("haochaping.workdays.urls")),
+    path("jobs/", include("haochaping.jobs.urls")),
+    path("notifications/", include("haochaping.notifications.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"
