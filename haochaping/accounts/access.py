@@ -27,9 +27,9 @@ def unit_scope_q(user: User, *, prefix: str = "") -> Q:
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
-    if user.scope_region_id is not None:
+    if user.scope_region is not None:
         return Q(**{f"{prefix}region__path__startswith": user.scope_region.path})
-    if user.scope_unit_id is not None:
+    if user.scope_unit is not None:
         return Q(**{f"{prefix}path__startswith": user.scope_unit.path})
     return Q(pk__in=[])
 

@@ -10,7 +10,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "role", "scope_region", "scope_unit", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("Role and scope"),
             {

@@ -33,7 +33,7 @@ def _validate_applicant_cert(case: Case) -> None:
 
 def _validate_consistency(case: Case) -> None:
     errors: dict[str, list[str]] = {}
-    if case.staff_id and case.staff.unit_id != case.unit_id:
+    if case.staff is not None and case.staff.unit_id != case.unit_id:
         errors["staff"] = [str(_("The staff member does not work for the handling unit."))]
     if case.status == CaseStatus.COMPLETED and case.completed_at is None:
         errors["completed_at"] = [str(_("A completed case needs its completion time."))]

@@ -148,7 +148,7 @@ def _make_case(
     minute = rng.randrange(9 * 60 + 30, 18 * 60)
     accepted = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=LOCAL_TZ)
     if item.case_type == "1":
-        completed = accepted + dt.timedelta(minutes=rng.randrange(5, 90))
+        completed: dt.datetime | None = accepted + dt.timedelta(minutes=rng.randrange(5, 90))
     else:
         # Promised days are working days; 1.4 calendar days each is close enough for demo data.
         days = max(1, round(item.promised_days * rng.uniform(0.3, 1.4)))
