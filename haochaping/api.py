@@ -48,3 +48,13 @@ class MetaOut(Schema):
 def meta(request: HttpRequest) -> dict[str, str]:
     """Name and version of this server."""
     return {"name": "haochaping", "version": haochaping.__version__}
+
+# --- ratings and integration (issue 5) ---
+from haochaping.integration.api import bench_endpoints_enabled, bench_router  # noqa: E402
+from haochaping.integration.api import router as integration_router  # noqa: E402
+from haochaping.ratings.api import router as ratings_router  # noqa: E402
+
+api.add_router("", integration_router)
+api.add_router("", ratings_router)
+if bench_endpoints_enabled():  # the benchmark's baseline endpoint, never on by default
+    api.add_router("", bench_router)

@@ -1,0 +1,26 @@
+"""Timeline rows of ratings, and the signal other capabilities listen to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import Signal
+
+from haochaping.core.clock import now
+from haochaping.ratings.models import Rating, RatingEvent
+
+BAD_REVIEW_RECEIVED = "rating.bad_review_received"
+RATING_EXCLUDED = "rating.excluded"
+
+# Sent inside the submitting transaction for every valid bad review (levels 1-2), with
+# ``rating``. The rectification capability connects here to open its case in the same
+# transaction; until then the timeline row below is the record that the clock must start.
+bad_review_received = Signal()
+
+
+def rating_event_record(
+    *, rating: Rating, type: str, payload: dict[str, Any] | None = None, acting_user: Any = None
+) -> RatingEvent:
+    return RatingEvent.objects.create(
+        rating=rating, type=type, payload=payload or {}, acting_user=acting_user, created_at=now()
+    )

@@ -1,0 +1,65 @@
+"""Reads over ratings, the content catalog and rollups."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.db.models import QuerySet, Sum
+
+from haochaping.ratings.content import install_all
+from haochaping.ratings.models import ContentVersion, Indicator, Rating, RatingRollup, ReasonOption
+
+
+def content_version_current() -> ContentVersion:
+    """The current version; installs the shipped data files if the table is empty (fresh test DB)."""
+    version = ContentVersion.objects.filter(is_current=True).only("id", "code").first()
+    if version is None:
+        install_all(ContentVersion=ContentVersion, Indicator=Indicator, ReasonOption=ReasonOption)
+        version = ContentVersion.objects.get(is_current=True)
+    return version
+
+
+def content_version_get(*, code: str) -> ContentVersion | None:
+    version = ContentVersion.objects.filter(code=code).only("id", "code").first()
+    if version is None and not ContentVersion.objects.exists():
+        content_version_current()
+        version = ContentVersion.objects.filter(code=code).only("id", "code").first()
+    return version
+
+
+@lru_cache(maxsize=64)
+def _options_of(version_id: int, version_code: str) -> dict[str, str]:
+    # Versions are immutable, so (id, code) names one content for the life of the process.
+    return dict(ReasonOption.objects.filter(version_id=version_id).values_list("code", "level"))
+
+
+def content_option_levels(version: ContentVersion) -> dict[str, str]:
+    """Map option code -> level for one version."""
+    return _options_of(version.pk, version.code)
+
+
+def content_version_detail(version: ContentVersion) -> dict:
+    return {
+        "indicators": list(
+            Indicator.objects.filter(version=version).values("channel_group", "code", "name")
+        ),
+        "options": list(
+            ReasonOption.objects.filter(version=version).values("level", "code", "label")
+        ),
+    }
+
+
+def rating_get_by_receipt(*, receipt: str) -> Rating | None:
+    return (
+        Rating.objects.select_related("case", "unit", "item", "content_version")
+        .filter(receipt=receipt.upper())
+        .first()
+    )
+
+
+def rating_list_for_case(*, case_id: int) -> QuerySet[Rating]:
+    return Rating.objects.filter(case_id=case_id).order_by("stage", "assess_number")
+
+
+def rollup_total(**filters) -> int:
+    return RatingRollup.objects.filter(**filters).aggregate(n=Sum("count"))["n"] or 0
