@@ -5,6 +5,7 @@ deterministic for a given ``ctx.rng`` seed and use the real services where volum
 """
 
 STEPS: list[str] = [
+    "haochaping.demo.workdays.seed_calendar",
     "haochaping.demo.lhasa_org.seed_org",
     "haochaping.demo.lhasa_catalog.seed_catalog",
     "haochaping.demo.accounts.seed_users",
