@@ -45,6 +45,12 @@ class Command(BaseCommand):
             "10",
             "--timeout",
             "60",
+            # Threads let slow clients and long polls (hall tablets) wait without holding a
+            # whole process.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(options["threads"]),
         ]
         procs: list[subprocess.Popen] = [subprocess.Popen(web)]  # noqa: S603
         if not options["no_worker"]:
