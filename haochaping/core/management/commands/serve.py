@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
+        parser.add_argument("--threads", type=int, default=8, help="Threads per web worker.")
         parser.add_argument(
             "--no-worker", action="store_true", help="Do not start a background worker."
         )
