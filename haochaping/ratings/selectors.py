@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 
 from haochaping.ratings.content import install_all
@@ -14,7 +15,13 @@ def content_version_current() -> ContentVersion:
     """The current version; installs the shipped data files if the table is empty (fresh test DB)."""
     version = ContentVersion.objects.filter(is_current=True).only("id", "code").first()
     if version is None:
-        install_all(ContentVersion=ContentVersion, Indicator=Indicator, ReasonOption=ReasonOption)
+        try:
+            with transaction.atomic():
+                install_all(
+                    ContentVersion=ContentVersion, Indicator=Indicator, ReasonOption=ReasonOption
+                )
+        except IntegrityError:
+            pass  # installed at the same moment by another request
         version = ContentVersion.objects.get(is_current=True)
     return version
 

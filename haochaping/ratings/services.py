@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from haochaping.cases.models import Case
@@ -215,8 +216,15 @@ def rollup_add(rating: Rating, delta: int) -> None:
     SQLite both have it): the database does the F()-style increment atomically, so concurrent
     submissions never lose a count and never need a retry.
     """
+    key = rollup_key(rating)
+    if delta < 0:
+        # Taking a count away: the row exists (the rating was counted when stored).
+        RatingRollup.objects.filter(**dict(zip(_ROLLUP_KEY, key, strict=True))).update(
+            count=F("count") + delta
+        )
+        return
     with connection.cursor() as cursor:
-        cursor.execute(_rollup_sql(), [*rollup_key(rating), delta])
+        cursor.execute(_rollup_sql(), [*key, delta])
 
 
 # --- submission ----------------------------------------------------------------------------------
