@@ -88,9 +88,15 @@ class DeadlineRule:
         if not recipients.exists() and item.unit is not None:
             recipients = escalation_recipients(EscalationLevel.HANDLER, unit=item.unit)
         notify(
-            recipients=recipients, message="deadline.warning", url=item.url, sms=True,
-            params={"item": item.label or item.key, "due": _local(item.due_at),
-                    "percent": round(point * 100)},
+            recipients=recipients,
+            message="deadline.warning",
+            url=item.url,
+            sms=True,
+            params={
+                "item": item.label or item.key,
+                "due": _local(item.due_at),
+                "percent": round(point * 100),
+            },
         )
 
     def escalate(self, item: DeadlineItem, *, level: EscalationLevel, now: dt.datetime) -> None:
@@ -100,9 +106,15 @@ class DeadlineRule:
         if item.unit is None:
             raise ValueError(f"deadline item {self.name}:{item.key} has no unit to escalate within")
         notify(
-            recipients=escalation_recipients(level, unit=item.unit), message="deadline.escalated",
-            url=item.url, sms=True,
-            params={"item": item.label or item.key, "due": _local(item.due_at), "level": int(level)},
+            recipients=escalation_recipients(level, unit=item.unit),
+            message="deadline.escalated",
+            url=item.url,
+            sms=True,
+            params={
+                "item": item.label or item.key,
+                "due": _local(item.due_at),
+                "level": int(level),
+            },
         )
 
 
@@ -150,12 +162,17 @@ class SweepReport:
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"items": self.items, "warnings": self.warnings, "escalations": self.escalations,
-                "errors": self.errors}
+        return {
+            "items": self.items,
+            "warnings": self.warnings,
+            "escalations": self.escalations,
+            "errors": self.errors,
+        }
 
 
-def run_deadline_sweep(*, now: dt.datetime | None = None,
-                       rules: Iterable[DeadlineRule] | None = None) -> SweepReport:
+def run_deadline_sweep(
+    *, now: dt.datetime | None = None, rules: Iterable[DeadlineRule] | None = None
+) -> SweepReport:
     now = now or clock_now()
     report = SweepReport()
     for rule in list(rules if rules is not None else registered_rules()):
@@ -192,8 +209,9 @@ def _mark(rule: DeadlineRule, item: DeadlineItem, marker: str, now: dt.datetime)
     """Insert the marker; False when it exists already (sent before)."""
     try:
         with transaction.atomic():
-            DeadlineMarker.objects.create(rule=rule.name, item_key=item.key, due_at=item.due_at,
-                                          marker=marker, created_at=now)
+            DeadlineMarker.objects.create(
+                rule=rule.name, item_key=item.key, due_at=item.due_at, marker=marker, created_at=now
+            )
     except IntegrityError:
         return False
     return True
@@ -202,8 +220,9 @@ def _mark(rule: DeadlineRule, item: DeadlineItem, marker: str, now: dt.datetime)
 def sweep_item(rule: DeadlineRule, item: DeadlineItem, *, now: dt.datetime) -> str | None:
     """Send at most one reminder or one escalation for ``item``. Returns "warn", "escalate" or None."""
     done = set(
-        DeadlineMarker.objects.filter(rule=rule.name, item_key=item.key, due_at=item.due_at)
-        .values_list("marker", flat=True)
+        DeadlineMarker.objects.filter(
+            rule=rule.name, item_key=item.key, due_at=item.due_at
+        ).values_list("marker", flat=True)
     )
     if now >= item.due_at:
         overdue = now - item.due_at
@@ -219,8 +238,11 @@ def sweep_item(rule: DeadlineRule, item: DeadlineItem, *, now: dt.datetime) -> s
             return "escalate"
         return None
     window = item.due_at - item.started_at
-    passed = [p for p in sorted(rule.warn_at) if window.total_seconds() > 0
-              and now >= item.started_at + window * p]
+    passed = [
+        p
+        for p in sorted(rule.warn_at)
+        if window.total_seconds() > 0 and now >= item.started_at + window * p
+    ]
     if not passed or f"warn:{round(passed[-1] * 100)}" in done:
         return None
     with transaction.atomic():

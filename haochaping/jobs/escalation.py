@@ -61,6 +61,6 @@ def escalation_recipients(level: EscalationLevel | int, *, unit: Unit) -> QueryS
 
 
 def _region_prefixes(path: str) -> list[str]:
-    """"/540000/540100/540102/" -> ["/540000/", "/540000/540100/", "/540000/540100/540102/"]."""
+    """ "/540000/540100/540102/" -> ["/540000/", "/540000/540100/", "/540000/540100/540102/"]."""
     parts = [p for p in path.strip("/").split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]

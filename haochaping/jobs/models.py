@@ -26,7 +26,9 @@ class PeriodicRun(models.Model):
         verbose_name_plural = _("periodic runs")
         ordering = ["-enqueued_at"]
         constraints = [
-            models.UniqueConstraint(fields=["name", "period_key"], name="periodic_run_once_per_period")
+            models.UniqueConstraint(
+                fields=["name", "period_key"], name="periodic_run_once_per_period"
+            )
         ]
         indexes = [models.Index(fields=["name", "-enqueued_at"], name="periodic_run_latest")]
 

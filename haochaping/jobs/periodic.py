@@ -116,23 +116,51 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
-    PeriodicJob("deadline-sweep", Every(60), "haochaping.jobs.tasks.deadline_sweep",
-                description="Warn assignees as deadlines approach; escalate overdue items."),
-    PeriodicJob("sms-outbox-drain", Every(60), "haochaping.notifications.tasks.sms_outbox_drain",
-                description="Deliver SMS whose delivery job was lost or interrupted."),
-    PeriodicJob("notification-digest", Daily(dt.time(8, 30)),
-                "haochaping.notifications.tasks.send_daily_digests", pass_period=True,
-                description="One SMS a day to users who chose the daily digest."),
-    PeriodicJob("prune-job-results", Daily(dt.time(3, 0)), "haochaping.jobs.tasks.prune_job_results",
-                description="Delete finished job rows older than 14 days (parked ones after 90)."),
-    PeriodicJob("outbox-drain", Every(60), "haochaping.integration.tasks.outbox_drain",
-                description="Push queued rating records to the regional platform."),
-    PeriodicJob("supplementary-rating-tasks", Daily(dt.time(1, 0)),
-                "haochaping.coverage.tasks.create_supplementary_rating_tasks", pass_period=True,
-                description="Turn yesterday's unrated online cases into supplementary-rating tasks."),
-    PeriodicJob("monthly-report", MonthlyFirstWorkingDay(dt.time(7, 0)),
-                "haochaping.reporting.tasks.monthly_report", pass_period=True,
-                description="Build last month's bulletin on the first working day of the month."),
+    PeriodicJob(
+        "deadline-sweep",
+        Every(60),
+        "haochaping.jobs.tasks.deadline_sweep",
+        description="Warn assignees as deadlines approach; escalate overdue items.",
+    ),
+    PeriodicJob(
+        "sms-outbox-drain",
+        Every(60),
+        "haochaping.notifications.tasks.sms_outbox_drain",
+        description="Deliver SMS whose delivery job was lost or interrupted.",
+    ),
+    PeriodicJob(
+        "notification-digest",
+        Daily(dt.time(8, 30)),
+        "haochaping.notifications.tasks.send_daily_digests",
+        pass_period=True,
+        description="One SMS a day to users who chose the daily digest.",
+    ),
+    PeriodicJob(
+        "prune-job-results",
+        Daily(dt.time(3, 0)),
+        "haochaping.jobs.tasks.prune_job_results",
+        description="Delete finished job rows older than 14 days (parked ones after 90).",
+    ),
+    PeriodicJob(
+        "outbox-drain",
+        Every(60),
+        "haochaping.integration.tasks.outbox_drain",
+        description="Push queued rating records to the regional platform.",
+    ),
+    PeriodicJob(
+        "supplementary-rating-tasks",
+        Daily(dt.time(1, 0)),
+        "haochaping.coverage.tasks.create_supplementary_rating_tasks",
+        pass_period=True,
+        description="Turn yesterday's unrated online cases into supplementary-rating tasks.",
+    ),
+    PeriodicJob(
+        "monthly-report",
+        MonthlyFirstWorkingDay(dt.time(7, 0)),
+        "haochaping.reporting.tasks.monthly_report",
+        pass_period=True,
+        description="Build last month's bulletin on the first working day of the month.",
+    ),
 ]
 
 

@@ -33,8 +33,13 @@ def heartbeat_beat(*, worker_id: str, runs_scheduler: bool = True) -> None:
     if not updated:
         WorkerHeartbeat.objects.update_or_create(
             worker_id=worker_id,
-            defaults={"hostname": socket.gethostname()[:255], "pid": os.getpid(), "started_at": now,
-                      "beat_at": now, "runs_scheduler": runs_scheduler},
+            defaults={
+                "hostname": socket.gethostname()[:255],
+                "pid": os.getpid(),
+                "started_at": now,
+                "beat_at": now,
+                "runs_scheduler": runs_scheduler,
+            },
         )
 
 
@@ -46,7 +51,9 @@ def recover_lost_jobs(*, now: dt.datetime | None = None) -> list[str]:
     """Requeue (or park) RUNNING jobs whose worker stopped beating. Returns the job ids touched."""
     now = now or clock_now()
     cutoff = now - dt.timedelta(seconds=float(jobs_setting("LEASE_SECONDS")))
-    live = set(WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).values_list("worker_id", flat=True))
+    live = set(
+        WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).values_list("worker_id", flat=True)
+    )
     suspects = (
         DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
         .only("id", "worker_ids", "started_at")

@@ -51,8 +51,9 @@ class Scheduler:
             task = job.load_task()
         except ImportError:
             if job.name not in self.missing:
-                logger.warning("periodic job %s: task %s cannot be imported; skipped",
-                               job.name, job.task_path)
+                logger.warning(
+                    "periodic job %s: task %s cannot be imported; skipped", job.name, job.task_path
+                )
                 self.missing.add(job.name)
             self.seen[job.name] = key
             return None
@@ -60,7 +61,10 @@ class Scheduler:
             try:
                 with transaction.atomic():
                     run = PeriodicRun.objects.create(
-                        name=job.name, period_key=key, enqueued_at=now, scheduler_id=self.scheduler_id
+                        name=job.name,
+                        period_key=key,
+                        enqueued_at=now,
+                        scheduler_id=self.scheduler_id,
                     )
             except IntegrityError:
                 # Another scheduler won this period.

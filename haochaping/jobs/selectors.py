@@ -48,8 +48,9 @@ def queue_stats(*, now: dt.datetime | None = None) -> list[QueueStats]:
         .values_list("queue_name", "n")
     )
     recent = dict(
-        DBTaskResult.objects.filter(status=TaskResultStatus.FAILED,
-                                    finished_at__gte=now - dt.timedelta(hours=24))
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.FAILED, finished_at__gte=now - dt.timedelta(hours=24)
+        )
         .values("queue_name")
         .annotate(n=Count("pk"))
         .values_list("queue_name", "n")
@@ -59,9 +60,13 @@ def queue_stats(*, now: dt.datetime | None = None) -> list[QueueStats]:
         since = [t for t in (row["oldest_enqueued"], row["oldest_due"]) if t is not None]
         lag = (now - min(since)).total_seconds() if since else None
         stats[row["queue_name"]] = QueueStats(
-            queue=row["queue_name"], ready=row["ready"], scheduled=row["scheduled"],
-            running=row["running"], lag_seconds=max(lag, 0.0) if lag is not None else None,
-            failed_24h=recent.get(row["queue_name"], 0), parked=failures.get(row["queue_name"], 0),
+            queue=row["queue_name"],
+            ready=row["ready"],
+            scheduled=row["scheduled"],
+            running=row["running"],
+            lag_seconds=max(lag, 0.0) if lag is not None else None,
+            failed_24h=recent.get(row["queue_name"], 0),
+            parked=failures.get(row["queue_name"], 0),
         )
     for queue, n in failures.items():
         stats.setdefault(queue, QueueStats(queue, 0, 0, 0, None, recent.get(queue, 0), n))
@@ -75,8 +80,11 @@ def parked_jobs() -> QuerySet[DBTaskResult]:
 
 
 def retrying_jobs() -> QuerySet[DBTaskResult]:
-    return (DBTaskResult.objects.filter(status=TaskResultStatus.READY).exclude(exception_class_path="")
-            .order_by("run_after"))
+    return (
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+        .exclude(exception_class_path="")
+        .order_by("run_after")
+    )
 
 
 @dataclass(frozen=True)
@@ -105,12 +113,17 @@ class PeriodicRow:
 def periodic_status() -> list[PeriodicRow]:
     latest = {
         row["name"]: row
-        for row in PeriodicRun.objects.values("name").annotate(last=Max("enqueued_at"), runs=Count("pk"))
+        for row in PeriodicRun.objects.values("name").annotate(
+            last=Max("enqueued_at"), runs=Count("pk")
+        )
     }
     last_keys = {}
     for name, row in latest.items():
-        last_keys[name] = (PeriodicRun.objects.filter(name=name, enqueued_at=row["last"])
-                           .values_list("period_key", flat=True).first())
+        last_keys[name] = (
+            PeriodicRun.objects.filter(name=name, enqueued_at=row["last"])
+            .values_list("period_key", flat=True)
+            .first()
+        )
     rows = []
     for job in periodic_jobs():
         try:
@@ -119,6 +132,15 @@ def periodic_status() -> list[PeriodicRow]:
         except ImportError:
             missing = True
         info = latest.get(job.name, {})
-        rows.append(PeriodicRow(job.name, job.schedule.describe(), job.task_path, missing,
-                                last_keys.get(job.name), info.get("last"), info.get("runs", 0)))
+        rows.append(
+            PeriodicRow(
+                job.name,
+                job.schedule.describe(),
+                job.task_path,
+                missing,
+                last_keys.get(job.name),
+                info.get("last"),
+                info.get("runs", 0),
+            )
+        )
     return rows

@@ -24,8 +24,10 @@ def deadline_sweep() -> dict[str, int]:
 def prune_job_results() -> dict[str, int]:
     now = clock_now()
     done, _ = DBTaskResult.objects.filter(
-        status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - dt.timedelta(days=14)).delete()
+        status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - dt.timedelta(days=14)
+    ).delete()
     parked, _ = DBTaskResult.objects.filter(
-        status=TaskResultStatus.FAILED, finished_at__lt=now - dt.timedelta(days=90)).delete()
+        status=TaskResultStatus.FAILED, finished_at__lt=now - dt.timedelta(days=90)
+    ).delete()
     runs, _ = PeriodicRun.objects.filter(enqueued_at__lt=now - dt.timedelta(days=90)).delete()
     return {"successful": done, "parked": parked, "periodic_runs": runs}

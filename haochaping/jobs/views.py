@@ -2,20 +2,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haochaping.accounts.access import require_role
 from haochaping.accounts.enums import Role
-from haochaping.core.exceptions import ApplicationError
+from haochaping.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from haochaping.jobs import selectors, services
+
+
+def _require_admin(request: HttpRequest) -> None:
+    try:
+        require_role(request.user, Role.ADMIN)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, Role.ADMIN)
+    _require_admin(request)
     context = {
         "queues": selectors.queue_stats(),
         "workers": selectors.worker_list(),
@@ -29,11 +37,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def requeue(request: HttpRequest, job_id: str) -> HttpResponse:
+    _require_admin(request)
     try:
         row = services.job_requeue(job_id=job_id, acting_user=request.user)
+    except NotFound:
+        raise Http404 from None
     except ApplicationError as exc:
-        if exc.status == 403:
-            raise
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Job %(id)s was put back in the queue.") % {"id": row.pk})

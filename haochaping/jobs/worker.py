@@ -51,8 +51,9 @@ class JobWorker(Worker):
             backend_type = type(task.get_backend())
             task_started.send(sender=backend_type, task_result=task_result)
             if task.takes_context:
-                value = task.call(TaskContext(task_result=task_result), *task_result.args,
-                                  **task_result.kwargs)
+                value = task.call(
+                    TaskContext(task_result=task_result), *task_result.args, **task_result.kwargs
+                )
             else:
                 value = task.call(*task_result.args, **task_result.kwargs)
             db_task_result.set_successful(value)
@@ -73,18 +74,34 @@ class JobWorker(Worker):
             policy = policy_for(db_task_result.task)
         except Exception:
             policy = None
-        if policy is not None and not isinstance(exc, PermanentJobError) and attempts < policy.max_attempts:
+        if (
+            policy is not None
+            and not isinstance(exc, PermanentJobError)
+            and attempts < policy.max_attempts
+        ):
             delay = policy.delay(attempts).total_seconds()
-            logger.warning("job %s attempt %d of %d failed (%s); retrying in %.0f s",
-                           db_task_result.id, attempts, policy.max_attempts, _exception_path(exc), delay)
+            logger.warning(
+                "job %s attempt %d of %d failed (%s); retrying in %.0f s",
+                db_task_result.id,
+                attempts,
+                policy.max_attempts,
+                _exception_path(exc),
+                delay,
+            )
             self._requeue(db_task_result, exc, delay_seconds=delay)
             return
-        logger.error("job %s parked after %d attempt(s): %s", db_task_result.id, attempts,
-                     _exception_path(exc))
+        logger.error(
+            "job %s parked after %d attempt(s): %s",
+            db_task_result.id,
+            attempts,
+            _exception_path(exc),
+        )
         db_task_result.set_failed(exc)
         try:
-            task_finished.send(sender=type(db_task_result.task.get_backend()),
-                               task_result=db_task_result.task_result)
+            task_finished.send(
+                sender=type(db_task_result.task.get_backend()),
+                task_result=db_task_result.task_result,
+            )
         except Exception:
             logger.exception("job %s: task_finished signal failed", db_task_result.id)
 
@@ -119,8 +136,11 @@ class Maintenance(threading.Thread):
                 close_old_connections()
                 now = time.monotonic()
                 if now >= next_beat:
-                    self._safely(heartbeat_beat, worker_id=self.worker_id,
-                                 runs_scheduler=self.scheduler is not None)
+                    self._safely(
+                        heartbeat_beat,
+                        worker_id=self.worker_id,
+                        runs_scheduler=self.scheduler is not None,
+                    )
                     next_beat = now + beat_every
                 if now >= next_recover:
                     self._safely(recover_lost_jobs)
@@ -143,16 +163,27 @@ class Maintenance(threading.Thread):
 
 
 def run_worker(
-    *, queue_names: list[str], interval: float, batch: bool, scheduler: bool,
-    worker_id: str | None = None, max_tasks: int | None = None, startup_delay: bool = True,
+    *,
+    queue_names: list[str],
+    interval: float,
+    batch: bool,
+    scheduler: bool,
+    worker_id: str | None = None,
+    max_tasks: int | None = None,
+    startup_delay: bool = True,
 ) -> None:
     worker_id = worker_id or new_worker_id()
     heartbeat_beat(worker_id=worker_id, runs_scheduler=scheduler)
     maintenance = Maintenance(worker_id=worker_id, scheduler=scheduler)
     maintenance.start()
     worker = JobWorker(
-        queue_names=queue_names, interval=interval, batch=batch, backend_name="default",
-        startup_delay=startup_delay, max_tasks=max_tasks, worker_id=worker_id,
+        queue_names=queue_names,
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=startup_delay,
+        max_tasks=max_tasks,
+        worker_id=worker_id,
         excluded_queue_names=[],
     )
     worker.configure_signals()

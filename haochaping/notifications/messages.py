@@ -53,8 +53,10 @@ def get_message(key: str) -> Message:
 def render(key: str, params: dict[str, Any], *, language: str | None = None) -> Rendered:
     message = get_message(key)
     with translation.override(language or translation.get_language()):
-        values = {name: (message.formatters[name](value) if name in message.formatters else value)
-                  for name, value in params.items()}
+        values = {
+            name: (message.formatters[name](value) if name in message.formatters else value)
+            for name, value in params.items()
+        }
         values = {name: str(value) for name, value in values.items()}
         subject = str(message.subject) % values
         body = str(message.body) % values
@@ -68,32 +70,46 @@ def _escalation_level(value: Any) -> Any:
     return EscalationLevel(int(value)).label
 
 
-register_message(Message(
-    key="deadline.warning",
-    subject=_("Deadline approaching: %(item)s"),
-    body=_("%(item)s is due at %(due)s; %(percent)s%% of the time has been used."),
-    sms=_("[Good/Bad Review] %(item)s is due at %(due)s. Please handle it in time."),
-))
-register_message(Message(
-    key="deadline.escalated",
-    subject=_("Overdue: %(item)s"),
-    body=_("%(item)s passed its deadline of %(due)s and has been escalated to you (%(level)s)."),
-    sms=_("[Good/Bad Review] %(item)s is overdue (deadline %(due)s) and escalated to you."),
-    formatters={"level": _escalation_level},
-))
-register_message(Message(
-    key="digest.daily",
-    subject=_("Your daily summary"),
-    body=_("You have %(count)s unread messages in the good/bad review system."),
-))
-register_message(Message(
-    key="rating.invite",
-    subject=_("Please rate our service"),
-    body=_("Please rate the service you received for case %(project_no)s: %(url)s"),
-))
-register_message(Message(
-    key="callback.invite",
-    subject=_("Your bad review has been handled"),
-    body=_("Your review of case %(project_no)s has been handled. "
-           "Please tell us whether you are satisfied: %(url)s"),
-))
+register_message(
+    Message(
+        key="deadline.warning",
+        subject=_("Deadline approaching: %(item)s"),
+        body=_("%(item)s is due at %(due)s; %(percent)s%% of the time has been used."),
+        sms=_("[Good/Bad Review] %(item)s is due at %(due)s. Please handle it in time."),
+    )
+)
+register_message(
+    Message(
+        key="deadline.escalated",
+        subject=_("Overdue: %(item)s"),
+        body=_(
+            "%(item)s passed its deadline of %(due)s and has been escalated to you (%(level)s)."
+        ),
+        sms=_("[Good/Bad Review] %(item)s is overdue (deadline %(due)s) and escalated to you."),
+        formatters={"level": _escalation_level},
+    )
+)
+register_message(
+    Message(
+        key="digest.daily",
+        subject=_("Your daily summary"),
+        body=_("You have %(count)s unread messages in the good/bad review system."),
+    )
+)
+register_message(
+    Message(
+        key="rating.invite",
+        subject=_("Please rate our service"),
+        body=_("Please rate the service you received for case %(project_no)s: %(url)s"),
+    )
+)
+register_message(
+    Message(
+        key="callback.invite",
+        subject=_("Your bad review has been handled"),
+        body=_(
+            "Your review of case %(project_no)s has been handled. "
+            "Please tell us whether you are satisfied: %(url)s"
+        ),
+    )
+)

@@ -13,8 +13,12 @@ from haochaping.notifications.enums import Delivery, SmsStatus
 class Notification(models.Model):
     """One message in a staff member's inbox. Rendered in the reader's language when shown."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
-                                  on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
     message = models.CharField(_("message template"), max_length=64)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -29,12 +33,18 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
-                         name="notification_unread"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "dedup_key"], condition=~models.Q(dedup_key=""),
-                                    name="notification_dedup_once")
+            models.UniqueConstraint(
+                fields=["recipient", "dedup_key"],
+                condition=~models.Q(dedup_key=""),
+                name="notification_dedup_once",
+            )
         ]
 
     def __str__(self) -> str:
@@ -46,15 +56,26 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
-                                on_delete=models.CASCADE, related_name="notification_preference")
-    delivery = models.CharField(_("SMS delivery"), max_length=10, choices=Delivery.choices,
-                                default=Delivery.INSTANT)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    delivery = models.CharField(
+        _("SMS delivery"), max_length=10, choices=Delivery.choices, default=Delivery.INSTANT
+    )
     sms_enabled = models.BooleanField(_("send SMS"), default=True)
-    mobile = models.CharField(_("mobile for SMS"), max_length=11, blank=True, validators=[validate_mobile],
-                              help_text=_("Empty: the mobile of your staff record, if any."))
-    language = models.CharField(_("SMS language"), max_length=10, blank=True,
-                                choices=[("zh-hans", "中文"), ("bo", "བོད་ཡིག")])
+    mobile = models.CharField(
+        _("mobile for SMS"),
+        max_length=11,
+        blank=True,
+        validators=[validate_mobile],
+        help_text=_("Empty: the mobile of your staff record, if any."),
+    )
+    language = models.CharField(
+        _("SMS language"), max_length=10, blank=True, choices=[("zh-hans", "中文"), ("bo", "བོད་ཡིག")]
+    )
 
     class Meta:
         verbose_name = _("notification preference")
@@ -68,16 +89,23 @@ class SmsMessage(models.Model):
     """Every SMS, from queueing to its final status. The full number is erased once final."""
 
     created_at = models.DateTimeField(_("created at"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     phone = models.CharField(_("number"), max_length=20, blank=True)  # erased when final
     phone_masked = models.CharField(_("number"), max_length=20)
     phone_hash = models.CharField(max_length=64, db_index=False)
     message = models.CharField(_("template"), max_length=64)
     language = models.CharField(_("language"), max_length=10)
     body = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=16, choices=SmsStatus.choices,
-                              default=SmsStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SmsStatus.choices, default=SmsStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     backend = models.CharField(_("gateway"), max_length=32, blank=True)
     provider_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
@@ -95,8 +123,9 @@ class SmsMessage(models.Model):
             models.Index(fields=["status", "created_at"], name="sms_status"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["dedup_key"], condition=~models.Q(dedup_key=""),
-                                    name="sms_dedup_once")
+            models.UniqueConstraint(
+                fields=["dedup_key"], condition=~models.Q(dedup_key=""), name="sms_dedup_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -61,8 +61,13 @@ def sms_language_for(user: User) -> str:
 
 @transaction.atomic
 def notify(
-    *, recipients: Iterable[User], message: str, params: dict[str, Any], url: str = "",
-    sms: bool = False, dedup_key: str = "",
+    *,
+    recipients: Iterable[User],
+    message: str,
+    params: dict[str, Any],
+    url: str = "",
+    sms: bool = False,
+    dedup_key: str = "",
 ) -> list[Notification]:
     """Put ``message`` in each recipient's inbox; SMS instant-delivery users when ``sms``.
 
@@ -74,8 +79,14 @@ def notify(
     for user in recipients:
         try:
             with transaction.atomic():
-                note = Notification.objects.create(recipient=user, message=message, params=params,
-                                                   url=url[:300], created_at=now, dedup_key=dedup_key)
+                note = Notification.objects.create(
+                    recipient=user,
+                    message=message,
+                    params=params,
+                    url=url[:300],
+                    created_at=now,
+                    dedup_key=dedup_key,
+                )
         except IntegrityError:
             continue  # already delivered under this dedup key
         created.append(note)
@@ -84,15 +95,24 @@ def notify(
         pref = preference_for(user)
         number = sms_number_for(user)
         if pref.sms_enabled and pref.delivery == Delivery.INSTANT and number:
-            sms_queue(phone=number, message=message, params=params, language=sms_language_for(user),
-                      user=user, dedup_key=f"n{note.pk}")
+            sms_queue(
+                phone=number,
+                message=message,
+                params=params,
+                language=sms_language_for(user),
+                user=user,
+                dedup_key=f"n{note.pk}",
+            )
     return created
 
 
 @transaction.atomic
 def notification_mark_read(*, notification_id: int, acting_user: User) -> Notification:
-    note = (Notification.objects.select_for_update()
-            .filter(pk=notification_id, recipient=acting_user).first())
+    note = (
+        Notification.objects.select_for_update()
+        .filter(pk=notification_id, recipient=acting_user)
+        .first()
+    )
     if note is None:
         raise NotFound()
     if note.read_at is None:
@@ -103,14 +123,22 @@ def notification_mark_read(*, notification_id: int, acting_user: User) -> Notifi
 
 def notification_mark_all_read(*, acting_user: User) -> int:
     return Notification.objects.filter(recipient=acting_user, read_at__isnull=True).update(
-        read_at=clock_now())
+        read_at=clock_now()
+    )
 
 
 @transaction.atomic
 def preference_update(
-    *, acting_user: User, delivery: str, sms_enabled: bool, mobile: str = "", language: str = "",
+    *,
+    acting_user: User,
+    delivery: str,
+    sms_enabled: bool,
+    mobile: str = "",
+    language: str = "",
 ) -> NotificationPreference:
-    pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=acting_user)
+    pref, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        user=acting_user
+    )
     pref.delivery = delivery
     pref.sms_enabled = sms_enabled
     pref.mobile = mobile
@@ -127,15 +155,23 @@ def _rate_limited(digest: str, now: dt.datetime) -> bool:
     limits = sms_settings().get("RATE_LIMITS", DEFAULT_RATE_LIMITS)
     counted = [SmsStatus.PENDING, SmsStatus.SENDING, SmsStatus.SENT]
     for seconds, most in limits:
-        recent = SmsMessage.objects.filter(phone_hash=digest, status__in=counted,
-                                           created_at__gte=now - dt.timedelta(seconds=seconds))
+        recent = SmsMessage.objects.filter(
+            phone_hash=digest,
+            status__in=counted,
+            created_at__gte=now - dt.timedelta(seconds=seconds),
+        )
         if recent.count() >= most:
             return True
     return False
 
 
 def sms_queue(
-    *, phone: str, message: str, params: dict[str, Any], language: str, user: User | None = None,
+    *,
+    phone: str,
+    message: str,
+    params: dict[str, Any],
+    language: str,
+    user: User | None = None,
     dedup_key: str = "",
 ) -> SmsMessage:
     """Log an SMS and queue its delivery when the current transaction commits.
@@ -153,9 +189,16 @@ def sms_queue(
     limited = _rate_limited(digest, now)
     with transaction.atomic():
         row = SmsMessage.objects.create(
-            created_at=now, user=user, phone="" if limited else phone, phone_masked=mask_phone(phone),
-            phone_hash=digest, message=message, language=language, body=text,
-            status=SmsStatus.RATE_LIMITED if limited else SmsStatus.PENDING, dedup_key=dedup_key,
+            created_at=now,
+            user=user,
+            phone="" if limited else phone,
+            phone_masked=mask_phone(phone),
+            phone_hash=digest,
+            message=message,
+            language=language,
+            body=text,
+            status=SmsStatus.RATE_LIMITED if limited else SmsStatus.PENDING,
+            dedup_key=dedup_key,
         )
     if not limited:
         transaction.on_commit(lambda: _enqueue_delivery(row.pk))
@@ -191,22 +234,31 @@ def sms_deliver(*, sms_id: int) -> SmsMessage | None:
         return None
     backend = get_backend()
     try:
-        provider_id = backend.send(OutgoingSms(message_id=row.pk, phone=row.phone, text=row.body,
-                                               phone_masked=row.phone_masked))
+        provider_id = backend.send(
+            OutgoingSms(
+                message_id=row.pk, phone=row.phone, text=row.body, phone_masked=row.phone_masked
+            )
+        )
     except SmsSendError as exc:
         max_attempts = int(sms_settings().get("MAX_ATTEMPTS", DEFAULT_SMS_ATTEMPTS))
         final = row.attempts >= max_attempts
         SmsMessage.objects.filter(pk=row.pk).update(
-            status=SmsStatus.FAILED if final else SmsStatus.PENDING, error=str(exc)[:2000],
-            backend=backend.name, **({"phone": ""} if final else {}),
+            status=SmsStatus.FAILED if final else SmsStatus.PENDING,
+            error=str(exc)[:2000],
+            backend=backend.name,
+            **({"phone": ""} if final else {}),
         )
         if final:
             row.refresh_from_db()
             return row
         raise SmsRetryLater(str(exc)) from exc
     SmsMessage.objects.filter(pk=row.pk).update(
-        status=SmsStatus.SENT, sent_at=clock_now(), provider_id=provider_id[:100], backend=backend.name,
-        phone="", error="",
+        status=SmsStatus.SENT,
+        sent_at=clock_now(),
+        provider_id=provider_id[:100],
+        backend=backend.name,
+        phone="",
+        error="",
     )
     row.refresh_from_db()
     return row
@@ -217,12 +269,17 @@ def sms_outbox_drain(*, now: dt.datetime | None = None) -> int:
     now = now or clock_now()
     stale = now - dt.timedelta(minutes=5)
     with transaction.atomic():
-        stuck = list(SmsMessage.objects.select_for_update()
-                     .filter(status=SmsStatus.SENDING, last_attempt_at__lt=stale)
-                     .values_list("pk", flat=True))
+        stuck = list(
+            SmsMessage.objects.select_for_update()
+            .filter(status=SmsStatus.SENDING, last_attempt_at__lt=stale)
+            .values_list("pk", flat=True)
+        )
         SmsMessage.objects.filter(pk__in=stuck).update(status=SmsStatus.PENDING)
-    never = list(SmsMessage.objects.filter(status=SmsStatus.PENDING, attempts=0, created_at__lt=stale)
-                 .values_list("pk", flat=True)[:1000])
+    never = list(
+        SmsMessage.objects.filter(
+            status=SmsStatus.PENDING, attempts=0, created_at__lt=stale
+        ).values_list("pk", flat=True)[:1000]
+    )
     for sms_id in [*stuck, *never]:
         _enqueue_delivery(sms_id)
     return len(stuck) + len(never)
@@ -232,8 +289,9 @@ def send_daily_digests(*, period: str, now: dt.datetime | None = None) -> int:
     """One SMS per digest-preferring user with unread, not yet digested messages."""
     now = now or clock_now()
     sent = 0
-    prefs = (NotificationPreference.objects.filter(delivery=Delivery.DIGEST, sms_enabled=True)
-             .select_related("user", "user__staff"))
+    prefs = NotificationPreference.objects.filter(
+        delivery=Delivery.DIGEST, sms_enabled=True
+    ).select_related("user", "user__staff")
     for pref in prefs.iterator():
         user = pref.user
         user._notification_preference_cache = pref  # type: ignore[attr-defined]
@@ -242,12 +300,19 @@ def send_daily_digests(*, period: str, now: dt.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             pending = Notification.objects.select_for_update().filter(
-                recipient=user, read_at__isnull=True, digested_at__isnull=True, created_at__lte=now)
+                recipient=user, read_at__isnull=True, digested_at__isnull=True, created_at__lte=now
+            )
             count = pending.count()
             if not count:
                 continue
             pending.update(digested_at=now)
-            sms_queue(phone=number, message="digest.daily", params={"count": count},
-                      language=sms_language_for(user), user=user, dedup_key=f"digest:{user.pk}:{period}")
+            sms_queue(
+                phone=number,
+                message="digest.daily",
+                params={"count": count},
+                language=sms_language_for(user),
+                user=user,
+                dedup_key=f"digest:{user.pk}:{period}",
+            )
         sent += 1
     return sent

@@ -76,8 +76,12 @@ class FileBackend(SmsBackend):
         path = Path(self.options.get("FILE_PATH") or Path(settings.DATA_DIR) / "sms-outbox.jsonl")
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"id": sms.message_id, "phone": sms.phone, "text": sms.text},
-                                ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {"id": sms.message_id, "phone": sms.phone, "text": sms.text}, ensure_ascii=False
+                )
+                + "\n"
+            )
         return f"file-{sms.message_id}"
 
 
@@ -92,14 +96,22 @@ class HttpBackend(SmsBackend):
             raise SmsSendError("HAOCHAPING_SMS['HTTP']['URL'] is not set")
         return conf
 
-    def build_request(self, sms: OutgoingSms, *, timestamp: int | None = None) -> urllib.request.Request:
+    def build_request(
+        self, sms: OutgoingSms, *, timestamp: int | None = None
+    ) -> urllib.request.Request:
         conf = self._conf()
         timestamp = int(time.time()) if timestamp is None else timestamp
-        values = {"phone": sms.phone, "text": sms.text, "message_id": str(sms.message_id),
-                  "timestamp": str(timestamp)}
+        values = {
+            "phone": sms.phone,
+            "text": sms.text,
+            "message_id": str(sms.message_id),
+            "timestamp": str(timestamp),
+        }
         template = conf.get("BODY") or {"phone": "{phone}", "text": "{text}", "id": "{message_id}"}
-        fields = {key: value.format(**values) if isinstance(value, str) else value
-                  for key, value in template.items()}
+        fields = {
+            key: value.format(**values) if isinstance(value, str) else value
+            for key, value in template.items()
+        }
         if conf.get("FORMAT", "json") == "form":
             body = urllib.parse.urlencode(fields).encode()
             content_type = "application/x-www-form-urlencoded"
@@ -110,13 +122,21 @@ class HttpBackend(SmsBackend):
         signature = conf.get("SIGNATURE") or {}
         if signature.get("SECRET"):
             payload = signature.get("PAYLOAD", "{timestamp}.{body}").format(
-                timestamp=timestamp, body=body.decode())
-            digest = hmac.new(signature["SECRET"].encode(), payload.encode(),
-                              getattr(hashlib, signature.get("ALGORITHM", "sha256"))).hexdigest()
+                timestamp=timestamp, body=body.decode()
+            )
+            digest = hmac.new(
+                signature["SECRET"].encode(),
+                payload.encode(),
+                getattr(hashlib, signature.get("ALGORITHM", "sha256")),
+            ).hexdigest()
             headers[signature.get("HEADER", "X-Signature")] = digest
             headers[signature.get("TIMESTAMP_HEADER", "X-Timestamp")] = str(timestamp)
-        return urllib.request.Request(conf["URL"], data=body, headers=headers,  # noqa: S310
-                                      method=conf.get("METHOD", "POST"))
+        return urllib.request.Request(  # noqa: S310 - send() allows http(s) only
+            conf["URL"],
+            data=body,
+            headers=headers,
+            method=conf.get("METHOD", "POST"),
+        )
 
     def send(self, sms: OutgoingSms) -> str:
         conf = self._conf()

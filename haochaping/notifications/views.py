@@ -3,14 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from haochaping.core.exceptions import InvalidInput
+from haochaping.core.exceptions import InvalidInput, NotFound
 from haochaping.notifications import services
 from haochaping.notifications.forms import PreferenceForm
 from haochaping.notifications.messages import render as render_message
@@ -23,11 +23,15 @@ from haochaping.notifications.services import preference_for
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     page = Paginator(notification_list(user=request.user, unread_only=unread_only), 25).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     language = get_language()
     rows = [(note, render_message(note.message, note.params, language=language)) for note in page]
-    return render(request, "notifications/inbox.html",
-                  {"page": page, "rows": rows, "unread_only": unread_only})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "rows": rows, "unread_only": unread_only},
+    )
 
 
 @login_required
@@ -39,9 +43,17 @@ def badge(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    note = services.notification_mark_read(notification_id=notification_id, acting_user=request.user)
-    if request.POST.get("open") and note.url and url_has_allowed_host_and_scheme(
-            note.url, allowed_hosts={request.get_host()}):
+    try:
+        note = services.notification_mark_read(
+            notification_id=notification_id, acting_user=request.user
+        )
+    except NotFound:
+        raise Http404 from None
+    if (
+        request.POST.get("open")
+        and note.url
+        and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()})
+    ):
         return redirect(note.url)
     if request.htmx:
         return render(request, "notifications/_inbox_link.html")

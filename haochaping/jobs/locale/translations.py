@@ -44,8 +44,7 @@ ZH = {
     "State": "状态",
     "alive": "运行中",
     "not responding": "无响应",
-    "No worker is running: queued jobs wait. Start one with 'haochaping worker'.":
-        "没有运行中的工作进程，排队的任务将一直等待。请用“haochaping worker”启动。",
+    "No worker is running: queued jobs wait. Start one with 'haochaping worker'.": "没有运行中的工作进程，排队的任务将一直等待。请用“haochaping worker”启动。",
     "Periodic jobs": "定时任务",
     "Name": "名称",
     "Schedule": "计划",

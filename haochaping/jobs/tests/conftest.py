@@ -60,9 +60,20 @@ class Workers:
         }
         log = (self.tmp_path / f"worker-{len(self.procs)}.log").open("w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "haochaping", "worker", "--interval", "0.1", "--no-startup-delay",
-             *args],
-            cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "haochaping",
+                "worker",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+                *args,
+            ],
+            cwd=PROJECT_ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
         return proc
@@ -96,4 +107,6 @@ def wait_for(predicate, *, timeout: float, what: str, logs=None):
         if value:
             return value
         time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}" + (f"\n--- worker logs ---\n{logs()}" if logs else ""))
+    pytest.fail(
+        f"timed out waiting for {what}" + (f"\n--- worker logs ---\n{logs()}" if logs else "")
+    )

@@ -31,13 +31,17 @@ CALLS: dict[str, int] = {}
 
 def _record_run(key: str, attempt: int) -> None:
     with connection.cursor() as cur:
-        cur.execute("INSERT INTO jobs_probe_run (job_key, pid, attempt, at) VALUES (%s, %s, %s, %s)",
-                    [key, os.getpid(), attempt, clock_now().isoformat()])
+        cur.execute(
+            "INSERT INTO jobs_probe_run (job_key, pid, attempt, at) VALUES (%s, %s, %s, %s)",
+            [key, os.getpid(), attempt, clock_now().isoformat()],
+        )
 
 
 def _record_effect(key: str) -> None:
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("INSERT INTO jobs_probe_effect (job_key, pid) VALUES (%s, %s)", [key, os.getpid()])
+        cur.execute(
+            "INSERT INTO jobs_probe_effect (job_key, pid) VALUES (%s, %s)", [key, os.getpid()]
+        )
 
 
 @task(takes_context=True)
@@ -81,5 +85,11 @@ def broken_job() -> None:
     raise PermanentJobError("the rating no longer exists")
 
 
-PERIODIC = [PeriodicJob("probe-every-2s", Every(2), "haochaping.jobs.tests.fixture_tasks.record_period",
-                        pass_period=True)]
+PERIODIC = [
+    PeriodicJob(
+        "probe-every-2s",
+        Every(2),
+        "haochaping.jobs.tests.fixture_tasks.record_period",
+        pass_period=True,
+    )
+]

@@ -23,8 +23,16 @@ T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 
 
 def run_worker_once(worker_id: str = "w-test") -> None:
-    JobWorker(queue_names=["default"], interval=0, batch=True, backend_name="default",
-              startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[]).run()
+    JobWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
 
 
 def test_backoff_doubles_up_to_the_cap():
@@ -108,7 +116,9 @@ def test_a_running_job_of_a_silent_worker_is_requeued_after_the_lease(settings):
         assert row.status == TaskResultStatus.READY
         assert row.run_after == now()
         assert row.exception_class_path == "haochaping.jobs.retry.WorkerLost"
-        assert row.traceback.startswith("Worker dead stopped while running this job (attempt 1 of 3)")
+        assert row.traceback.startswith(
+            "Worker dead stopped while running this job (attempt 1 of 3)"
+        )
         # and a live worker runs it
         run_worker_once("alive")
     row.refresh_from_db()
@@ -139,4 +149,6 @@ def test_a_job_that_keeps_killing_its_workers_is_parked(settings):
             recover_lost_jobs()
     row = DBTaskResult.objects.get(pk=result.id)
     assert row.status == TaskResultStatus.FAILED
-    assert row.traceback.startswith("Worker victim-2 stopped while running this job (attempt 3 of 3)")
+    assert row.traceback.startswith(
+        "Worker victim-2 stopped while running this job (attempt 3 of 3)"
+    )

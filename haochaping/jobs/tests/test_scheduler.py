@@ -54,7 +54,12 @@ def test_monthly_waits_for_the_first_working_day():
 
 def test_the_registry_names_the_jobs_of_the_issue():
     names = [job.name for job in PERIODIC_JOBS]
-    assert {"deadline-sweep", "outbox-drain", "supplementary-rating-tasks", "monthly-report"} <= set(names)
+    assert {
+        "deadline-sweep",
+        "outbox-drain",
+        "supplementary-rating-tasks",
+        "monthly-report",
+    } <= set(names)
     assert len(names) == len(set(names))
 
 
@@ -91,7 +96,10 @@ def test_a_job_whose_task_is_missing_is_skipped_not_fatal(settings, caplog):
     settings.HAOCHAPING_JOBS = {"EXTRA_PERIODIC": "haochaping.jobs.tests.test_scheduler.BROKEN"}
     created = Scheduler("c").tick(at(2026, 11, 30, 9, 0, 1))
     assert "nowhere-job" not in [r.name for r in created]
-    assert "periodic job nowhere-job: task haochaping.nowhere.tasks.job cannot be imported; skipped" in caplog.text
+    assert (
+        "periodic job nowhere-job: task haochaping.nowhere.tasks.job cannot be imported; skipped"
+        in caplog.text
+    )
     assert isinstance(BROKEN[0], PeriodicJob)
 
 

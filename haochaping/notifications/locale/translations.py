@@ -9,24 +9,17 @@ ZH = {
     "Failed": "发送失败",
     "Not sent: rate limit": "未发送：超过频率限制",
     "Deadline approaching: %(item)s": "即将到期：%(item)s",
-    "%(item)s is due at %(due)s; %(percent)s%% of the time has been used.":
-        "%(item)s 将于 %(due)s 到期，已用去 %(percent)s%% 的时限。",
-    "[Good/Bad Review] %(item)s is due at %(due)s. Please handle it in time.":
-        "【好差评】%(item)s 将于 %(due)s 到期，请及时办理。",
+    "%(item)s is due at %(due)s; %(percent)s%% of the time has been used.": "%(item)s 将于 %(due)s 到期，已用去 %(percent)s%% 的时限。",
+    "[Good/Bad Review] %(item)s is due at %(due)s. Please handle it in time.": "【好差评】%(item)s 将于 %(due)s 到期，请及时办理。",
     "Overdue: %(item)s": "已超期：%(item)s",
-    "%(item)s passed its deadline of %(due)s and has been escalated to you (%(level)s).":
-        "%(item)s 已超过办理时限 %(due)s，现升级至您处理（%(level)s）。",
-    "[Good/Bad Review] %(item)s is overdue (deadline %(due)s) and escalated to you.":
-        "【好差评】%(item)s 已超期（时限 %(due)s），已升级至您处理。",
+    "%(item)s passed its deadline of %(due)s and has been escalated to you (%(level)s).": "%(item)s 已超过办理时限 %(due)s，现升级至您处理（%(level)s）。",
+    "[Good/Bad Review] %(item)s is overdue (deadline %(due)s) and escalated to you.": "【好差评】%(item)s 已超期（时限 %(due)s），已升级至您处理。",
     "Your daily summary": "每日汇总",
-    "You have %(count)s unread messages in the good/bad review system.":
-        "您在好差评系统中有 %(count)s 条未读消息。",
+    "You have %(count)s unread messages in the good/bad review system.": "您在好差评系统中有 %(count)s 条未读消息。",
     "Please rate our service": "请评价我们的服务",
-    "Please rate the service you received for case %(project_no)s: %(url)s":
-        "请对您办理的事项（办件编号 %(project_no)s）进行评价：%(url)s",
+    "Please rate the service you received for case %(project_no)s: %(url)s": "请对您办理的事项（办件编号 %(project_no)s）进行评价：%(url)s",
     "Your bad review has been handled": "您的差评已处理",
-    "Your review of case %(project_no)s has been handled. Please tell us whether you are satisfied: %(url)s":
-        "您对办件 %(project_no)s 的评价已处理完毕，请告诉我们您是否满意：%(url)s",
+    "Your review of case %(project_no)s has been handled. Please tell us whether you are satisfied: %(url)s": "您对办件 %(project_no)s 的评价已处理完毕，请告诉我们您是否满意：%(url)s",
     "recipient": "接收人",
     "message template": "消息模板",
     "parameters": "参数",
@@ -70,8 +63,7 @@ ZH = {
     "Newer": "较新",
     "Older": "较早",
     "No messages.": "没有消息。",
-    "Every message always arrives in your inbox. Choose how SMS reach you.":
-        "所有消息都会进入您的消息箱。请选择短信的接收方式。",
+    "Every message always arrives in your inbox. Choose how SMS reach you.": "所有消息都会进入您的消息箱。请选择短信的接收方式。",
     "Save": "保存",
     "Back to the inbox": "返回消息箱",
     "%(count)s messages marked as read.": "已将 %(count)s 条消息标为已读。",
@@ -85,25 +77,18 @@ BO = {
     "Sent": "བསྐུར་ཟིན།",
     "Failed": "བསྐུར་མ་ཐུབ།",
     "Deadline approaching: %(item)s": "དུས་བཀག་ཉེ་བ། %(item)s",
-    "%(item)s is due at %(due)s; %(percent)s%% of the time has been used.":
-        "%(item)s ཡི་དུས་བཀག་ནི་ %(due)s ཡིན། དུས་ཚོད་ཀྱི་ %(percent)s%% བེད་སྤྱོད་བྱས་ཟིན།",
-    "[Good/Bad Review] %(item)s is due at %(due)s. Please handle it in time.":
-        "【ལེགས་ཉེས་དཔྱད་བརྗོད།】%(item)s ཡི་དུས་བཀག་ནི་ %(due)s ཡིན། དུས་ཐོག་ཏུ་ཐག་གཅོད་གནང་རོགས།",
+    "%(item)s is due at %(due)s; %(percent)s%% of the time has been used.": "%(item)s ཡི་དུས་བཀག་ནི་ %(due)s ཡིན། དུས་ཚོད་ཀྱི་ %(percent)s%% བེད་སྤྱོད་བྱས་ཟིན།",
+    "[Good/Bad Review] %(item)s is due at %(due)s. Please handle it in time.": "【ལེགས་ཉེས་དཔྱད་བརྗོད།】%(item)s ཡི་དུས་བཀག་ནི་ %(due)s ཡིན། དུས་ཐོག་ཏུ་ཐག་གཅོད་གནང་རོགས།",
     "Overdue: %(item)s": "དུས་ཡོལ། %(item)s",
-    "%(item)s passed its deadline of %(due)s and has been escalated to you (%(level)s).":
-        "%(item)s ཡི་དུས་བཀག་ %(due)s ལས་བརྒལ་ཟིན་པས། ཁྱེད་ལ་རིམ་སྤོར་བྱས་ཡོད།（%(level)s）",
-    "[Good/Bad Review] %(item)s is overdue (deadline %(due)s) and escalated to you.":
-        "【ལེགས་ཉེས་དཔྱད་བརྗོད།】%(item)s དུས་ཡོལ་ཟིན།（དུས་བཀག %(due)s）ཁྱེད་ལ་རིམ་སྤོར་བྱས་ཡོད།",
+    "%(item)s passed its deadline of %(due)s and has been escalated to you (%(level)s).": "%(item)s ཡི་དུས་བཀག་ %(due)s ལས་བརྒལ་ཟིན་པས། ཁྱེད་ལ་རིམ་སྤོར་བྱས་ཡོད།（%(level)s）",
+    "[Good/Bad Review] %(item)s is overdue (deadline %(due)s) and escalated to you.": "【ལེགས་ཉེས་དཔྱད་བརྗོད།】%(item)s དུས་ཡོལ་ཟིན།（དུས་བཀག %(due)s）ཁྱེད་ལ་རིམ་སྤོར་བྱས་ཡོད།",
     "Your daily summary": "ཉིན་རེའི་བསྡོམས་ཐོ།",
-    "You have %(count)s unread messages in the good/bad review system.":
-        "ཁྱེད་ལ་ལེགས་ཉེས་དཔྱད་བརྗོད་མ་ལག་ནང་ཀློག་མེད་པའི་བརྡ་འཕྲིན་ %(count)s ཡོད།",
+    "You have %(count)s unread messages in the good/bad review system.": "ཁྱེད་ལ་ལེགས་ཉེས་དཔྱད་བརྗོད་མ་ལག་ནང་ཀློག་མེད་པའི་བརྡ་འཕྲིན་ %(count)s ཡོད།",
     "Please rate our service": "ང་ཚོའི་ཞབས་ཞུར་དཔྱད་བརྗོད་གནང་རོགས།",
-    "Please rate the service you received for case %(project_no)s: %(url)s":
-        "ཁྱེད་ཀྱིས་ལས་དོན་ %(project_no)s ཐོག་ཐོབ་པའི་ཞབས་ཞུར་དཔྱད་བརྗོད་གནང་རོགས། %(url)s",
+    "Please rate the service you received for case %(project_no)s: %(url)s": "ཁྱེད་ཀྱིས་ལས་དོན་ %(project_no)s ཐོག་ཐོབ་པའི་ཞབས་ཞུར་དཔྱད་བརྗོད་གནང་རོགས། %(url)s",
     "Your bad review has been handled": "ཁྱེད་ཀྱི་དཔྱད་བརྗོད་ཉེས་པ་ཐག་གཅོད་བྱས་ཟིན།",
-    "Your review of case %(project_no)s has been handled. Please tell us whether you are satisfied: %(url)s":
-        "ཁྱེད་ཀྱིས་ལས་དོན་ %(project_no)s ཐོག་བཏོན་པའི་དཔྱད་བརྗོད་ཐག་གཅོད་བྱས་ཟིན། "
-        "ཁྱེད་ཡིད་ཚིམ་མིན་ང་ཚོར་བརྡ་ལན་གནང་རོགས། %(url)s",
+    "Your review of case %(project_no)s has been handled. Please tell us whether you are satisfied: %(url)s": "ཁྱེད་ཀྱིས་ལས་དོན་ %(project_no)s ཐོག་བཏོན་པའི་དཔྱད་བརྗོད་ཐག་གཅོད་བྱས་ཟིན། "
+    "ཁྱེད་ཡིད་ཚིམ་མིན་ང་ཚོར་བརྡ་ལན་གནང་རོགས། %(url)s",
     "Inbox": "འཕྲིན་སྒམ།",
     "unread": "མ་ཀློག་པ།",
     "Show all": "ཚང་མ་སྟོན།",
