@@ -1,0 +1,734 @@
+"""Bulk import of national-style rating records (JSON lines or CSV).
+
+Exactly-once and resumable: every line gets an idempotency key derived from the file's identity
+and its line number (unless it brings its own ``idempotencyKey``), chunks are committed one by
+one, and a checkpoint file records the last committed line. Re-running after an interruption
+skips committed lines; a chunk committed just before a crash is recognised as replays.
+
+Two paths, same rules and messages as the API:
+- generic (SQLite, or ``--no-fast-path``): each record through ``record_submit`` inside one
+  transaction per chunk (a savepoint per record);
+- PostgreSQL fast path: per-row checks that need no database in Python, then COPY of the chunk
+  into a temporary staging table, set-based checks in SQL (cases, stages, windows, duplicates,
+  replays, follow-ups), one INSERT ... SELECT of the ratings that also adds their rollup counts
+  and bad-review events, all in the chunk's transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from haochaping.core.clock import LOCAL_TZ, now
+from haochaping.core.exceptions import ApplicationError
+from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from haochaping.ratings.conf import rating_setting
+from haochaping.ratings.enums import Channel, EvaluatorType, Level, Stage, level_from_hcp
+from haochaping.ratings.events import BAD_REVIEW_RECEIVED, bad_review_received
+from haochaping.ratings.models import (
+    ContentVersion,
+    Rating,
+    RatingEvent,
+    RatingRollup,
+    ReasonOption,
+)
+from haochaping.ratings.selectors import content_version_current
+from haochaping.ratings.services import LANGUAGES, receipt_new
+from haochaping.ratings.wire import parse_wire_time, record_submit, split_codes
+
+BOOL_FIELDS = ("anonymous", "paperForm", "staffEntered", "systemDefault")
+_FALSE = {"", "0", "false", "no", "off", "n"}
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0  # lines handled in this run (after the checkpoint)
+    imported: int = 0
+    replayed: int = 0
+    failed: int = 0
+    skipped: int = 0  # lines before the checkpoint
+    seconds: float = 0.0
+    fast_path: bool = False
+    errors_path: str = ""
+    checkpoint_path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def records_per_second(self) -> float:
+        return self.lines / self.seconds if self.seconds else 0.0
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def file_tag(path: Path) -> str:
+    """Identity of the file's content (size + head + tail), used in derived idempotency keys."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as f:
+        h.update(f.read(1 << 16))
+        if size > 1 << 17:
+            f.seek(-(1 << 16), os.SEEK_END)
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def count_lines(path: Path, *, is_csv: bool) -> int:
+    n = 0
+    last = b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        n += 1
+    return n - 1 if is_csv else n
+
+
+def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """Yield (line number, record or None, error message) for each data line (1-based)."""
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        if is_csv:
+            reader = csv.DictReader(f)
+            for i, row in enumerate(reader, start=2):
+                yield i, {k: v for k, v in row.items() if k is not None}, ""
+            return
+        for i, line in enumerate(f, start=1):
+            if not line.strip():
+                yield i, None, ""
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                yield i, None, _("This line is not valid JSON.")
+                continue
+            if not isinstance(record, dict):
+                yield i, None, _("This line is not a JSON object.")
+                continue
+            yield i, record, ""
+
+
+def normalize(record: dict[str, Any]) -> dict[str, Any]:
+    """CSV gives strings: turn flags into booleans and blank cells into absent values."""
+    out = {k: (v.strip() if isinstance(v, str) else v) for k, v in record.items()}
+    for name in BOOL_FIELDS:
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = value.lower() not in _FALSE
+    for name in ("assessNumber", "publicFlag"):
+        if out.get(name) == "":
+            out.pop(name)
+    return out
+
+
+# --- checkpoint ------------------------------------------------------------------------------
+
+
+def read_checkpoint(path: Path, tag: str) -> int:
+    if not path.exists():
+        return 0
+    data = json.loads(path.read_text())
+    if data.get("tag") != tag:
+        raise ApplicationError(
+            _("The checkpoint belongs to another version of this file; use --restart.")
+        )
+    return int(data.get("line", 0))
+
+
+def write_checkpoint(path: Path, *, tag: str, line: int, report: ImportReport) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(
+        json.dumps({"tag": tag, "line": line, "imported": report.imported, "failed": report.failed})
+    )
+    tmp.replace(path)
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+def ratings_import(
+    path: Path,
+    *,
+    checkpoint_path: Path | None = None,
+    errors_path: Path | None = None,
+    chunk_size: int = 5000,
+    fast_path: bool | None = None,
+    restart: bool = False,
+    progress: Callable[[ImportReport, int, int], None] | None = None,
+    stop_after_chunks: int | None = None,
+) -> ImportReport:
+    path = Path(path)
+    is_csv = path.suffix.lower() == ".csv"
+    checkpoint_path = checkpoint_path or path.with_name(path.name + ".checkpoint")
+    errors_path = errors_path or path.with_name(path.name + ".errors.jsonl")
+    if restart:
+        checkpoint_path.unlink(missing_ok=True)
+        errors_path.unlink(missing_ok=True)
+    tag = file_tag(path)
+    done_line = read_checkpoint(checkpoint_path, tag)
+    total = count_lines(path, is_csv=is_csv)
+    if fast_path is None:
+        fast_path = connection.vendor == "postgresql"
+    report = ImportReport(
+        fast_path=fast_path, errors_path=str(errors_path), checkpoint_path=str(checkpoint_path)
+    )
+    content_version_current()  # makes sure the catalog is there
+    versions = {v.code: v for v in ContentVersion.objects.all()}
+    option_levels = {
+        v.pk: dict(ReasonOption.objects.filter(version=v).values_list("code", "level"))
+        for v in versions.values()
+    }
+    started = time.monotonic()
+    chunk: list[tuple[int, dict[str, Any] | None, str]] = []
+    chunks = 0
+    with errors_path.open("a", encoding="utf-8") as errors_file:
+        for item in iter_records(path, is_csv=is_csv):
+            if item[0] <= done_line:
+                report.skipped += 1
+                continue
+            chunk.append(item)
+            if len(chunk) >= chunk_size:
+                _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_path)
+                write_checkpoint(checkpoint_path, tag=tag, line=chunk[-1][0], report=report)
+                chunk = []
+                chunks += 1
+                report.seconds = time.monotonic() - started
+                if progress:
+                    progress(report, report.skipped + report.lines, total)
+                if stop_after_chunks is not None and chunks >= stop_after_chunks:
+                    return report
+        if chunk:
+            _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_path)
+            write_checkpoint(checkpoint_path, tag=tag, line=chunk[-1][0], report=report)
+    report.seconds = time.monotonic() - started
+    if progress:
+        progress(report, report.skipped + report.lines, total)
+    return report
+
+
+def _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_path) -> None:
+    errors: list[dict[str, Any]] = []
+    records: list[tuple[int, dict[str, Any]]] = []
+    for line_no, record, message in chunk:
+        report.lines += 1
+        if record is None:
+            if message:
+                errors.append(
+                    {"line": line_no, "status": 422, "code": "invalid_input", "message": message}
+                )
+            continue
+        record = normalize(record)
+        if not record.get("idempotencyKey"):
+            record["idempotencyKey"] = f"imp:{tag}:{line_no}"
+        records.append((line_no, record))
+    if fast_path:
+        imported, replayed, row_errors = _chunk_fast(records, versions, option_levels)
+    else:
+        imported, replayed, row_errors = _chunk_generic(records)
+    errors.extend(row_errors)
+    report.imported += imported
+    report.replayed += replayed
+    report.failed += len(errors)
+    for e in sorted(errors, key=lambda e: e["line"]):
+        errors_file.write(json.dumps(e, ensure_ascii=False) + "\n")
+    errors_file.flush()
+
+
+def _chunk_generic(records: list[tuple[int, dict[str, Any]]]) -> tuple[int, int, list[dict]]:
+    imported = replayed = 0
+    errors = []
+    with transaction.atomic():
+        for line_no, record in records:
+            try:
+                result = record_submit(record)
+            except ApplicationError as exc:
+                errors.append(
+                    {
+                        "line": line_no,
+                        "status": exc.status,
+                        "code": str(exc.code),
+                        "message": str(exc.message),
+                        **({"errors": exc.extra["errors"]} if exc.extra.get("errors") else {}),
+                    }
+                )
+                continue
+            if result.created:
+                imported += 1
+            else:
+                replayed += 1
+    return imported, replayed, errors
+
+
+# --- PostgreSQL fast path --------------------------------------------------------------------
+
+_STAGING_COLUMNS = [
+    ("line_no", "integer"),
+    ("project_no", "text"),
+    ("task_code", "text"),
+    ("dept_code", "text"),
+    ("level", "text"),
+    ("channel", "text"),
+    ("stage", "text"),
+    ("assess_number", "smallint"),
+    ("option_codes", "jsonb"),
+    ("text", "text"),
+    ("other_text", "text"),
+    ("is_paper", "boolean"),
+    ("is_staff_entered", "boolean"),
+    ("is_system_default", "boolean"),
+    ("content_version_id", "bigint"),
+    ("evaluator_type", "text"),
+    ("evaluator_name", "text"),
+    ("evaluator_cert_no", "text"),
+    ("evaluator_mobile", "text"),
+    ("is_anonymous", "boolean"),
+    ("language", "text"),
+    ("device_id", "text"),
+    ("idempotency_key", "text"),
+    ("assessed_at", "timestamptz"),
+    ("is_public", "boolean"),
+    ("receipt", "text"),
+]
+_COMPUTED_COLUMNS = [
+    ("case_id", "bigint"),
+    ("unit_id", "bigint"),
+    ("item_id", "bigint"),
+    ("window_id", "bigint"),
+    ("staff_id", "bigint"),
+    ("accepted_at", "timestamptz"),
+    ("completed_at", "timestamptz"),
+    ("item_code", "text"),
+    ("case_unit_code", "text"),
+    ("item_unit_code", "text"),
+    ("err_status", "smallint"),
+    ("err_field", "text"),
+    ("err_message", "text"),
+    ("replay", "boolean"),
+]
+_TEXT_MAX_RE = re.compile(r"^\d+$")
+
+
+def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt.datetime):
+    """The per-row rules that need no database; returns (row tuple, None) or (None, errors)."""
+    errors: dict[str, list[str]] = {}
+
+    def err(f: str, m: str) -> None:
+        errors.setdefault(f, []).append(m)
+
+    project_no = str(r.get("projectNo") or "")
+    dept_code = str(r.get("deptCode") or "")
+    if not project_no and not dept_code:
+        err(
+            "projectNo",
+            _("Give the projectNo of the case (or a deptCode for a rating without a case)."),
+        )
+    level = None
+    try:
+        level = level_from_hcp(int(r.get("satisfaction")))
+    except (TypeError, ValueError):
+        err("satisfaction", _("The satisfaction is 1 (very dissatisfied) to 5 (very satisfied)."))
+    channel = str(r.get("pf", ""))
+    if channel not in Channel.values:
+        err("pf", _("Unknown channel code: use 1 to 7."))
+    assessed_at = None
+    try:
+        assessed_at = parse_wire_time(str(r.get("assessTime") or ""))
+    except ValueError:
+        err("assessTime", _("Use the format yyyy-MM-dd HH:mm:ss (Beijing time)."))
+    user_prop = str(r.get("userProp") or EvaluatorType.PERSON.value)
+    if user_prop not in EvaluatorType.values:
+        err("userProp", _("The userProp is 1 (natural person), 2 (legal person) or 9 (other)."))
+    stage = r.get("stage") or Stage.COMPLETION.value
+    if stage not in Stage.values:
+        err("stage", _("The stage is acceptance or completion."))
+    version = (
+        versions.get(str(r["contentVersion"]))
+        if r.get("contentVersion")
+        else versions_current(versions)
+    )
+    if version is None:
+        err("contentVersion", _("Unknown content version."))
+    public_flag = str(r.get("publicFlag", 1))
+    if public_flag not in ("0", "1"):
+        err("publicFlag", _("The publicFlag is 0 or 1."))
+    try:
+        assess_number = int(r.get("assessNumber") or 1)
+    except (TypeError, ValueError):
+        assess_number = 0
+    if assess_number not in (1, 2):
+        err("assessNumber", _("The assess number is 1 (first rating) or 2 (follow-up)."))
+    codes = split_codes(r.get("evalDetail"))
+    if len(set(codes)) != len(codes):
+        err("evalDetail", _("A reason code is given twice."))
+    if len(codes) > rating_setting("MAX_OPTIONS"):
+        err("evalDetail", _("Too many reason codes."))
+    if version is not None and level is not None:
+        levels = option_levels[version.pk]
+        for code in codes:
+            lv = levels.get(code)
+            if lv is None:
+                err(
+                    "evalDetail",
+                    _("This reason code is not in the content version: %(code)s") % {"code": code},
+                )
+            elif lv != level:
+                err(
+                    "evalDetail",
+                    _("This reason code belongs to another level: %(code)s") % {"code": code},
+                )
+    text = str(r.get("writingEvaluation") or "")
+    other = str(r.get("otherEvaluation") or "")
+    text_max = rating_setting("RATING_TEXT_MAX")
+    if len(text) > text_max:
+        err(
+            "writingEvaluation",
+            _("The written evaluation is too long (at most %(n)d characters).") % {"n": text_max},
+        )
+    if len(other) > text_max:
+        err(
+            "otherEvaluation",
+            _("The other reason is too long (at most %(n)d characters).") % {"n": text_max},
+        )
+    is_default = bool(r.get("systemDefault"))
+    if (
+        rating_setting("BAD_RATING_NEEDS_REASON")
+        and level in Level.bad_levels()
+        and not codes
+        and not text.strip()
+        and not other.strip()
+        and not is_default
+    ):
+        err(
+            "evalDetail", _("A bad review needs at least one reason code or a written explanation.")
+        )
+    if assessed_at is not None and assessed_at > at + dt.timedelta(
+        seconds=rating_setting("CLOCK_SKEW_SECONDS")
+    ):
+        err("assessTime", _("The assessment time lies in the future."))
+    anonymous = bool(r.get("anonymous"))
+    name = "" if anonymous else str(r.get("userName") or "")
+    cert = "" if anonymous else str(r.get("certKey") or "").upper()
+    mobile = "" if anonymous else str(r.get("mobile") or "")
+    if cert:
+        try:
+            (validate_id_number if user_prop == EvaluatorType.PERSON else validate_credit_code)(
+                cert
+            )
+        except ValidationError as exc:
+            errors.setdefault("certKey", []).extend(str(m) for m in exc.messages)
+    if mobile:
+        try:
+            validate_mobile(mobile)
+        except ValidationError as exc:
+            errors.setdefault("mobile", []).extend(str(m) for m in exc.messages)
+    if len(name) > 200:
+        err("userName", _("The name is too long (at most 200 characters)."))
+    language = str(r.get("language") or "")
+    if language not in LANGUAGES:
+        err("language", _("Unknown language."))
+    device_id = str(r.get("deviceId") or "")
+    if len(device_id) > 64:
+        err("deviceId", _("The device id is too long (at most 64 characters)."))
+    key = str(r.get("idempotencyKey") or "")
+    if len(key) > 64:
+        err("idempotencyKey", _("The idempotency key is too long (at most 64 characters)."))
+    if errors:
+        return None, errors
+    row = (
+        line_no,
+        project_no,
+        str(r.get("taskCode") or ""),
+        dept_code,
+        level.value,
+        channel,
+        stage,
+        assess_number,
+        json.dumps(codes),
+        text,
+        other,
+        bool(r.get("paperForm")),
+        bool(r.get("staffEntered")),
+        is_default,
+        version.pk,
+        user_prop,
+        name,
+        cert,
+        mobile,
+        anonymous,
+        language,
+        device_id,
+        key,
+        assessed_at,
+        public_flag == "1",
+        receipt_new(),
+    )
+    return row, None
+
+
+def versions_current(versions: dict[str, ContentVersion]) -> ContentVersion | None:
+    return next((v for v in versions.values() if v.is_current), None)
+
+
+def _chunk_fast(records, versions, option_levels) -> tuple[int, int, list[dict]]:
+    at = now()
+    errors: list[dict] = []
+    rows = []
+    for line_no, record in records:
+        row, row_errors = _row_checks(line_no, record, versions, option_levels, at)
+        if row_errors:
+            errors.append(
+                {
+                    "line": line_no,
+                    "status": 422,
+                    "code": "invalid_input",
+                    "message": _("Some fields are invalid."),
+                    "errors": row_errors,
+                }
+            )
+        else:
+            rows.append(row)
+    if not rows:
+        return 0, 0, errors
+    with transaction.atomic(), connection.cursor() as cur:
+        cols = ", ".join(f"{n} {t}" for n, t in _STAGING_COLUMNS + _COMPUTED_COLUMNS)
+        # DROP first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
+        cur.execute("DROP TABLE IF EXISTS hcp_import_staging")
+        cur.execute(f"CREATE TEMP TABLE hcp_import_staging ({cols}) ON COMMIT DROP")
+        names = ", ".join(n for n, _t in _STAGING_COLUMNS)
+        with cur.cursor.copy(f"COPY hcp_import_staging ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute("ANALYZE hcp_import_staging")
+        _set_based_checks(cur, at)
+        cur.execute(
+            "SELECT line_no, err_status, err_field, err_message FROM hcp_import_staging "
+            "WHERE err_status IS NOT NULL ORDER BY line_no"
+        )
+        for line_no, status, field_name, message in cur.fetchall():
+            entry = {"line": line_no, "status": status}
+            if status == 422:
+                entry.update(
+                    code="invalid_input",
+                    message=_("Some fields are invalid."),
+                    errors={field_name: [message]},
+                )
+            else:
+                entry.update(code=field_name, message=message)
+            errors.append(entry)
+        cur.execute("SELECT count(*) FROM hcp_import_staging WHERE replay")
+        replayed = cur.fetchone()[0]
+        inserted = _insert_valid(cur, at)
+        cur.execute("DROP TABLE hcp_import_staging")
+    bad = [
+        receipt
+        for receipt, level, default in inserted
+        if level in Level.bad_levels() and not default
+    ]
+    if bad:
+        for rating in Rating.objects.filter(receipt__in=bad).select_related("case"):
+            bad_review_received.send(sender=Rating, rating=rating)
+    return len(inserted), replayed, errors
+
+
+def _set_based_checks(cur, at: dt.datetime) -> None:
+    skew = f"{int(rating_setting('CLOCK_SKEW_SECONDS'))} seconds"
+    window = f"{int(rating_setting('RATING_WINDOW_DAYS'))} days"
+    s = "hcp_import_staging"
+    case_t, item_t, unit_t = "cases_case", "catalog_serviceitem", "org_unit"
+    rating_t = Rating._meta.db_table
+    bad_levels = sorted(Level.bad_levels())
+
+    def fail(
+        where: str, status: int, field_name: str, message: str, params: list | None = None
+    ) -> None:
+        cur.execute(
+            f"UPDATE {s} SET err_status = %s, err_field = %s, err_message = %s "  # noqa: S608
+            f"WHERE err_status IS NULL AND ({where})",
+            [status, field_name, message, *(params or [])],
+        )
+
+    cur.execute(
+        f"UPDATE {s} SET case_id = c.id, unit_id = c.unit_id, item_id = c.item_id, window_id = c.window_id, "  # noqa: S608
+        f"staff_id = c.staff_id, accepted_at = c.accepted_at, completed_at = c.completed_at, "
+        f"item_code = i.task_code, case_unit_code = cu.credit_code, item_unit_code = iu.credit_code "
+        f"FROM {case_t} c JOIN {item_t} i ON i.id = c.item_id JOIN {unit_t} cu ON cu.id = c.unit_id "
+        f"JOIN {unit_t} iu ON iu.id = i.unit_id "
+        f"WHERE {s}.project_no <> '' AND c.project_no = {s}.project_no"
+    )
+    cur.execute(
+        f"UPDATE {s} SET unit_id = u.id FROM {unit_t} u "  # noqa: S608
+        f"WHERE {s}.project_no = '' AND u.credit_code = {s}.dept_code"
+    )
+    fail("project_no <> '' AND case_id IS NULL", 422, "projectNo", _("No case has this projectNo."))
+    fail("project_no = '' AND unit_id IS NULL", 422, "deptCode", _("No unit has this deptCode."))
+    fail(
+        "task_code <> '' AND case_id IS NOT NULL AND task_code <> item_code",
+        422,
+        "taskCode",
+        _("The taskCode does not match the case's service item."),
+    )
+    fail(
+        "dept_code <> '' AND case_id IS NOT NULL AND dept_code <> case_unit_code AND dept_code <> item_unit_code",
+        422,
+        "deptCode",
+        _("The deptCode does not match the case's unit."),
+    )
+    fail(
+        f"case_id IS NOT NULL AND assessed_at < accepted_at - interval '{skew}'",
+        422,
+        "assessTime",
+        _("The assessment time is before the case was accepted."),
+    )
+    fail(
+        "case_id IS NOT NULL AND stage = 'completion' AND completed_at IS NULL",
+        422,
+        "stage",
+        _("The case is not completed yet, so it cannot be rated at completion."),
+    )
+    fail(
+        f"case_id IS NOT NULL AND stage = 'completion' AND assessed_at < completed_at - interval '{skew}'",
+        422,
+        "assessTime",
+        _("The assessment time is before the case was completed."),
+    )
+    fail(
+        f"case_id IS NOT NULL AND stage = 'completion' AND assess_number = 1 "
+        f"AND assessed_at > completed_at + interval '{window}'",
+        422,
+        "assessTime",
+        _("The rating period for this case has ended."),
+    )
+    # Replays: the idempotency key is known already (same case: a replay; another: a conflict).
+    cur.execute(
+        f"UPDATE {s} SET replay = (r.case_id IS NOT DISTINCT FROM {s}.case_id AND r.stage = {s}.stage) "  # noqa: S608
+        f"FROM {rating_t} r WHERE {s}.err_status IS NULL AND {s}.idempotency_key <> '' "
+        f"AND r.idempotency_key = {s}.idempotency_key"
+    )
+    # ... or used by an earlier line of this chunk.
+    cur.execute(
+        f"UPDATE {s} SET replay = (o.case_id IS NOT DISTINCT FROM {s}.case_id AND o.stage = {s}.stage) "  # noqa: S608
+        f"FROM {s} o WHERE {s}.err_status IS NULL AND {s}.replay IS NULL AND {s}.idempotency_key <> '' "
+        f"AND o.idempotency_key = {s}.idempotency_key AND o.line_no < {s}.line_no AND o.err_status IS NULL"
+    )
+    fail(
+        "replay = false",
+        409,
+        "conflict",
+        _("This idempotency key was already used for another rating."),
+    )
+    fail(
+        f"replay IS NULL AND case_id IS NOT NULL AND EXISTS (SELECT 1 FROM {rating_t} r WHERE r.case_id = "  # noqa: S608
+        f"{s}.case_id AND r.stage = {s}.stage AND r.assess_number = {s}.assess_number)",
+        409,
+        "already_rated",
+        _("This case has already been rated at this stage."),
+    )
+    fail(
+        f"replay IS NULL AND case_id IS NOT NULL AND EXISTS (SELECT 1 FROM {s} o WHERE o.case_id = {s}.case_id "  # noqa: S608
+        f"AND o.stage = {s}.stage AND o.assess_number = {s}.assess_number AND o.line_no < {s}.line_no "
+        f"AND o.err_status IS NULL AND o.replay IS NULL)",
+        409,
+        "already_rated",
+        _("This case has already been rated at this stage."),
+    )
+    fail(
+        f"replay IS NULL AND case_id IS NOT NULL AND assess_number = 2 "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM {rating_t} r WHERE r.case_id = {s}.case_id AND r.stage = {s}.stage "
+        f"AND r.assess_number = 1 AND r.level = ANY(%s)) "
+        f"AND NOT EXISTS (SELECT 1 FROM {s} o WHERE o.case_id = {s}.case_id AND o.stage = {s}.stage "
+        f"AND o.assess_number = 1 AND o.level = ANY(%s) AND o.err_status IS NULL AND o.replay IS NULL)",
+        422,
+        "assessNumber",
+        _("A follow-up rating is only possible after a bad review of the same case and stage."),
+        [bad_levels, bad_levels],
+    )
+
+
+def _insert_valid(cur, at: dt.datetime) -> list[tuple[str, str, bool]]:
+    s = "hcp_import_staging"
+    rating_t = Rating._meta.db_table
+    rollup_t = RatingRollup._meta.db_table
+    event_t = RatingEvent._meta.db_table
+    fields = [
+        "case_id",
+        "unit_id",
+        "item_id",
+        "window_id",
+        "staff_id",
+        "stage",
+        "assess_number",
+        "level",
+        "option_codes",
+        "text",
+        "other_text",
+        "channel",
+        "is_paper",
+        "is_staff_entered",
+        "is_system_default",
+        "content_version_id",
+        "evaluator_type",
+        "evaluator_name",
+        "evaluator_cert_no",
+        "evaluator_mobile",
+        "is_anonymous",
+        "language",
+        "device_id",
+        "idempotency_key",
+        "assessed_at",
+        "receipt",
+        "is_public",
+    ]
+    cols = ", ".join(fields)
+    rollup_key = (
+        "day, unit_id, item_key, window_key, staff_key, channel, level, origin, assess_number"
+    )
+    bad_levels = sorted(Level.bad_levels())
+    sql = (
+        f"WITH ins AS ("  # noqa: S608
+        f" INSERT INTO {rating_t} ({cols}, source_client_id, received_at, validity, excluded_reason)"
+        f" SELECT {cols}, NULL, %s, 'valid', '' FROM {s} WHERE err_status IS NULL AND replay IS NULL"
+        f" ORDER BY line_no"
+        f" RETURNING id, receipt, case_id, unit_id, item_id, window_id, staff_id, channel, level, assess_number,"
+        f" is_paper, is_staff_entered, is_system_default, assessed_at"
+        f"), roll AS ("
+        f" INSERT INTO {rollup_t} ({rollup_key}, count)"
+        f" SELECT (assessed_at AT TIME ZONE %s)::date, unit_id, coalesce(item_id, 0), coalesce(window_id, 0),"
+        f" coalesce(staff_id, 0), channel, level,"
+        f" CASE WHEN is_system_default THEN 'default' WHEN is_paper THEN 'paper'"
+        f" WHEN is_staff_entered THEN 'staff' ELSE 'citizen' END, assess_number, count(*)"
+        f" FROM ins GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+        f" ON CONFLICT ({rollup_key}) DO UPDATE SET count = {rollup_t}.count + excluded.count"
+        f"), ev AS ("
+        f" INSERT INTO {event_t} (rating_id, type, payload, acting_user_id, created_at)"
+        f" SELECT ins.id, %s, jsonb_build_object('receipt', ins.receipt, 'case', c.project_no), NULL, %s"
+        f" FROM ins LEFT JOIN cases_case c ON c.id = ins.case_id"
+        f" WHERE ins.level = ANY(%s) AND NOT ins.is_system_default"
+        f") SELECT receipt, level, is_system_default FROM ins"
+    )
+    cur.execute(sql, [at, str(LOCAL_TZ), BAD_REVIEW_RECEIVED, at, bad_levels])
+    return cur.fetchall()
+
+
+def render_progress(report: ImportReport, done: int, total: int, *, stream: io.TextIOBase) -> None:
+    width = 30
+    share = done / total if total else 1.0
+    bar = "#" * int(share * width) + "-" * (width - int(share * width))
+    stream.write(
+        f"\r[{bar}] {share:6.1%} {done}/{total} lines  imported {report.imported}  replayed {report.replayed}"
+        f"  failed {report.failed}  {report.records_per_second:,.0f} rec/s"
+    )
+    stream.flush()

@@ -1,0 +1,127 @@
+"""`haochaping ratings import FILE`: both paths give the same results; resumable; exactly once."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from haochaping.ratings.importer import ratings_import
+from haochaping.ratings.models import Rating, RatingEvent, RatingRollup
+from haochaping.ratings.services import rating_submit
+from haochaping.ratings.tests.helpers import completed_case, record
+from haochaping.ratings.tests.test_rollups import _raw_counts, _rollup_counts
+
+PATHS = [False, True] if connection.vendor == "postgresql" else [False]
+
+
+def _write_jsonl(path, lines):
+    path.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines)
+        + "\n"
+    )
+
+
+def _errors(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("fast", PATHS, ids=lambda f: "fast" if f else "generic")
+def test_import_rules_and_error_report(org_tree, tmp_path, fast):
+    # given
+    a, b, c, d = (completed_case(org_tree) for _i in range(4))
+    rating_submit(
+        case=d, level="satisfied", channel="4", assessed_at=d.completed_at, option_codes=["413"]
+    )
+    lines = [
+        record(a),  # 1 ok
+        "{not json",  # 2 bad JSON
+        record(b, evalDetail="207"),  # 3 option of another level
+        record(a, satisfaction=4, evalDetail="413"),  # 4 already rated (line 1)
+        record(d),  # 5 already rated (in the database)
+        {**record(b), "projectNo": "NOPE"},  # 6 unknown case
+        record(c, satisfaction=1, evalDetail="115"),  # 7 ok, bad review
+        record(c, satisfaction=4, evalDetail="413", assessNumber=2),  # 8 ok, follow-up of line 7
+        record(b, staffEntered="1", pf="6"),  # 9 ok
+        "",  # 10 blank: ignored
+    ]
+    path = tmp_path / "ratings.jsonl"
+    _write_jsonl(path, lines)
+    # when
+    report = ratings_import(path, chunk_size=100, fast_path=fast)
+    # then
+    assert (report.imported, report.failed, report.replayed) == (4, 5, 0)
+    errors = {e["line"]: e for e in _errors(tmp_path / "ratings.jsonl.errors.jsonl")}
+    assert sorted(errors) == [2, 3, 4, 5, 6]
+    assert errors[2]["message"] == "This line is not valid JSON."
+    assert errors[3]["errors"] == {"evalDetail": ["This reason code belongs to another level: 207"]}
+    assert (errors[4]["status"], errors[4]["code"]) == (409, "already_rated")
+    assert (errors[5]["status"], errors[5]["code"]) == (409, "already_rated")
+    assert errors[6]["errors"] == {"projectNo": ["No case has this projectNo."]}
+    assert Rating.objects.count() == 5
+    assert Rating.objects.get(case=b).is_staff_entered is True
+    assert list(RatingEvent.objects.values_list("type", flat=True)) == [
+        "rating.bad_review_received"
+    ]
+    assert _rollup_counts() == _raw_counts()
+
+
+@pytest.mark.parametrize("fast", PATHS, ids=lambda f: "fast" if f else "generic")
+def test_import_resumes_and_counts_once(org_tree, tmp_path, fast):
+    # given: 7 records, interrupted after the first chunk of 3
+    cases = [completed_case(org_tree) for _i in range(7)]
+    path = tmp_path / "r.jsonl"
+    _write_jsonl(path, [record(c) for c in cases])
+    first = ratings_import(path, chunk_size=3, fast_path=fast, stop_after_chunks=1)
+    assert first.imported == 3
+    # when: resumed
+    second = ratings_import(path, chunk_size=3, fast_path=fast)
+    # then
+    assert (second.skipped, second.imported) == (3, 4)
+    assert Rating.objects.count() == 7
+    # when: the checkpoint is lost (crash after commit) and the whole file runs again
+    (tmp_path / "r.jsonl.checkpoint").unlink()
+    third = ratings_import(path, chunk_size=3, fast_path=fast)
+    # then: every line is a replay, nothing counted twice
+    assert (third.imported, third.replayed, third.failed) == (0, 7, 0)
+    assert Rating.objects.count() == 7
+    assert sum(RatingRollup.objects.values_list("count", flat=True)) == 7
+
+
+def test_import_csv_through_the_command(org_tree, tmp_path, capsys):
+    # given
+    a, b = completed_case(org_tree), completed_case(org_tree)
+    ra, rb = (
+        record(a, paperForm="1"),
+        record(b, satisfaction=3, evalDetail="307,314", anonymous="0"),
+    )
+    header = [
+        "projectNo",
+        "taskCode",
+        "pf",
+        "satisfaction",
+        "evalDetail",
+        "writingEvaluation",
+        "assessTime",
+        "userName",
+        "mobile",
+        "paperForm",
+        "anonymous",
+    ]
+    import csv
+
+    path = tmp_path / "paper.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, header, extrasaction="ignore")
+        w.writeheader()
+        w.writerow(ra)
+        w.writerow(rb)
+    # when
+    call_command("ratings", "import", str(path), "--no-progress")
+    # then
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["imported"], summary["failed"]) == (2, 0)
+    assert list(Rating.objects.order_by("id").values_list("is_paper", "level", "option_codes")) == [
+        (True, "very_satisfied", ["510", "517"]),
+        (False, "basic", ["307", "314"]),
+    ]
