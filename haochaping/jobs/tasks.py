@@ -31,3 +31,8 @@ def prune_job_results() -> dict[str, int]:
     ).delete()
     runs, _ = PeriodicRun.objects.filter(enqueued_at__lt=now - dt.timedelta(days=90)).delete()
     return {"successful": done, "parked": parked, "periodic_runs": runs}
+
+
+@task()
+def noop() -> None:
+    """A job that does nothing: the throughput bench (bench/jobs_throughput.py) measures with it."""
