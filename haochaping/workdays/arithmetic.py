@@ -100,12 +100,22 @@ def local_date(value: dt.date | dt.datetime) -> dt.date:
 
 def check_n(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int):
-        raise InvalidInput(extra={"errors": {"n": [_("The number of working days must be a whole number.")]}})
+        raise InvalidInput(
+            extra={"errors": {"n": [_("The number of working days must be a whole number.")]}}
+        )
     if n < 0:
-        raise InvalidInput(extra={"errors": {"n": [_("The number of working days cannot be negative.")]}})
+        raise InvalidInput(
+            extra={"errors": {"n": [_("The number of working days cannot be negative.")]}}
+        )
     if n > MAX_WORKDAYS:
         raise InvalidInput(
-            extra={"errors": {"n": [_("The number of working days is at most %(max)s.") % {"max": MAX_WORKDAYS}]}}
+            extra={
+                "errors": {
+                    "n": [
+                        _("The number of working days is at most %(max)s.") % {"max": MAX_WORKDAYS}
+                    ]
+                }
+            }
         )
 
 
@@ -145,7 +155,9 @@ def add_workdays_in(
     return end_of_day(deadline_date_in(calendar, local_date(start), n), closes_at)
 
 
-def workdays_between_in(calendar: Calendar, a: dt.date | dt.datetime, b: dt.date | dt.datetime) -> int:
+def workdays_between_in(
+    calendar: Calendar, a: dt.date | dt.datetime, b: dt.date | dt.datetime
+) -> int:
     """Working days d with a < d <= b (negative when b is before a)."""
     first, last = local_date(a), local_date(b)
     sign = 1
@@ -184,8 +196,11 @@ def explain_in(
             steps.append(_step(calendar, day, None))
         day += ONE_DAY
     return Explanation(
-        start=first, n=n, region_code=calendar.region_code,
-        deadline=end_of_day(deadline_day, closes_at), steps=tuple(steps),
+        start=first,
+        n=n,
+        region_code=calendar.region_code,
+        deadline=end_of_day(deadline_day, closes_at),
+        steps=tuple(steps),
         missing_years=missing_years_in(calendar, first, deadline_day),
     )
 
@@ -196,7 +211,7 @@ def missing_years_in(calendar: Calendar, a: dt.date, b: dt.date) -> tuple[int, .
 
 
 def parse_closes_at(value: str | dt.time | None) -> dt.time:
-    """"HH:MM" (00:00-23:59) or "24:00" (the very end of the day)."""
+    """ "HH:MM" (00:00-23:59) or "24:00" (the very end of the day)."""
     if value is None:
         return DEFAULT_CLOSES_AT
     if isinstance(value, dt.time):
@@ -235,7 +250,8 @@ def _warn_missing(calendar: Calendar, a: dt.date, b: dt.date) -> None:
             logger.warning(
                 "No working-day calendar data for %s (region %s): counting Monday-Friday only. "
                 "Load the State Council notice (haochaping workdays import FILE).",
-                year, calendar.region_code or "national",
+                year,
+                calendar.region_code or "national",
             )
 
 
@@ -254,7 +270,9 @@ def next_workday(day: dt.date | dt.datetime, region_code: str | None = None) -> 
     return result
 
 
-def add_workdays(start: dt.date | dt.datetime, n: int, region_code: str | None = None) -> dt.datetime:
+def add_workdays(
+    start: dt.date | dt.datetime, n: int, region_code: str | None = None
+) -> dt.datetime:
     calendar = _calendar(region_code)
     result = add_workdays_in(calendar, start, n, closes_at())
     _warn_missing(calendar, local_date(start), result.date())
@@ -269,7 +287,9 @@ def workdays_between(
     return workdays_between_in(calendar, a, b)
 
 
-def explain_workdays(start: dt.date | dt.datetime, n: int, region_code: str | None = None) -> Explanation:
+def explain_workdays(
+    start: dt.date | dt.datetime, n: int, region_code: str | None = None
+) -> Explanation:
     calendar = _calendar(region_code)
     explanation = explain_in(calendar, start, n, closes_at())
     _warn_missing(calendar, explanation.start, explanation.deadline.date())

@@ -23,8 +23,12 @@ from haochaping.workdays.enums import EntryKind
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COLUMNS = ("date", "kind", "region", "name", "source")
 KIND_ALIASES = {
-    "holiday": EntryKind.HOLIDAY, "休": EntryKind.HOLIDAY, "假": EntryKind.HOLIDAY,
-    "workday": EntryKind.WORKDAY, "make-up": EntryKind.WORKDAY, "makeup": EntryKind.WORKDAY,
+    "holiday": EntryKind.HOLIDAY,
+    "休": EntryKind.HOLIDAY,
+    "假": EntryKind.HOLIDAY,
+    "workday": EntryKind.WORKDAY,
+    "make-up": EntryKind.WORKDAY,
+    "makeup": EntryKind.WORKDAY,
     "班": EntryKind.WORKDAY,
 }
 NAME_MAX = 100
@@ -55,7 +59,10 @@ class Row:
     def as_dict(self) -> dict[str, str]:
         return {
             "date": self.date.isoformat() if self.date else self.raw.get("date", ""),
-            "kind": self.kind, "region": self.region_code, "name": self.name, "source": self.source,
+            "kind": self.kind,
+            "region": self.region_code,
+            "name": self.name,
+            "source": self.source,
         }
 
 
@@ -85,7 +92,7 @@ def read_raw(text: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
         if isinstance(data, dict):
             data = data.get("entries")
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise FileFormatError(_("A JSON calendar is a list of entries or {\"entries\": [...]}."))
+            raise FileFormatError(_('A JSON calendar is a list of entries or {"entries": [...]}.'))
         out = []
         for position, item in enumerate(data, start=1):
             values = {k: "" if item.get(k) is None else str(item.get(k)).strip() for k in COLUMNS}
@@ -137,12 +144,14 @@ def validate_rows(
             )
         elif year is not None and row.date.year != year:
             row.errors.append(
-                _("%(date)s is outside the year %(year)s.") % {"date": row.date.isoformat(), "year": year}
+                _("%(date)s is outside the year %(year)s.")
+                % {"date": row.date.isoformat(), "year": year}
             )
         kind = KIND_ALIASES.get(raw.get("kind", "").strip().lower())
         if kind is None:
             row.errors.append(
-                _("Unknown kind “%(value)s”: use holiday or workday.") % {"value": raw.get("kind", "")}
+                _("Unknown kind “%(value)s”: use holiday or workday.")
+                % {"value": raw.get("kind", "")}
             )
         else:
             row.kind = kind.value
@@ -180,14 +189,18 @@ def validate_rows(
             )
         else:
             message = _("Conflict: line %(line)s makes %(date)s a %(kind)s in the same scope.") % {
-                "line": first.line, "date": row.date.isoformat(),
+                "line": first.line,
+                "date": row.date.isoformat(),
                 "kind": EntryKind(first.kind).label if first.kind else "?",
             }
             row.errors.append(message)
             first.errors.append(
                 _("Conflict: line %(line)s makes %(date)s a %(kind)s in the same scope.")
-                % {"line": row.line, "date": row.date.isoformat(),
-                   "kind": EntryKind(row.kind).label if row.kind else "?"}
+                % {
+                    "line": row.line,
+                    "date": row.date.isoformat(),
+                    "kind": EntryKind(row.kind).label if row.kind else "?",
+                }
             )
     return rows
 
@@ -216,5 +229,11 @@ def to_csv(entries: Iterable[dict[str, str]]) -> str:
 
 
 def to_json(entries: Iterable[dict[str, str]]) -> str:
-    return json.dumps({"entries": [{k: e.get(k, "") for k in COLUMNS} for e in entries]},
-                      ensure_ascii=False, indent=2) + "\n"
+    return (
+        json.dumps(
+            {"entries": [{k: e.get(k, "") for k in COLUMNS} for e in entries]},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )

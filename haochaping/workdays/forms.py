@@ -14,13 +14,19 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class EntryForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT, input_formats=["%Y-%m-%d"])
     kind = forms.ChoiceField(label=_("Kind"), choices=EntryKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("For example 春节 or 藏历新年."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("For example 春节 or 藏历新年.")
+    )
     source = forms.CharField(
         label=_("Source"), max_length=300, help_text=_("The notice this entry comes from.")
     )
     region_code = forms.CharField(
-        label=_("Region scope"), max_length=12, required=False,
-        help_text=_("Empty for the national calendar; 540000 Tibet; 540100 Lhasa; any region code."),
+        label=_("Region scope"),
+        max_length=12,
+        required=False,
+        help_text=_(
+            "Empty for the national calendar; 540000 Tibet; 540100 Lhasa; any region code."
+        ),
         widget=forms.TextInput(attrs={"list": "region-codes", "inputmode": "numeric"}),
     )
 
@@ -28,33 +34,47 @@ class EntryForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Calendar file (CSV or JSON)"))
     year = forms.IntegerField(
-        label=_("Year"), min_value=1949, max_value=2200, required=False,
+        label=_("Year"),
+        min_value=1949,
+        max_value=2200,
+        required=False,
         help_text=_("Leave empty to take the year most dates fall in."),
     )
     replace = forms.BooleanField(
-        label=_("Replace the year"), required=False,
-        help_text=_("Also delete this year's entries of the file's scopes that the file does not list."),
+        label=_("Replace the year"),
+        required=False,
+        help_text=_(
+            "Also delete this year's entries of the file's scopes that the file does not list."
+        ),
     )
 
 
 class ImportConfirmForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
     fmt = forms.ChoiceField(choices=[("csv", "CSV"), ("json", "JSON")], widget=forms.HiddenInput)
-    year = forms.IntegerField(min_value=1949, max_value=2200, required=False, widget=forms.HiddenInput)
+    year = forms.IntegerField(
+        min_value=1949, max_value=2200, required=False, widget=forms.HiddenInput
+    )
     replace = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class DeadlineForm(forms.Form):
-    start = forms.DateField(label=_("Start day (not counted)"), widget=DATE_INPUT, input_formats=["%Y-%m-%d"])
+    start = forms.DateField(
+        label=_("Start day (not counted)"), widget=DATE_INPUT, input_formats=["%Y-%m-%d"]
+    )
     n = forms.IntegerField(
-        label=_("Working days"), min_value=0, max_value=MAX_WORKDAYS,
+        label=_("Working days"),
+        min_value=0,
+        max_value=MAX_WORKDAYS,
         error_messages={
             "min_value": _("The number of working days cannot be negative."),
             "max_value": _("The number of working days is at most %(limit_value)s."),
         },
     )
     region = forms.CharField(
-        label=_("Region"), max_length=12, required=False,
+        label=_("Region"),
+        max_length=12,
+        required=False,
         help_text=_("Empty: the national calendar only."),
         widget=forms.TextInput(attrs={"list": "region-codes", "inputmode": "numeric"}),
     )

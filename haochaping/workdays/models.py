@@ -24,7 +24,10 @@ class CalendarEntry(models.Model):
         _("source"), max_length=300, help_text=_("The notice this entry comes from.")
     )
     region_code = models.CharField(
-        _("region scope"), max_length=12, blank=True, default="",
+        _("region scope"),
+        max_length=12,
+        blank=True,
+        default="",
         help_text=_("Empty for the national calendar, else a region code such as 540100."),
     )
     created_at = models.DateTimeField(_("created at"))
@@ -35,9 +38,12 @@ class CalendarEntry(models.Model):
         verbose_name_plural = _("calendar entries")
         ordering = ["date", "region_code"]
         constraints = [
-            models.UniqueConstraint(fields=["date", "region_code"], name="workdays_entry_one_per_date_scope"),
+            models.UniqueConstraint(
+                fields=["date", "region_code"], name="workdays_entry_one_per_date_scope"
+            ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=[k.value for k in EntryKind]), name="workdays_entry_kind_valid"
+                condition=models.Q(kind__in=[k.value for k in EntryKind]),
+                name="workdays_entry_kind_valid",
             ),
         ]
         indexes = [models.Index(fields=["region_code", "date"], name="workdays_entry_scope_date")]
@@ -73,8 +79,12 @@ class CalendarAudit(models.Model):
 
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)

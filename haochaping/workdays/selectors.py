@@ -17,10 +17,24 @@ from haochaping.workdays.models import CalendarAudit, CalendarEntry, CalendarSta
 
 # Region codes usable even before the org tree is loaded (DOMAIN.md §10): Tibet, Lhasa, its
 # districts/counties and parks. Any other code needs a Region row.
-BUILTIN_REGION_CODES = frozenset({
-    "540000", "540100", "540102", "540103", "540104", "540121", "540122", "540123", "540124",
-    "540127", "540171", "540172", "540173", "540174",
-})
+BUILTIN_REGION_CODES = frozenset(
+    {
+        "540000",
+        "540100",
+        "540102",
+        "540103",
+        "540104",
+        "540121",
+        "540122",
+        "540123",
+        "540124",
+        "540127",
+        "540171",
+        "540172",
+        "540173",
+        "540174",
+    }
+)
 
 
 def prefix_chain(code: str) -> list[str]:
@@ -37,7 +51,10 @@ def region_code_error(code: str) -> str | None:
     try:
         validate_region_code(code)
     except ValidationError as exc:
-        return _("“%(code)s” is not a region code: %(reason)s") % {"code": code, "reason": exc.messages[0]}
+        return _("“%(code)s” is not a region code: %(reason)s") % {
+            "code": code,
+            "reason": exc.messages[0],
+        }
     if code in BUILTIN_REGION_CODES or Region.objects.filter(code=code).exists():
         return None
     return _("Unknown region code “%(code)s”.") % {"code": code}
@@ -76,7 +93,9 @@ def load_calendar(code: str | None, token: str = "") -> Calendar:
     rank = {scope: i for i, scope in enumerate(scopes)}
     resolved: dict[dt.date, tuple[int, DayEntry]] = {}
     years: set[int] = set()
-    rows = CalendarEntry.objects.filter(region_code__in=scopes).values_list("date", "kind", "name", "region_code")
+    rows = CalendarEntry.objects.filter(region_code__in=scopes).values_list(
+        "date", "kind", "name", "region_code"
+    )
     for day, kind, name, scope in rows:
         if scope == "":
             years.add(day.year)
@@ -84,13 +103,17 @@ def load_calendar(code: str | None, token: str = "") -> Calendar:
         if current is None or rank[scope] > current[0]:
             resolved[day] = (rank[scope], DayEntry(kind, name, scope))
     return Calendar(
-        region_code=normalise_region(code), scopes=scopes,
+        region_code=normalise_region(code),
+        scopes=scopes,
         days={day: entry for day, (_rank, entry) in resolved.items()},
-        years_with_data=frozenset(years), token=token,
+        years_with_data=frozenset(years),
+        token=token,
     )
 
 
-def entry_list(*, year: int | None = None, region_code: str | None = None) -> QuerySet[CalendarEntry]:
+def entry_list(
+    *, year: int | None = None, region_code: str | None = None
+) -> QuerySet[CalendarEntry]:
     """Entries, optionally of one year and one scope ("" national; None every scope)."""
     qs = CalendarEntry.objects.all()
     if year is not None:
@@ -110,9 +133,7 @@ def entry_get(entry_id: int) -> CalendarEntry:
 
 
 def years_with_national_data() -> set[int]:
-    return {
-        d.year for d in CalendarEntry.objects.filter(region_code="").dates("date", "year")
-    }
+    return {d.year for d in CalendarEntry.objects.filter(region_code="").dates("date", "year")}
 
 
 def year_summary(year: int) -> list[dict]:
@@ -129,7 +150,11 @@ def year_summary(year: int) -> list[dict]:
 
 
 def scopes_in_use() -> list[str]:
-    return list(CalendarEntry.objects.values_list("region_code", flat=True).distinct().order_by("region_code"))
+    return list(
+        CalendarEntry.objects.values_list("region_code", flat=True)
+        .distinct()
+        .order_by("region_code")
+    )
 
 
 def years_in_use() -> list[int]:

@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -91,13 +91,29 @@ def _finish(state: CalendarState, dates: set[dt.date], scopes: set[str]) -> dict
 
 
 def _audit(
-    *, action: str, acting_user: Any, via: str, entry_id: int | None, day: dt.date, scope: str,
-    before: dict | None, after: dict | None, batch: str = "",
+    *,
+    action: str,
+    acting_user: Any,
+    via: str,
+    entry_id: int | None,
+    day: dt.date,
+    scope: str,
+    before: dict | None,
+    after: dict | None,
+    batch: str = "",
 ) -> CalendarAudit:
     return CalendarAudit.objects.create(
-        at=clock.now(), actor=acting_user if getattr(acting_user, "pk", None) else None,
-        actor_label=_actor_label(acting_user), action=action, via=via, batch=batch,
-        entry_id=entry_id, date=day, region_code=scope, before=before, after=after,
+        at=clock.now(),
+        actor=acting_user if getattr(acting_user, "pk", None) else None,
+        actor_label=_actor_label(acting_user),
+        action=action,
+        via=via,
+        batch=batch,
+        entry_id=entry_id,
+        date=day,
+        region_code=scope,
+        before=before,
+        after=after,
     )
 
 
@@ -114,7 +130,9 @@ def _validate_entry(
     elif len(str(name).strip()) > fileformat.NAME_MAX:
         errors.setdefault("name", []).append(_("The name is longer than 100 characters."))
     if not str(source or "").strip():
-        errors.setdefault("source", []).append(_("The source (the notice this entry comes from) is missing."))
+        errors.setdefault("source", []).append(
+            _("The source (the notice this entry comes from) is missing.")
+        )
     elif len(str(source).strip()) > fileformat.SOURCE_MAX:
         errors.setdefault("source", []).append(_("The source is longer than 300 characters."))
     if region_code:
@@ -133,8 +151,14 @@ def _validate_entry(
         existing = clash.first()
         if existing is not None:
             errors.setdefault("date", []).append(
-                _("%(date)s already has an entry in this scope (%(kind)s: %(name)s). Edit that entry instead.")
-                % {"date": date.isoformat(), "kind": existing.get_kind_display(), "name": existing.name}
+                _(
+                    "%(date)s already has an entry in this scope (%(kind)s: %(name)s). Edit that entry instead."
+                )
+                % {
+                    "date": date.isoformat(),
+                    "kind": existing.get_kind_display(),
+                    "name": existing.name,
+                }
             )
     if errors:
         raise InvalidInput(extra={"errors": errors})
@@ -145,26 +169,52 @@ def _validate_entry(
 
 @transaction.atomic
 def entry_create(
-    *, date: dt.date, kind: str, name: str, source: str, region_code: str | None = "",
-    acting_user: Any, via: str = ChangeChannel.WEB,
+    *,
+    date: dt.date,
+    kind: str,
+    name: str,
+    source: str,
+    region_code: str | None = "",
+    acting_user: Any,
+    via: str = ChangeChannel.WEB,
 ) -> ChangeResult:
     state = _lock_state()
     scope = normalise_region(region_code)
     _validate_entry(date=date, kind=kind, name=name, source=source, region_code=scope)
     now = clock.now()
     entry = CalendarEntry.objects.create(
-        date=date, kind=kind, name=name.strip(), source=source.strip(), region_code=scope,
-        created_at=now, updated_at=now,
+        date=date,
+        kind=kind,
+        name=name.strip(),
+        source=source.strip(),
+        region_code=scope,
+        created_at=now,
+        updated_at=now,
     )
-    _audit(action=AuditAction.CREATED, acting_user=acting_user, via=via, entry_id=entry.pk,
-           day=entry.date, scope=scope, before=None, after=entry.snapshot())
+    _audit(
+        action=AuditAction.CREATED,
+        acting_user=acting_user,
+        via=via,
+        entry_id=entry.pk,
+        day=entry.date,
+        scope=scope,
+        before=None,
+        after=entry.snapshot(),
+    )
     return ChangeResult(entry, _finish(state, {entry.date}, {scope}))
 
 
 @transaction.atomic
 def entry_update(
-    *, entry_id: int, date: dt.date, kind: str, name: str, source: str, region_code: str | None = "",
-    acting_user: Any, via: str = ChangeChannel.WEB,
+    *,
+    entry_id: int,
+    date: dt.date,
+    kind: str,
+    name: str,
+    source: str,
+    region_code: str | None = "",
+    acting_user: Any,
+    via: str = ChangeChannel.WEB,
 ) -> ChangeResult:
     state = _lock_state()
     try:
@@ -174,7 +224,9 @@ def entry_update(
 
         raise NotFound() from None
     scope = normalise_region(region_code)
-    _validate_entry(date=date, kind=kind, name=name, source=source, region_code=scope, exclude_id=entry.pk)
+    _validate_entry(
+        date=date, kind=kind, name=name, source=source, region_code=scope, exclude_id=entry.pk
+    )
     before = entry.snapshot()
     old_date, old_scope = entry.date, entry.region_code
     entry.date, entry.kind, entry.name = date, kind, name.strip()
@@ -182,8 +234,16 @@ def entry_update(
     if entry.snapshot() == before:
         return ChangeResult(entry, {})
     entry.save(update_fields=["date", "kind", "name", "source", "region_code", "updated_at"])
-    _audit(action=AuditAction.UPDATED, acting_user=acting_user, via=via, entry_id=entry.pk,
-           day=entry.date, scope=scope, before=before, after=entry.snapshot())
+    _audit(
+        action=AuditAction.UPDATED,
+        acting_user=acting_user,
+        via=via,
+        entry_id=entry.pk,
+        day=entry.date,
+        scope=scope,
+        before=before,
+        after=entry.snapshot(),
+    )
     return ChangeResult(entry, _finish(state, {old_date, entry.date}, {old_scope, scope}))
 
 
@@ -199,8 +259,16 @@ def entry_delete(*, entry_id: int, acting_user: Any, via: str = ChangeChannel.WE
     before = entry.snapshot()
     day, scope, pk = entry.date, entry.region_code, entry.pk
     entry.delete()
-    _audit(action=AuditAction.DELETED, acting_user=acting_user, via=via, entry_id=pk,
-           day=day, scope=scope, before=before, after=None)
+    _audit(
+        action=AuditAction.DELETED,
+        acting_user=acting_user,
+        via=via,
+        entry_id=pk,
+        day=day,
+        scope=scope,
+        before=before,
+        after=None,
+    )
     return ChangeResult(None, _finish(state, {day}, {scope}))
 
 
@@ -212,7 +280,9 @@ def majority_year(rows: list[fileformat.Row]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def import_plan(*, text: str, fmt: str, year: int | None = None, replace: bool = False) -> ImportPlan:
+def import_plan(
+    *, text: str, fmt: str, year: int | None = None, replace: bool = False
+) -> ImportPlan:
     """Parse and validate a file and compare it with the database. Writes nothing.
 
     ``year``: the year being imported; None takes the year most dates fall in. Raises
@@ -246,7 +316,7 @@ def import_plan(*, text: str, fmt: str, year: int | None = None, replace: bool =
         for e in CalendarEntry.objects.filter(region_code__in=scopes, date__in=dates)
     }
     for row in rows:
-        current = existing.get((row.date, row.region_code))
+        current = existing.get((cast(dt.date, row.date), row.region_code))
         if current is None:
             plan.to_create.append(row)
         elif current.snapshot() == row.as_dict():
@@ -256,7 +326,10 @@ def import_plan(*, text: str, fmt: str, year: int | None = None, replace: bool =
     if replace and year is not None:
         keep = {(r.date, r.region_code) for r in rows}
         plan.to_delete = [
-            e for e in CalendarEntry.objects.filter(region_code__in=scopes, date__year=year).order_by("date")
+            e
+            for e in CalendarEntry.objects.filter(region_code__in=scopes, date__year=year).order_by(
+                "date"
+            )
             if (e.date, e.region_code) not in keep
         ]
     return plan
@@ -274,8 +347,13 @@ def plan_errors(plan: ImportPlan) -> dict[str, list[str]]:
 
 @transaction.atomic
 def entries_import(
-    *, text: str, fmt: str, year: int | None = None, replace: bool = False,
-    acting_user: Any, via: str = ChangeChannel.IMPORT,
+    *,
+    text: str,
+    fmt: str,
+    year: int | None = None,
+    replace: bool = False,
+    acting_user: Any,
+    via: str = ChangeChannel.IMPORT,
 ) -> ImportResult:
     """Apply a calendar file: all of it or, when any row is wrong, nothing (InvalidInput)."""
     state = _lock_state()
@@ -291,45 +369,86 @@ def entries_import(
     for row in plan.to_create:
         assert row.date is not None  # noqa: S101  (rows without a date failed validation)
         entry = CalendarEntry.objects.create(
-            date=row.date, kind=row.kind, name=row.name, source=row.source, region_code=row.region_code,
-            created_at=now, updated_at=now,
+            date=row.date,
+            kind=row.kind,
+            name=row.name,
+            source=row.source,
+            region_code=row.region_code,
+            created_at=now,
+            updated_at=now,
         )
-        _audit(action=AuditAction.CREATED, acting_user=acting_user, via=via, entry_id=entry.pk,
-               day=entry.date, scope=entry.region_code, before=None, after=entry.snapshot(), batch=batch)
+        _audit(
+            action=AuditAction.CREATED,
+            acting_user=acting_user,
+            via=via,
+            entry_id=entry.pk,
+            day=entry.date,
+            scope=entry.region_code,
+            before=None,
+            after=entry.snapshot(),
+            batch=batch,
+        )
         dates.add(entry.date)
         scopes.add(entry.region_code)
     for entry, row in plan.to_update:
         before = entry.snapshot()
         entry.kind, entry.name, entry.source, entry.updated_at = row.kind, row.name, row.source, now
         entry.save(update_fields=["kind", "name", "source", "updated_at"])
-        _audit(action=AuditAction.UPDATED, acting_user=acting_user, via=via, entry_id=entry.pk,
-               day=entry.date, scope=entry.region_code, before=before, after=entry.snapshot(), batch=batch)
+        _audit(
+            action=AuditAction.UPDATED,
+            acting_user=acting_user,
+            via=via,
+            entry_id=entry.pk,
+            day=entry.date,
+            scope=entry.region_code,
+            before=before,
+            after=entry.snapshot(),
+            batch=batch,
+        )
         dates.add(entry.date)
         scopes.add(entry.region_code)
     for entry in plan.to_delete:
         before = entry.snapshot()
         pk = entry.pk
         entry.delete()
-        _audit(action=AuditAction.DELETED, acting_user=acting_user, via=via, entry_id=pk,
-               day=dt.date.fromisoformat(before["date"]), scope=before["region"],
-               before=before, after=None, batch=batch)
+        _audit(
+            action=AuditAction.DELETED,
+            acting_user=acting_user,
+            via=via,
+            entry_id=pk,
+            day=dt.date.fromisoformat(before["date"]),
+            scope=before["region"],
+            before=before,
+            after=None,
+            batch=batch,
+        )
         dates.add(dt.date.fromisoformat(before["date"]))
         scopes.add(before["region"])
     recomputed = _finish(state, dates, scopes) if dates else {}
     return ImportResult(
-        created=len(plan.to_create), updated=len(plan.to_update), deleted=len(plan.to_delete),
-        unchanged=len(plan.unchanged), batch=batch, recomputed=recomputed,
+        created=len(plan.to_create),
+        updated=len(plan.to_update),
+        deleted=len(plan.to_delete),
+        unchanged=len(plan.unchanged),
+        batch=batch,
+        recomputed=recomputed,
     )
 
 
 @transaction.atomic
-def calendar_load_shipped(*, acting_user: Any = None, via: str = ChangeChannel.SHIPPED) -> list[ImportResult]:
+def calendar_load_shipped(
+    *, acting_user: Any = None, via: str = ChangeChannel.SHIPPED
+) -> list[ImportResult]:
     """Load every shipped data file (haochaping/workdays/data/), one year per file; idempotent."""
     results = []
     for path in fileformat.shipped_files():
         text = path.read_text(encoding="utf-8")
         results.append(
-            entries_import(text=text, fmt=fileformat.detect_format(path.name, text),
-                           acting_user=acting_user, via=via)
+            entries_import(
+                text=text,
+                fmt=fileformat.detect_format(path.name, text),
+                acting_user=acting_user,
+                via=via,
+            )
         )
     return results

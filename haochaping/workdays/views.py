@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from haochaping.accounts.access import require_role
 from haochaping.accounts.enums import Role
@@ -30,6 +32,10 @@ from haochaping.workdays.enums import EntryKind
 from haochaping.workdays.forms import DeadlineForm, EntryForm, ImportConfirmForm, ImportForm
 
 
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 def calendar_staff(view):
     """Logged in, and the admin or liaison role (or a superuser)."""
 
@@ -37,9 +43,11 @@ def calendar_staff(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):
         try:
-            require_role(request.user, Role.ADMIN, Role.LIAISON)
+            require_role(cast(Any, request.user), Role.ADMIN, Role.LIAISON)
         except PermissionDenied:
-            raise DjangoPermissionDenied(_("Only the system administrator and the bureau liaison keep the calendar.")) from None
+            raise DjangoPermissionDenied(
+                _("Only the system administrator and the bureau liaison keep the calendar.")
+            ) from None
         try:
             return view(request, *args, **kwargs)
         except NotFound:
@@ -99,31 +107,51 @@ def index(request: HttpRequest) -> HttpResponse:
     entries = list(selectors.entry_list(year=year, region_code=scope))
     names = _region_names()
     for entry in entries:
-        entry.scope_label = _scope_label(entry.region_code, names)
+        entry.scope_label = _scope_label(entry.region_code, names)  # type: ignore[attr-defined]
     summary = [
-        {**row, "label": _scope_label(row["region_code"], names)} for row in selectors.year_summary(year)
+        {**row, "label": _scope_label(row["region_code"], names)}
+        for row in selectors.year_summary(year)
     ]
-    scopes = sorted(set(selectors.scopes_in_use()) | {"540000", "540100"} | ({scope} if scope else set()))
-    years = sorted(set(selectors.years_in_use()) | {clock.today().year, clock.today().year + 1, year})
-    return render(request, "workdays/index.html", {
-        "year": year, "entries": entries, "summary": summary,
-        "has_national": any(r["region_code"] == "" for r in summary),
-        "scope_param": scope_param, "scope_options": [(c or "national", _scope_label(c, names)) for c in scopes],
-        "years": years, "form": EntryForm(initial={"date": dt.date(year, 1, 1) if year != clock.today().year else None}),
-        "region_names": names,
-    })
+    scopes = sorted(
+        set(selectors.scopes_in_use()) | {"540000", "540100"} | ({scope} if scope else set())
+    )
+    years = sorted(
+        set(selectors.years_in_use()) | {clock.today().year, clock.today().year + 1, year}
+    )
+    return render(
+        request,
+        "workdays/index.html",
+        {
+            "year": year,
+            "entries": entries,
+            "summary": summary,
+            "has_national": any(r["region_code"] == "" for r in summary),
+            "scope_param": scope_param,
+            "scope_options": [(c or "national", _scope_label(c, names)) for c in scopes],
+            "years": years,
+            "form": EntryForm(
+                initial={"date": dt.date(year, 1, 1) if year != clock.today().year else None}
+            ),
+            "region_names": names,
+        },
+    )
 
 
-def _render_entry_form(request, form, *, entry=None, status=200):
+def _render_entry_form(request: HtmxHttpRequest, form, *, entry=None, status=200):
     template = "workdays/_entry_form.html" if request.htmx else "workdays/entry_form.html"
     if request.htmx and status == 422:
         status = 200  # htmx swaps only 2xx answers
-    return render(request, template, {"form": form, "entry": entry, "region_names": _region_names()}, status=status)
+    return render(
+        request,
+        template,
+        {"form": form, "entry": entry, "region_names": _region_names()},
+        status=status,
+    )
 
 
 @calendar_staff
 @require_http_methods(["GET", "POST"])
-def entry_new(request: HttpRequest) -> HttpResponse:
+def entry_new(request: HtmxHttpRequest) -> HttpResponse:
     form = EntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,7 +160,10 @@ def entry_new(request: HttpRequest) -> HttpResponse:
             _add_field_errors(form, exc)
         else:
             entry = result.entry
-            _changed_message(request, _("Entry added: %(entry)s.") % {"entry": entry}, result.recomputed_total)
+            assert entry is not None  # noqa: S101  (create returns the entry)
+            _changed_message(
+                request, _("Entry added: %(entry)s.") % {"entry": entry}, result.recomputed_total
+            )
             url = _list_url(entry.date.year)
             if request.htmx:
                 response = HttpResponse(status=204)
@@ -144,32 +175,47 @@ def entry_new(request: HttpRequest) -> HttpResponse:
 
 @calendar_staff
 @require_http_methods(["GET", "POST"])
-def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_edit(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_get(entry_id)
-    initial = {"date": entry.date, "kind": entry.kind, "name": entry.name, "source": entry.source,
-               "region_code": entry.region_code}
+    initial = {
+        "date": entry.date,
+        "kind": entry.kind,
+        "name": entry.name,
+        "source": entry.source,
+        "region_code": entry.region_code,
+    }
     form = EntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.entry_update(entry_id=entry.pk, acting_user=request.user, **form.cleaned_data)
+            result = services.entry_update(
+                entry_id=entry.pk, acting_user=request.user, **form.cleaned_data
+            )
         except InvalidInput as exc:
             _add_field_errors(form, exc)
         else:
-            _changed_message(request, _("Entry saved: %(entry)s.") % {"entry": result.entry},
-                             result.recomputed_total)
+            assert result.entry is not None  # noqa: S101  (update returns the entry)
+            _changed_message(
+                request,
+                _("Entry saved: %(entry)s.") % {"entry": result.entry},
+                result.recomputed_total,
+            )
             return redirect(_list_url(result.entry.date.year))
-    return _render_entry_form(request, form, entry=entry, status=422 if request.method == "POST" else 200)
+    return _render_entry_form(
+        request, form, entry=entry, status=422 if request.method == "POST" else 200
+    )
 
 
 @calendar_staff
 @require_http_methods(["GET", "POST"])
-def entry_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_delete(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_get(entry_id)
     if request.method == "GET":
         return render(request, "workdays/entry_delete.html", {"entry": entry})
     year, label = entry.date.year, str(entry)
     result = services.entry_delete(entry_id=entry.pk, acting_user=request.user)
-    _changed_message(request, _("Entry deleted: %(entry)s.") % {"entry": label}, result.recomputed_total)
+    _changed_message(
+        request, _("Entry deleted: %(entry)s.") % {"entry": label}, result.recomputed_total
+    )
     if request.htmx:
         return HttpResponse("")  # the row is swapped out
     return redirect(_list_url(year))
@@ -197,29 +243,50 @@ def export(request: HttpRequest) -> HttpResponse:
 def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm"):
         return _import_confirm(request)
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"year": request.GET.get("year")})
+    form = ImportForm(
+        request.POST or None, request.FILES or None, initial={"year": request.GET.get("year")}
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             text = fileformat.decode(upload.read())
             fmt = fileformat.detect_format(upload.name, text)
             plan = services.import_plan(
-                text=text, fmt=fmt, year=form.cleaned_data["year"], replace=form.cleaned_data["replace"]
+                text=text,
+                fmt=fmt,
+                year=form.cleaned_data["year"],
+                replace=form.cleaned_data["replace"],
             )
         except fileformat.FileFormatError as exc:
             form.add_error("file", str(exc))
         except InvalidInput as exc:
             _add_field_errors(form, exc)
         else:
-            confirm = ImportConfirmForm(initial={
-                "content": text, "fmt": fmt, "year": plan.year, "replace": plan.replace,
-            })
-            return render(request, "workdays/import_preview.html", {
-                "plan": plan, "confirm": confirm, "filename": upload.name,
-                "region_names": _region_names(),
-            }, status=200 if plan.ok else 422)
-    return render(request, "workdays/import.html", {"form": form},
-                  status=422 if request.method == "POST" else 200)
+            confirm = ImportConfirmForm(
+                initial={
+                    "content": text,
+                    "fmt": fmt,
+                    "year": plan.year,
+                    "replace": plan.replace,
+                }
+            )
+            return render(
+                request,
+                "workdays/import_preview.html",
+                {
+                    "plan": plan,
+                    "confirm": confirm,
+                    "filename": upload.name,
+                    "region_names": _region_names(),
+                },
+                status=200 if plan.ok else 422,
+            )
+    return render(
+        request,
+        "workdays/import.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def _import_confirm(request: HttpRequest) -> HttpResponse:
@@ -230,22 +297,40 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     data = confirm.cleaned_data
     try:
         result = services.entries_import(
-            text=data["content"], fmt=data["fmt"], year=data["year"], replace=data["replace"],
+            text=data["content"],
+            fmt=data["fmt"],
+            year=data["year"],
+            replace=data["replace"],
             acting_user=request.user,
         )
     except InvalidInput as exc:
-        plan = services.import_plan(text=data["content"], fmt=data["fmt"], year=data["year"],
-                                    replace=data["replace"]) if "file" in exc.extra.get("errors", {}) else None
+        plan = (
+            services.import_plan(
+                text=data["content"], fmt=data["fmt"], year=data["year"], replace=data["replace"]
+            )
+            if "file" in exc.extra.get("errors", {})
+            else None
+        )
         if plan is None:
             messages.error(request, str(exc.message))
             return redirect("workdays:import")
-        return render(request, "workdays/import_preview.html",
-                      {"plan": plan, "confirm": confirm, "region_names": _region_names()}, status=422)
+        return render(
+            request,
+            "workdays/import_preview.html",
+            {"plan": plan, "confirm": confirm, "region_names": _region_names()},
+            status=422,
+        )
     _changed_message(
         request,
-        _("Imported: %(created)s added, %(updated)s changed, %(deleted)s deleted, %(unchanged)s unchanged.")
-        % {"created": result.created, "updated": result.updated, "deleted": result.deleted,
-           "unchanged": result.unchanged},
+        _(
+            "Imported: %(created)s added, %(updated)s changed, %(deleted)s deleted, %(unchanged)s unchanged."
+        )
+        % {
+            "created": result.created,
+            "updated": result.updated,
+            "deleted": result.deleted,
+            "unchanged": result.unchanged,
+        },
         sum(result.recomputed.values()),
     )
     return redirect(_list_url(data["year"] or clock.today().year))
@@ -262,13 +347,22 @@ def deadline(request: HttpRequest) -> HttpResponse:
     explanation = None
     if request.GET and form.is_valid():
         try:
-            explanation = explain_workdays(form.cleaned_data["start"], form.cleaned_data["n"],
-                                           form.cleaned_data["region"] or None)
+            explanation = explain_workdays(
+                form.cleaned_data["start"],
+                form.cleaned_data["n"],
+                form.cleaned_data["region"] or None,
+            )
         except InvalidInput as exc:
             _add_field_errors(form, exc)
     status = 422 if request.GET and not form.is_valid() else 200
-    return render(request, "workdays/deadline.html", {
-        "form": form, "explanation": explanation, "region_names": _region_names(),
-        "EntryKind": EntryKind,
-    }, status=status)
-
+    return render(
+        request,
+        "workdays/deadline.html",
+        {
+            "form": form,
+            "explanation": explanation,
+            "region_names": _region_names(),
+            "EntryKind": EntryKind,
+        },
+        status=status,
+    )

@@ -22,7 +22,10 @@ def file_calendar(region_code: str = "") -> Calendar:
         if scope == "":
             years.add(day.year)
         if day not in best or rank[scope] > best[day][0]:
-            best[day] = (rank[scope], DayEntry(fileformat.KIND_ALIASES[raw["kind"]].value, raw["name"], scope))
+            best[day] = (
+                rank[scope],
+                DayEntry(fileformat.KIND_ALIASES[raw["kind"]].value, raw["name"], scope),
+            )
     return Calendar(region_code, scopes, {d: e for d, (_r, e) in best.items()}, frozenset(years))
 
 

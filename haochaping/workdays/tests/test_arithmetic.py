@@ -31,6 +31,7 @@ LHASA = file_calendar("540100")
 
 # --- weekends only (no data) -----------------------------------------------------------------
 
+
 def test_without_data_monday_to_friday_work():
     # given a week in a year without entries: Mon 2031-03-03 .. Sun 2031-03-09
     days = [dt.date(2031, 3, 3) + dt.timedelta(days=i) for i in range(7)]
@@ -70,10 +71,13 @@ def test_naive_datetime_is_refused():
         add_workdays_in(EMPTY, dt.datetime(2031, 3, 6, 12, 0), 1)
 
 
-@pytest.mark.parametrize(("n", "message"), [
-    (-1, "The number of working days cannot be negative."),
-    (MAX_WORKDAYS + 1, "The number of working days is at most 3650."),
-])
+@pytest.mark.parametrize(
+    ("n", "message"),
+    [
+        (-1, "The number of working days cannot be negative."),
+        (MAX_WORKDAYS + 1, "The number of working days is at most 3650."),
+    ],
+)
 def test_negative_or_absurd_n_is_refused_with_a_field_error(n, message):
     with pytest.raises(InvalidInput) as info:
         deadline_date_in(EMPTY, d("2026-03-02"), n)
@@ -84,9 +88,15 @@ def test_the_largest_n_is_accepted():
     assert deadline_date_in(EMPTY, d("2026-03-02"), MAX_WORKDAYS) > d("2040-01-01")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, dt.time(18, 0)), ("17:30", dt.time(17, 30)), ("24:00", dt.time.max), (dt.time(9), dt.time(9)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, dt.time(18, 0)),
+        ("17:30", dt.time(17, 30)),
+        ("24:00", dt.time.max),
+        (dt.time(9), dt.time(9)),
+    ],
+)
 def test_closing_time_setting(value, expected):
     assert parse_closes_at(value) == expected
 
@@ -104,10 +114,15 @@ def test_configured_closing_time_is_used():
 
 def test_more_specific_scope_wins_on_a_date():
     # given a national holiday that a region works (and the reverse)
-    calendar = Calendar("540100", ("", "540000", "540100"), {
-        d("2031-03-04"): DayEntry("workday", "region works", "540100"),
-        d("2031-03-05"): DayEntry("holiday", "region off", "540100"),
-    }, frozenset({2031}))
+    calendar = Calendar(
+        "540100",
+        ("", "540000", "540100"),
+        {
+            d("2031-03-04"): DayEntry("workday", "region works", "540100"),
+            d("2031-03-05"): DayEntry("holiday", "region off", "540100"),
+        },
+        frozenset({2031}),
+    )
     assert is_workday_in(calendar, d("2031-03-04"))
     assert not is_workday_in(calendar, d("2031-03-05"))
 
@@ -125,7 +140,8 @@ def test_explanation_lists_skipped_days_with_reasons():
     # then
     assert explanation.deadline.date() == d("2026-02-27")
     assert [(s.day.isoformat(), s.counted, s.reason) for s in explanation.steps[:2]] == [
-        ("2026-02-14", 1, "workday"), ("2026-02-15", None, "holiday"),
+        ("2026-02-14", 1, "workday"),
+        ("2026-02-15", None, "holiday"),
     ]
     assert len(explanation.skipped) == 12
     assert {s.name for s in explanation.skipped} == {"春节、藏历新年"}

@@ -56,8 +56,11 @@ def test_import_preview_then_confirm(page, live_server, tmp_path):
     make_user("liaison", Role.LIAISON)
     login(page, live_server, "liaison")
     path = tmp_path / "national-2031.csv"
-    path.write_text("date,kind,region,name,source\n2031-01-01,holiday,,元旦,国务院通知2031\n"
-                    "2031-02-22,workday,,春节,国务院通知2031\n", encoding="utf-8")
+    path.write_text(
+        "date,kind,region,name,source\n2031-01-01,holiday,,元旦,国务院通知2031\n"
+        "2031-02-22,workday,,春节,国务院通知2031\n",
+        encoding="utf-8",
+    )
     # when
     page.goto(f"{live_server.url}/workdays/import/")
     page.set_input_files("#id_file", str(path))

@@ -21,14 +21,17 @@ def workdays_messages():
     return [(m.id, m.msg) for m in run_checks(tags=["workdays"])]
 
 
-@pytest.mark.parametrize(("today", "years", "expected"), [
-    ("2026-06-01", {2026}, []),
-    ("2026-10-31", {2026}, []),
-    ("2026-11-01", {2026}, [2027]),
-    ("2026-11-01", {2026, 2027}, []),
-    ("2027-01-02", {2026}, [2027]),
-    ("2027-12-31", set(), [2027, 2028]),
-])
+@pytest.mark.parametrize(
+    ("today", "years", "expected"),
+    [
+        ("2026-06-01", {2026}, []),
+        ("2026-10-31", {2026}, []),
+        ("2026-11-01", {2026}, [2027]),
+        ("2026-11-01", {2026, 2027}, []),
+        ("2027-01-02", {2026}, [2027]),
+        ("2027-12-31", set(), [2027, 2028]),
+    ],
+)
 def test_which_years_to_warn_about(today, years, expected):
     assert missing_years_to_warn(dt.date.fromisoformat(today), years) == expected
 
@@ -40,11 +43,13 @@ def test_no_warning_when_the_current_year_is_loaded(shipped):
 
 @time_machine.travel(dt.datetime(2026, 11, 2, 4, 0, tzinfo=dt.UTC), tick=False)
 def test_w001_from_november_when_next_year_is_missing(shipped):
-    assert workdays_messages() == [(
-        "workdays.W001",
-        "The working-day calendar has no data for 2027: deadlines in 2027 are counted on weekends alone "
-        "(national holidays and make-up working days are ignored).",
-    )]
+    assert workdays_messages() == [
+        (
+            "workdays.W001",
+            "The working-day calendar has no data for 2027: deadlines in 2027 are counted on weekends alone "
+            "(national holidays and make-up working days are ignored).",
+        )
+    ]
 
 
 @time_machine.travel(dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC), tick=False)
@@ -56,14 +61,22 @@ def test_w001_when_the_current_year_is_missing():
 
 def test_e001_for_a_bad_closing_time(settings, shipped):
     settings.HAOCHAPING = {**settings.HAOCHAPING, "OFFICE_CLOSES_AT": "6pm"}
-    assert ("workdays.E001", "HAOCHAPING['OFFICE_CLOSES_AT'] is '6pm', not a time.") in workdays_messages()
+    assert (
+        "workdays.E001",
+        "HAOCHAPING['OFFICE_CLOSES_AT'] is '6pm', not a time.",
+    ) in workdays_messages()
 
 
 @time_machine.travel(dt.datetime(2026, 11, 2, 4, 0, tzinfo=dt.UTC), tick=False)
-@pytest.mark.parametrize(("role", "superuser", "shown"), [
-    (Role.ADMIN, False, True), (Role.LIAISON, False, True), (Role.HANDLER, False, False),
-    (Role.LEADER, True, True),
-])
+@pytest.mark.parametrize(
+    ("role", "superuser", "shown"),
+    [
+        (Role.ADMIN, False, True),
+        (Role.LIAISON, False, True),
+        (Role.HANDLER, False, False),
+        (Role.LEADER, True, True),
+    ],
+)
 def test_banner_for_admins_only(shipped, role, superuser, shown):
     # given
     user = make_user("u", role)

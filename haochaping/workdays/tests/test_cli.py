@@ -57,21 +57,29 @@ def test_add_explain_lists_the_skipped_days(shipped):
 def test_add_into_a_year_without_data_warns_on_stderr(shipped):
     out, err = run("add", "2031-09-30", "1")
     assert out.startswith("2031-10-01  ")
-    assert err == ("WARNING: no calendar data for 2031: counted Monday-Friday only "
-                   "(holidays and make-up working days unknown).\n")
+    assert err == (
+        "WARNING: no calendar data for 2031: counted Monday-Friday only "
+        "(holidays and make-up working days unknown).\n"
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("args", "message"), [
-    (["add", "2026-02-30", "1"], "Invalid date '2026-02-30': use YYYY-MM-DD."),
-    (["add", "13.02.2026", "1"], "Invalid date '13.02.2026': use YYYY-MM-DD."),
-    (["add", "2026-02-13", "-1"], "N must be between 0 and 3650, got -1."),
-    (["add", "2026-02-13", "99999"], "N must be between 0 and 3650, got 99999."),
-    (["add", "2026-02-13", "five"], "Invalid N 'five': a whole number of working days."),
-    (["add", "2026-02-13", "1", "--region", "999999"], "Unknown region code “999999”."),
-    (["check", "20x6"], "Invalid year '20x6'."),
-    (["import", "/nonexistent/file.csv"], "Cannot read /nonexistent/file.csv: No such file or directory."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "2026-02-30", "1"], "Invalid date '2026-02-30': use YYYY-MM-DD."),
+        (["add", "13.02.2026", "1"], "Invalid date '13.02.2026': use YYYY-MM-DD."),
+        (["add", "2026-02-13", "-1"], "N must be between 0 and 3650, got -1."),
+        (["add", "2026-02-13", "99999"], "N must be between 0 and 3650, got 99999."),
+        (["add", "2026-02-13", "five"], "Invalid N 'five': a whole number of working days."),
+        (["add", "2026-02-13", "1", "--region", "999999"], "Unknown region code “999999”."),
+        (["check", "20x6"], "Invalid year '20x6'."),
+        (
+            ["import", "/nonexistent/file.csv"],
+            "Cannot read /nonexistent/file.csv: No such file or directory.",
+        ),
+    ],
+)
 def test_bad_arguments_raise_a_clear_error(args, message):
     with pytest.raises(CommandError) as info:
         run(*args)
@@ -81,23 +89,37 @@ def test_bad_arguments_raise_a_clear_error(args, message):
 @pytest.mark.django_db
 def test_import_file_and_dry_run(tmp_path):
     path = tmp_path / "lhasa-2031.csv"
-    path.write_text("date,kind,region,name,source\n2031-08-20,holiday,540100,雪顿节,拉萨市通知\n", encoding="utf-8")
+    path.write_text(
+        "date,kind,region,name,source\n2031-08-20,holiday,540100,雪顿节,拉萨市通知\n",
+        encoding="utf-8",
+    )
     out, _ = run("import", str(path), "--dry-run")
-    assert out == f"{path} (2031): 1 to add, 0 to change, 0 to delete, 0 unchanged (dry run: nothing changed)\n"
+    assert (
+        out
+        == f"{path} (2031): 1 to add, 0 to change, 0 to delete, 0 unchanged (dry run: nothing changed)\n"
+    )
     assert not CalendarEntry.objects.filter(date=d("2031-08-20")).exists()
     out, _ = run("import", str(path))
-    assert out == f"{path} (2031): 1 added, 0 changed, 0 deleted, 0 unchanged; open deadlines recomputed: 0\n"
+    assert (
+        out
+        == f"{path} (2031): 1 added, 0 changed, 0 deleted, 0 unchanged; open deadlines recomputed: 0\n"
+    )
     assert CalendarAudit.objects.get(date=d("2031-08-20")).via == "cli"
 
 
 @pytest.mark.django_db
 def test_import_with_errors_imports_nothing(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("date,kind,region,name,source\n2031-08-20,holiday,540100,a,b\n2031-08-20,holiday,540100,a,b\n",
-                    encoding="utf-8")
+    path.write_text(
+        "date,kind,region,name,source\n2031-08-20,holiday,540100,a,b\n2031-08-20,holiday,540100,a,b\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError) as info:
         run("import", str(path))
-    assert str(info.value) == f"{path}: line 3: Duplicate: line 2 has the same date and scope.\nNothing was imported."
+    assert (
+        str(info.value)
+        == f"{path}: line 3: Duplicate: line 2 has the same date and scope.\nNothing was imported."
+    )
     assert not CalendarEntry.objects.filter(date=d("2031-08-20")).exists()
 
 
@@ -129,8 +151,14 @@ def test_real_process_exit_codes_and_output(tmp_path):
     env.pop("DATABASE_URL", None)
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "haochaping", *args], capture_output=True, text=True,
-                              env=env, timeout=180, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "haochaping", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=180,
+            check=False,
+        )
 
     assert cli("migrate", "-v0").returncode == 0
     # when / then

@@ -54,12 +54,15 @@ def test_deadlines_around_every_2026_holiday(shipped, start, n, national, lhasa)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("start", "n", "lhasa"), [
-    ("2023-02-17", 1, "2023-02-18"),  # 2023 Losar: Sat 2/18 and Sun 2/19 work, 2/20-2/26 off
-    ("2023-02-17", 2, "2023-02-19"),
-    ("2023-02-17", 3, "2023-02-27"),
-    ("2025-02-26", 1, "2025-03-05"),  # 2025 Losar 2/27-3/4, no make-up days
-])
+@pytest.mark.parametrize(
+    ("start", "n", "lhasa"),
+    [
+        ("2023-02-17", 1, "2023-02-18"),  # 2023 Losar: Sat 2/18 and Sun 2/19 work, 2/20-2/26 off
+        ("2023-02-17", 2, "2023-02-19"),
+        ("2023-02-17", 3, "2023-02-27"),
+        ("2025-02-26", 1, "2025-03-05"),  # 2025 Losar 2/27-3/4, no make-up days
+    ],
+)
 def test_lhasa_losar_deadlines_in_other_years(shipped, start, n, lhasa):
     assert add_workdays(d(start), n, "540100").date() == d(lhasa)
 
@@ -112,7 +115,9 @@ def test_aware_datetime_start_in_utc_uses_the_lhasa_date(shipped):
 @pytest.mark.django_db
 def test_closing_time_comes_from_settings(shipped, settings):
     settings.HAOCHAPING = {**settings.HAOCHAPING, "OFFICE_CLOSES_AT": "17:30"}
-    assert add_workdays(d("2026-02-26"), 2, "540100") == dt.datetime(2026, 2, 28, 17, 30, tzinfo=SHANGHAI)
+    assert add_workdays(d("2026-02-26"), 2, "540100") == dt.datetime(
+        2026, 2, 28, 17, 30, tzinfo=SHANGHAI
+    )
 
 
 @pytest.mark.django_db
@@ -123,14 +128,20 @@ def test_a_year_without_data_counts_weekends_and_warns_loudly(caplog):
         deadline = add_workdays(d("2031-10-01"), 1, "540100")
     # then: Wednesday 1 October 2031 + 1 = Thursday (no National Day data)
     assert deadline.date() == d("2031-10-02")
-    assert "No working-day calendar data for 2031 (region 540100): counting Monday-Friday only." in caplog.text
+    assert (
+        "No working-day calendar data for 2031 (region 540100): counting Monday-Friday only."
+        in caplog.text
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("code", "message"), [
-    ("999999", "Unknown region code “999999”."),
-    ("5401", "“5401” is not a region code: A region code has 6, 9 or 12 digits."),
-])
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("999999", "Unknown region code “999999”."),
+        ("5401", "“5401” is not a region code: A region code has 6, 9 or 12 digits."),
+    ],
+)
 def test_unknown_or_malformed_region_is_refused(code, message):
     with pytest.raises(InvalidInput) as info:
         add_workdays(d("2026-02-13"), 1, code)
@@ -167,8 +178,14 @@ def test_a_change_is_seen_at_once_by_the_next_call(shipped):
 
     assert add_workdays(d("2026-03-02"), 1, "540100").date() == d("2026-03-03")
     # when the city announces a one-day holiday on 3/3
-    entry_create(date=d("2026-03-03"), kind="holiday", name="临时放假", source="test notice",
-                 region_code="540100", acting_user=None)
+    entry_create(
+        date=d("2026-03-03"),
+        kind="holiday",
+        name="临时放假",
+        source="test notice",
+        region_code="540100",
+        acting_user=None,
+    )
     # then
     assert add_workdays(d("2026-03-02"), 1, "540100").date() == d("2026-03-04")
     assert add_workdays(d("2026-03-02"), 1).date() == d("2026-03-03")

@@ -1,9 +1,9 @@
 """``haochaping workdays``: the working-day calendar from the command line.
 
-    haochaping workdays add DATE N [--region CODE] [--explain]
-    haochaping workdays import FILE [--year YEAR] [--replace] [--dry-run]
-    haochaping workdays check YEAR [--region CODE]
-    haochaping workdays load-shipped
+haochaping workdays add DATE N [--region CODE] [--explain]
+haochaping workdays import FILE [--year YEAR] [--replace] [--dry-run]
+haochaping workdays check YEAR [--region CODE]
+haochaping workdays load-shipped
 """
 
 from __future__ import annotations
@@ -33,21 +33,45 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", metavar="{add,import,check,load-shipped}")
         sub.required = True
-        add = sub.add_parser("add", help="Print the deadline N working days after DATE (DATE not counted).")
+        add = sub.add_parser(
+            "add", help="Print the deadline N working days after DATE (DATE not counted)."
+        )
         add.add_argument("date", help="the start day, YYYY-MM-DD (not counted)")
         add.add_argument("n", help=f"working days to add, 0..{MAX_WORKDAYS}")
-        add.add_argument("--region", default="", help="region code (540100 Lhasa); default: national only")
-        add.add_argument("--explain", action="store_true", help="list every day looked at and why it is skipped")
-        imp = sub.add_parser("import", help="Import a CSV or JSON calendar file (all rows or nothing).")
+        add.add_argument(
+            "--region", default="", help="region code (540100 Lhasa); default: national only"
+        )
+        add.add_argument(
+            "--explain", action="store_true", help="list every day looked at and why it is skipped"
+        )
+        imp = sub.add_parser(
+            "import", help="Import a CSV or JSON calendar file (all rows or nothing)."
+        )
         imp.add_argument("file")
-        imp.add_argument("--year", type=int, default=None, help="the year of the file (default: most of its dates)")
-        imp.add_argument("--replace", action="store_true",
-                         help="also delete the year's entries of the file's scopes that the file does not list")
-        imp.add_argument("--dry-run", action="store_true", help="validate and show the plan; change nothing")
-        chk = sub.add_parser("check", help="Summarise a year's data; exit 1 when the national calendar lacks it.")
+        imp.add_argument(
+            "--year",
+            type=int,
+            default=None,
+            help="the year of the file (default: most of its dates)",
+        )
+        imp.add_argument(
+            "--replace",
+            action="store_true",
+            help="also delete the year's entries of the file's scopes that the file does not list",
+        )
+        imp.add_argument(
+            "--dry-run", action="store_true", help="validate and show the plan; change nothing"
+        )
+        chk = sub.add_parser(
+            "check", help="Summarise a year's data; exit 1 when the national calendar lacks it."
+        )
         chk.add_argument("year")
-        chk.add_argument("--region", default="540100", help="the region whose effective calendar to list")
-        sub.add_parser("load-shipped", help="Load the official data shipped in haochaping/workdays/data/.")
+        chk.add_argument(
+            "--region", default="540100", help="the region whose effective calendar to list"
+        )
+        sub.add_parser(
+            "load-shipped", help="Load the official data shipped in haochaping/workdays/data/."
+        )
 
     def handle(self, *args, **options):
         action = options["action"]
@@ -67,7 +91,9 @@ class Command(BaseCommand):
         try:
             n = int(options["n"])
         except ValueError:
-            raise CommandError(f"Invalid N {options['n']!r}: a whole number of working days.") from None
+            raise CommandError(
+                f"Invalid N {options['n']!r}: a whole number of working days."
+            ) from None
         if n < 0 or n > MAX_WORKDAYS:
             raise CommandError(f"N must be between 0 and {MAX_WORKDAYS}, got {n}.")
         region = options["region"].strip() or None
@@ -76,7 +102,9 @@ class Command(BaseCommand):
         except InvalidInput as exc:
             raise CommandError(_errors_text(exc)) from None
         deadline = explanation.deadline
-        scope = " > ".join(["national", *selectors.region_chain(region)[1:]]) if region else "national"
+        scope = (
+            " > ".join(["national", *selectors.region_chain(region)[1:]]) if region else "national"
+        )
         self.stdout.write(
             f"{deadline.date().isoformat()}  end of working day {n} after {start.isoformat()}: "
             f"{deadline.isoformat(timespec='minutes')} Asia/Shanghai (calendar: {scope})"
@@ -96,7 +124,9 @@ class Command(BaseCommand):
                 }[step.reason]
                 where = f" [{step.scope}]" if step.scope else ""
                 status = f"day {step.counted}" if step.counted is not None else "skipped"
-                self.stdout.write(f"  {step.day.isoformat()} {WEEKDAYS[step.day.weekday()]}  {status}: {what}{where}")
+                self.stdout.write(
+                    f"  {step.day.isoformat()} {WEEKDAYS[step.day.weekday()]}  {status}: {what}{where}"
+                )
             skipped = len(explanation.skipped)
             self.stdout.write(f"  {skipped} day(s) skipped, {n} counted.")
 
@@ -113,11 +143,17 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc}") from None
         fmt = fileformat.detect_format(path.name, text)
         try:
-            plan = services.import_plan(text=text, fmt=fmt, year=options["year"], replace=options["replace"])
+            plan = services.import_plan(
+                text=text, fmt=fmt, year=options["year"], replace=options["replace"]
+            )
         except InvalidInput as exc:
             raise CommandError(f"{path}: {_errors_text(exc)}") from None
         if not plan.ok:
-            lines = [f"{path}: line {row.line}: {message}" for row in plan.error_rows for message in row.errors]
+            lines = [
+                f"{path}: line {row.line}: {message}"
+                for row in plan.error_rows
+                for message in row.errors
+            ]
             raise CommandError("\n".join([*lines, "Nothing was imported."]))
         summary = (
             f"{path} ({plan.year}): {len(plan.to_create)} to add, {len(plan.to_update)} to change, "
@@ -128,8 +164,12 @@ class Command(BaseCommand):
             return
         try:
             result = services.entries_import(
-                text=text, fmt=fmt, year=options["year"], replace=options["replace"],
-                acting_user=None, via=ChangeChannel.CLI,
+                text=text,
+                fmt=fmt,
+                year=options["year"],
+                replace=options["replace"],
+                acting_user=None,
+                via=ChangeChannel.CLI,
             )
         except InvalidInput as exc:
             raise CommandError(f"{path}: {_errors_text(exc)}") from None
@@ -184,9 +224,13 @@ class Command(BaseCommand):
         on = [d for d in days if calendar.days[d].kind == EntryKind.WORKDAY]
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         total = sum(
-            1 for i in range((last - first).days + 1)
+            1
+            for i in range((last - first).days + 1)
             if ((first + dt.timedelta(days=i)) in on)
-            or ((first + dt.timedelta(days=i)).weekday() < 5 and (first + dt.timedelta(days=i)) not in off)
+            or (
+                (first + dt.timedelta(days=i)).weekday() < 5
+                and (first + dt.timedelta(days=i)) not in off
+            )
         )
         self.stdout.write(f"{label} calendar {year}: {total} working days")
         for day in days:
