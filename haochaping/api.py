@@ -58,3 +58,7 @@ api.add_router("", integration_router)
 api.add_router("", ratings_router)
 if bench_endpoints_enabled():  # the benchmark's baseline endpoint, never on by default
     api.add_router("", bench_router)
+
+from haochaping.channels.api import router as channels_router  # noqa: E402
+
+api.add_router("", channels_router)

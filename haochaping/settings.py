@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "haochaping.notifications",
     "haochaping.ratings",
     "haochaping.integration",
+    "haochaping.channels",
     "haochaping.demo",
 ]
 

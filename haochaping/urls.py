@@ -12,6 +12,7 @@ urlpatterns = [
     path("workdays/", include("haochaping.workdays.urls")),
     path("jobs/", include("haochaping.jobs.urls")),
     path("notifications/", include("haochaping.notifications.urls")),
+    path("", include("haochaping.channels.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"
