@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from haochaping.accounts.enums import Role
 from haochaping.notifications.enums import Delivery, SmsStatus
@@ -124,8 +125,9 @@ def test_preferences_are_saved_and_validated(logged_in, handler):
         {"delivery": "digest", "sms_enabled": "on", "mobile": "12345", "language": "bo"},
     )
     assert response.status_code == 200
-    # (core's message, not yet translated in its catalog)
-    assert "A mobile number has 11 digits and starts with 13 to 19." in response.content.decode()
+    with translation.override("zh-hans"):
+        expected = translation.gettext("A mobile number has 11 digits and starts with 13 to 19.")
+    assert expected in response.content.decode()
     assert not NotificationPreference.objects.filter(user=handler).exists()
     response = logged_in.post(
         "/notifications/preferences",
