@@ -59,6 +59,22 @@ api.add_router("", ratings_router)
 if bench_endpoints_enabled():  # the benchmark's baseline endpoint, never on by default
     api.add_router("", bench_router)
 
+from ninja.errors import HttpError  # noqa: E402
+
+from haochaping.integration.exceptions import MalformedBody  # noqa: E402
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja raises HttpError(400) for a body that is not JSON: answer in our error shape."""
+    if exc.status_code == 400:
+        return _application_error(request, MalformedBody())
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)  # ninja's default
+
+from haochaping.rectification.api import router as rectification_router  # noqa: E402
+
+api.add_router("/rectifications", rectification_router)
+
 from haochaping.channels.api import router as channels_router  # noqa: E402
 
 api.add_router("", channels_router)

@@ -30,11 +30,12 @@ from haochaping.ratings.enums import level_to_hcp
 from haochaping.ratings.schemas import ErrorOut
 from haochaping.ratings.selectors import rating_list_for_case
 from haochaping.ratings.wire import format_wire_time, parse_wire_time
+from haochaping.rectification.selectors import rectification_summary_for_case
 
 router = Router(tags=["integration"], auth=hmac_auth)
 
 
-@router.get("/org/units", response={200: list[UnitOut], 401: ErrorOut})
+@router.get("/org/units", response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut})
 @paginate(LimitOffsetPagination)
 def unit_list(request: HttpRequest):
     """Units within the client's scope, each with deptCode (credit code) and areaCode."""
@@ -50,7 +51,7 @@ def unit_list(request: HttpRequest):
     ]
 
 
-@router.get("/catalog/items", response={200: list[ItemOut], 401: ErrorOut})
+@router.get("/catalog/items", response={200: list[ItemOut], 401: ErrorOut, 422: ErrorOut})
 @paginate(LimitOffsetPagination)
 def item_list(request: HttpRequest):
     """Service items of units within the client's scope."""
@@ -99,7 +100,7 @@ def _case_out(case: Case, *, created: bool = False) -> dict[str, Any]:
         "finishTime": format_wire_time(case.completed_at),
         "created": created,
         "ratings": ratings,
-        "rectification": None,
+        "rectification": rectification_summary_for_case(case),
     }
 
 
@@ -134,7 +135,9 @@ _CASE_FIELD_TO_WIRE = {
 }
 
 
-@router.post("/cases", response={200: CaseOut, 201: CaseOut, 401: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/cases", response={200: CaseOut, 201: CaseOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+)
 def case_push(request: HttpRequest, payload: CaseIn):
     """Register a case, or update it (same projectNo): 201 when created, 200 otherwise."""
     scope = client_unit_q(request.auth)
@@ -204,7 +207,9 @@ def case_push(request: HttpRequest, payload: CaseIn):
     return Status(201 if created else 200, _case_out(case, created=created))
 
 
-@router.get("/cases/{projectNo}", response={200: CaseOut, 401: ErrorOut, 404: ErrorOut})
+@router.get(
+    "/cases/{projectNo}", response={200: CaseOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
 def case_get(request: HttpRequest, projectNo: str):
     """The case and its ratings (no evaluator identity)."""
     case = (

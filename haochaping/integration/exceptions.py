@@ -36,3 +36,10 @@ class AuthReplayedNonce(AuthError):
 class AuthRevoked(AuthError):
     code = ErrorCode.AUTH_REVOKED
     default_message = _("This integration client has been revoked.")
+
+
+class MalformedBody(ApplicationError):
+    """The body is not parseable JSON (HTTP 400; field errors are 422)."""
+
+    status = 400
+    default_message = _("The request body is not valid JSON.")

@@ -27,7 +27,7 @@ from haochaping.ratings.wire import format_wire_time, record_submit
 
 router = Router(tags=["ratings"])
 
-_ERRORS = {401: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _scope(request: HttpRequest):
@@ -49,7 +49,9 @@ def rating_create(request: HttpRequest, payload: RatingIn):
 
 
 @router.post(
-    "/ratings/batch", auth=hmac_auth, response={200: RatingBatchOut, 401: ErrorOut, 422: ErrorOut}
+    "/ratings/batch",
+    auth=hmac_auth,
+    response={200: RatingBatchOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut},
 )
 def rating_batch(request: HttpRequest, payload: RatingBatchIn):
     """Up to 1,000 records; each is stored or refused on its own, with a result per record."""
@@ -98,7 +100,9 @@ def rating_batch(request: HttpRequest, payload: RatingBatchIn):
     return {"results": results, **counts}
 
 
-@router.get("/ratings/{receipt}", auth=None, response={200: RatingReceiptOut, 404: ErrorOut})
+@router.get(
+    "/ratings/{receipt}", auth=None, response={200: RatingReceiptOut, 404: ErrorOut, 422: ErrorOut}
+)
 def rating_by_receipt(request: HttpRequest, receipt: str):
     """What the holder of a receipt code may see of their rating (no identity is shown)."""
     rating = rating_get_by_receipt(receipt=receipt)
