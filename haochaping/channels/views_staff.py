@@ -30,7 +30,7 @@ from haochaping.channels.services import (
     rating_link_create,
     staff_rating_record,
 )
-from haochaping.core.clock import LOCAL_TZ
+from haochaping.core.clock import LOCAL_TZ, now
 from haochaping.core.exceptions import ApplicationError, NotFound, PermissionDenied
 
 DEVICE_ROLES = (Role.ADMIN, Role.LIAISON)
@@ -182,9 +182,12 @@ def _record(request: HttpRequest, kind: str, form_class, template: str) -> HttpR
             case = access_case(request.user, data["project_no"].strip())
             assessed_at = None
             if kind == EntryKind.PAPER:
-                assessed_at = dt.datetime.combine(
-                    data["assessed_on"], dt.time(12, 0), tzinfo=LOCAL_TZ
+                # The form carries a date only: take the end of that day (at most now), so a form
+                # filled on the day the case was completed is not "before completion".
+                end_of_day = dt.datetime.combine(
+                    data["assessed_on"], dt.time(23, 59), tzinfo=LOCAL_TZ
                 )
+                assessed_at = min(end_of_day, now())
             entry = staff_rating_record(
                 kind=kind,
                 case=case,

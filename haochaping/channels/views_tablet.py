@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -99,21 +99,21 @@ def _both(text) -> dict[str, str]:
 
 
 _TABLET_MSGIDS = {
-    "idle_title": _l("Please rate our service"),
-    "idle_staff": _l("Serving you at this window"),
-    "idle_qr": _l("Rate later: scan the QR code on your receipt, or this one"),
-    "later_qr": _l("Scan this code to rate your case later"),
-    "choose": _l("How satisfied are you?"),
-    "reasons": _l("Why? (you may choose several)"),
-    "text": _l("Anything else? (optional)"),
-    "submit": _l("Submit"),
-    "back": _l("Back"),
-    "thanks": _l("Thank you for your rating"),
-    "receipt": _l("Receipt code"),
-    "queued": _l("Saved on this tablet; it will be sent when the network returns."),
-    "offline": _l("Offline: ratings are kept on this tablet"),
-    "need_reason": _l("Please choose a reason or write a few words."),
-    "case": _l("Case"),
+    "idle_title": gettext_lazy("Please rate our service"),
+    "idle_staff": gettext_lazy("Serving you at this window"),
+    "idle_qr": gettext_lazy("Rate later: scan the QR code on your receipt, or this one"),
+    "later_qr": gettext_lazy("Scan this code to rate your case later"),
+    "choose": gettext_lazy("How satisfied are you?"),
+    "reasons": gettext_lazy("Why? (you may choose several)"),
+    "text": gettext_lazy("Anything else? (optional)"),
+    "submit": gettext_lazy("Submit"),
+    "back": gettext_lazy("Back"),
+    "thanks": gettext_lazy("Thank you for your rating"),
+    "receipt": gettext_lazy("Receipt code"),
+    "queued": gettext_lazy("Saved on this tablet; it will be sent when the network returns."),
+    "offline": gettext_lazy("Offline: ratings are kept on this tablet"),
+    "need_reason": gettext_lazy("Please choose a reason or write a few words."),
+    "case": gettext_lazy("Case"),
 }
 
 

@@ -48,7 +48,9 @@ def test_pairing_code_gives_a_token_once_and_is_stored_hashed(org_tree, liaison)
     assert stored.pairing_code_hash == ""
     with pytest.raises(InvalidInput) as exc:
         device_pair(code=code)
-    assert exc.value.extra == {"errors": {"code": ["This pairing code is not valid or has expired."]}}
+    assert exc.value.extra == {
+        "errors": {"code": ["This pairing code is not valid or has expired."]}
+    }
 
 
 def test_pairing_code_expires_after_a_day(org_tree, liaison):
@@ -68,8 +70,13 @@ def test_revoked_device_token_stops_working(org_tree, liaison, paired):
     assert device.revoked_by == liaison
     with pytest.raises(DeviceNotPaired):
         tablet_rating_submit(
-            device=device, prompt_id=1, level=Level.SATISFIED, option_codes=[], text="",
-            idempotency_key="k" * 20, assessed_at=now(),
+            device=device,
+            prompt_id=1,
+            level=Level.SATISFIED,
+            option_codes=[],
+            text="",
+            idempotency_key="k" * 20,
+            assessed_at=now(),
         )
 
 
@@ -89,8 +96,13 @@ def test_tablet_rating_is_channel_4_and_replays_return_the_first(org_tree, paire
     device, _token = paired
     prompt = prompt_create(window=org_tree.window, case=completed_case)
     kwargs = dict(
-        device=device, prompt_id=prompt.pk, level=Level.VERY_SATISFIED, option_codes=["510"],
-        text="很快", idempotency_key="tab-0001-aaaa-bbbb", assessed_at=now(),
+        device=device,
+        prompt_id=prompt.pk,
+        level=Level.VERY_SATISFIED,
+        option_codes=["510"],
+        text="很快",
+        idempotency_key="tab-0001-aaaa-bbbb",
+        assessed_at=now(),
     )
     # when
     first = tablet_rating_submit(**kwargs)
@@ -100,7 +112,11 @@ def test_tablet_rating_is_channel_4_and_replays_return_the_first(org_tree, paire
     assert again.rating.pk == first.rating.pk
     assert Rating.objects.count() == 1
     rating = first.rating
-    assert (rating.channel, rating.stage, rating.device_id) == (Channel.EVALUATOR, Stage.COMPLETION, f"tablet-{device.pk}")
+    assert (rating.channel, rating.stage, rating.device_id) == (
+        Channel.EVALUATOR,
+        Stage.COMPLETION,
+        f"tablet-{device.pk}",
+    )
     assert rating.origin == Origin.CITIZEN
     prompt.refresh_from_db()
     assert prompt.rated_at is not None
@@ -109,8 +125,15 @@ def test_tablet_rating_is_channel_4_and_replays_return_the_first(org_tree, paire
 def test_prompt_of_a_rated_case_is_refused(org_tree, paired, completed_case):
     device, _token = paired
     prompt = prompt_create(window=org_tree.window, case=completed_case)
-    tablet_rating_submit(device=device, prompt_id=prompt.pk, level=Level.SATISFIED, option_codes=[],
-                         text="", idempotency_key="tab-x-000000000001", assessed_at=now())
+    tablet_rating_submit(
+        device=device,
+        prompt_id=prompt.pk,
+        level=Level.SATISFIED,
+        option_codes=[],
+        text="",
+        idempotency_key="tab-x-000000000001",
+        assessed_at=now(),
+    )
     with pytest.raises(AlreadyRated):
         prompt_create(window=org_tree.window, case=completed_case)
 
@@ -119,7 +142,9 @@ def test_prompt_at_completion_needs_a_completed_case(org_tree):
     case = make_case(org_tree, accepted_at=now() - dt.timedelta(hours=1))
     with pytest.raises(InvalidInput) as exc:
         prompt_create(window=org_tree.window, case=case, stage=Stage.COMPLETION)
-    assert exc.value.extra == {"errors": {"stage": ["The case is not completed yet, so it cannot be rated at completion."]}}
+    assert exc.value.extra == {
+        "errors": {"stage": ["The case is not completed yet, so it cannot be rated at completion."]}
+    }
     assert prompt_create(window=org_tree.window, case=case).stage == Stage.ACCEPTANCE
 
 
@@ -130,7 +155,9 @@ def test_link_rates_once(completed_case):
     # given
     link, token = rating_link_create(case=completed_case)
     # when
-    result = rating_link_submit(token=token, level=Level.SATISFIED, option_codes=["413"], language="bo")
+    result = rating_link_submit(
+        token=token, level=Level.SATISFIED, option_codes=["413"], language="bo"
+    )
     # then
     link.refresh_from_db()
     assert link.rating == result.rating and link.used_at is not None
@@ -154,7 +181,13 @@ def test_bad_review_through_a_link_needs_a_reason(completed_case):
     _link, token = rating_link_create(case=completed_case)
     with pytest.raises(InvalidInput) as exc:
         rating_link_submit(token=token, level=Level.DISSATISFIED, option_codes=[])
-    assert exc.value.extra == {"errors": {"option_codes": ["A bad review needs at least one reason code or a written explanation."]}}
+    assert exc.value.extra == {
+        "errors": {
+            "option_codes": [
+                "A bad review needs at least one reason code or a written explanation."
+            ]
+        }
+    }
     assert RatingLink.objects.get().used_at is None
 
 
@@ -162,11 +195,19 @@ def test_follow_up_link_only_after_a_bad_review(completed_case):
     # given: no rating yet
     with pytest.raises(InvalidInput) as exc:
         rating_link_create(case=completed_case, assess_number=2)
-    assert exc.value.extra == {"errors": {"assessNumber": ["A follow-up rating is only possible after a bad review of the same case and stage."]}}
+    assert exc.value.extra == {
+        "errors": {
+            "assessNumber": [
+                "A follow-up rating is only possible after a bad review of the same case and stage."
+            ]
+        }
+    }
     _l, token = rating_link_create(case=completed_case)
     rating_link_submit(token=token, level=Level.VERY_DISSATISFIED, option_codes=["113"])
     # when
-    link2, token2 = rating_link_create(case=completed_case, assess_number=2, purpose=LinkPurpose.FOLLOW_UP)
+    link2, token2 = rating_link_create(
+        case=completed_case, assess_number=2, purpose=LinkPurpose.FOLLOW_UP
+    )
     follow = rating_link_submit(token=token2, level=Level.SATISFIED, option_codes=[])
     # then
     assert follow.rating.assess_number == 2
@@ -175,7 +216,10 @@ def test_follow_up_link_only_after_a_bad_review(completed_case):
 
 
 def test_return_url_must_be_on_the_allow_list(settings):
-    settings.HAOCHAPING_CHANNELS = {"FRAME_ANCESTORS": ["https://zwfw.xizang.gov.cn"], "PUBLIC_URL": "https://hcp.example"}
+    settings.HAOCHAPING_CHANNELS = {
+        "FRAME_ANCESTORS": ["https://zwfw.xizang.gov.cn"],
+        "PUBLIC_URL": "https://hcp.example",
+    }
     assert return_url_allowed("https://zwfw.xizang.gov.cn/done?x=1")
     assert return_url_allowed("https://hcp.example/r/")
     assert not return_url_allowed("https://evil.example/")
@@ -190,8 +234,13 @@ def test_online_case_completion_sends_one_invitation(org_tree, settings):
     settings.HAOCHAPING_CHANNELS = {"PUBLIC_URL": "https://hcp.example"}
     accepted = now() - dt.timedelta(days=1)
     fields = dict(
-        item=org_tree.items["cg_hukou"], unit=org_tree.cg_police, applicant_type="1", applicant_name="卓玛",
-        applicant_mobile="13912345678", apply_channel="online", accepted_at=accepted,
+        item=org_tree.items["cg_hukou"],
+        unit=org_tree.cg_police,
+        applicant_type="1",
+        applicant_name="卓玛",
+        applicant_mobile="13912345678",
+        apply_channel="online",
+        accepted_at=accepted,
     )
     case_upsert(project_no="540102-ONLINE-1", **fields)
     assert not SmsMessage.objects.exists()
@@ -204,7 +253,11 @@ def test_online_case_completion_sends_one_invitation(org_tree, settings):
     assert sms.message == "rating.invite" and sms.language == "zh-hans"
     assert "540102-ONLINE-1" in sms.body and "https://hcp.example/r/" in sms.body
     link = RatingLink.objects.get()
-    assert (link.channel, link.purpose, link.stage) == (Channel.SMS, LinkPurpose.SMS, Stage.COMPLETION)
+    assert (link.channel, link.purpose, link.stage) == (
+        Channel.SMS,
+        LinkPurpose.SMS,
+        Stage.COMPLETION,
+    )
 
 
 def test_window_case_completion_sends_nothing(completed_case):
@@ -219,7 +272,9 @@ def test_staff_requested_invitation_in_tibetan(completed_case, liaison):
 
 
 def test_invitation_needs_a_mobile(org_tree):
-    case = make_case(org_tree, applicant_mobile="", accepted_at=now() - dt.timedelta(days=1), completed_at=now())
+    case = make_case(
+        org_tree, applicant_mobile="", accepted_at=now() - dt.timedelta(days=1), completed_at=now()
+    )
     with pytest.raises(InvalidInput) as exc:
         rating_invitation_send(case=case)
     assert exc.value.extra == {"errors": {"mobile": ["The case has no applicant mobile number."]}}
@@ -229,28 +284,60 @@ def test_invitation_needs_a_mobile(org_tree):
 
 
 def test_phone_operator_entry_is_channel_6_and_marked(completed_case, liaison):
-    entry = staff_rating_record(kind=EntryKind.PHONE, case=completed_case, level=Level.BASIC, operator=liaison,
-                                option_codes=["309"], paper_ref="ignored")
+    entry = staff_rating_record(
+        kind=EntryKind.PHONE,
+        case=completed_case,
+        level=Level.BASIC,
+        operator=liaison,
+        option_codes=["309"],
+        paper_ref="ignored",
+    )
     rating = entry.rating
-    assert (rating.channel, rating.is_staff_entered, rating.is_paper) == (Channel.PHONE, True, False)
+    assert (rating.channel, rating.is_staff_entered, rating.is_paper) == (
+        Channel.PHONE,
+        True,
+        False,
+    )
     assert rating.origin == Origin.STAFF_ENTERED
     assert (entry.operator, entry.paper_ref) == (liaison, "")
 
 
 def test_paper_entry_is_marked_paper_and_each_form_keyed_once(org_tree, completed_case, liaison):
     # given
-    entry = staff_rating_record(kind=EntryKind.PAPER, case=completed_case, level=Level.SATISFIED,
-                                operator=liaison, paper_ref="DX-2026-0001",
-                                assessed_at=now() - dt.timedelta(minutes=30))
+    entry = staff_rating_record(
+        kind=EntryKind.PAPER,
+        case=completed_case,
+        level=Level.SATISFIED,
+        operator=liaison,
+        paper_ref="DX-2026-0001",
+        assessed_at=now() - dt.timedelta(minutes=30),
+    )
     assert entry.rating.origin == Origin.PAPER
     assert entry.rating.channel == Channel.KIOSK
-    other = make_case(org_tree, accepted_at=now() - dt.timedelta(days=1), completed_at=now() - dt.timedelta(hours=1))
+    other = make_case(
+        org_tree,
+        accepted_at=now() - dt.timedelta(days=1),
+        completed_at=now() - dt.timedelta(hours=1),
+    )
     # when / then
     with pytest.raises(InvalidInput) as exc:
-        staff_rating_record(kind=EntryKind.PAPER, case=other, level=Level.SATISFIED, operator=liaison,
-                            paper_ref="DX-2026-0001")
-    assert exc.value.extra == {"errors": {"paper_ref": [f"This paper form was already keyed in (receipt code {entry.rating.receipt})."]}}
+        staff_rating_record(
+            kind=EntryKind.PAPER,
+            case=other,
+            level=Level.SATISFIED,
+            operator=liaison,
+            paper_ref="DX-2026-0001",
+        )
+    assert exc.value.extra == {
+        "errors": {
+            "paper_ref": [
+                f"This paper form was already keyed in (receipt code {entry.rating.receipt})."
+            ]
+        }
+    }
     with pytest.raises(InvalidInput) as exc:
-        staff_rating_record(kind=EntryKind.PAPER, case=other, level=Level.SATISFIED, operator=liaison)
+        staff_rating_record(
+            kind=EntryKind.PAPER, case=other, level=Level.SATISFIED, operator=liaison
+        )
     assert exc.value.extra == {"errors": {"paper_ref": ["Give the paper form's reference number."]}}
     assert StaffEntry.objects.count() == 1 and Rating.objects.count() == 1
