@@ -10,4 +10,5 @@ STEPS: list[str] = [
     "haochaping.demo.lhasa_catalog.seed_catalog",
     "haochaping.demo.accounts.seed_users",
     "haochaping.demo.cases.seed_cases",
+    "haochaping.demo.notifications.seed_notification_preferences",
 ]

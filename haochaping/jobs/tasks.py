@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from haochaping.core.clock import now as clock_now
 from haochaping.jobs.deadlines import run_deadline_sweep
-from haochaping.jobs.models import PeriodicRun
+from haochaping.jobs.models import PeriodicRun, WorkerHeartbeat
 from haochaping.jobs.retry import retry_policy
 
 
@@ -30,7 +30,9 @@ def prune_job_results() -> dict[str, int]:
         status=TaskResultStatus.FAILED, finished_at__lt=now - dt.timedelta(days=90)
     ).delete()
     runs, _ = PeriodicRun.objects.filter(enqueued_at__lt=now - dt.timedelta(days=90)).delete()
-    return {"successful": done, "parked": parked, "periodic_runs": runs}
+    # Workers that vanished (kill -9, machine gone) a day ago: their jobs were recovered long since.
+    gone, _ = WorkerHeartbeat.objects.filter(beat_at__lt=now - dt.timedelta(days=1)).delete()
+    return {"successful": done, "parked": parked, "periodic_runs": runs, "workers": gone}
 
 
 @task()
