@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "haochaping.ratings",
     "haochaping.integration",
     "haochaping.channels",
+    "haochaping.rectification",
     "haochaping.demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("jobs/", include("haochaping.jobs.urls")),
     path("notifications/", include("haochaping.notifications.urls")),
     path("", include("haochaping.channels.urls")),
+    path("rectification/", include("haochaping.rectification.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

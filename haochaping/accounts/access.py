@@ -67,3 +67,26 @@ def access_case(user: User, project_no: str, *, for_update: bool = False) -> Cas
         return qs.get(project_no=project_no)
     except Case.DoesNotExist:
         raise NotFound() from None
+
+
+def access_rectification(user: User, rectification_id: int, *, for_update: bool = False):
+    """A rectification of a unit in ``user``'s scope, for a role that may read rectifications.
+
+    Wrong role: PermissionDenied (403); unknown or out of scope: NotFound (404).
+    """
+    from haochaping.rectification.models import Rectification
+    from haochaping.rectification.transitions import READ_ROLES
+
+    if not user.is_authenticated:
+        raise PermissionDenied()
+    if not user.is_superuser and user.role not in READ_ROLES:
+        raise PermissionDenied()
+    qs = Rectification.objects.filter(unit_scope_q(user, prefix="unit__")).select_related(
+        "unit__region", "case__item", "rating", "handler"
+    )
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=rectification_id)
+    except (Rectification.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

@@ -1,0 +1,92 @@
+"""Deadline-sweep rules for the three rectification clocks (see haochaping.jobs.deadlines).
+
+Before a deadline the assignee is reminded at the configured shares of the window; after it the
+item is escalated one level per interval: unit leader → city bureau liaison → supervision
+office. Each escalation also marks the clock overdue and goes on the item's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from haochaping.core.clock import LOCAL_TZ
+from haochaping.jobs.deadlines import DeadlineItem, DeadlineRule, register_rule
+from haochaping.jobs.escalation import EscalationLevel, escalation_recipients
+from haochaping.rectification import events
+from haochaping.rectification.conf import rect_setting
+from haochaping.rectification.enums import Status
+from haochaping.rectification.models import Rectification
+
+LOOKAHEAD = dt.timedelta(days=40)  # longer than any clock, so every warning point is seen
+
+
+class _ClockRule(DeadlineRule):
+    clock = ""
+    statuses: tuple[str, ...] = ()
+
+    @property
+    def warn_at(self) -> tuple[float, ...]:  # type: ignore[override]
+        return tuple(rect_setting("WARN_AT"))
+
+    def _assignees(self, r: Rectification) -> tuple[int, ...]:
+        return (r.handler_id,) if r.handler_id else ()
+
+    def due_items(self, *, now: dt.datetime) -> Iterator[DeadlineItem]:
+        due_field = f"{self.clock}_due_at"
+        qs = (Rectification.objects.filter(status__in=self.statuses, paused_at__isnull=True,
+                                           **{f"{due_field}__lte": now + LOOKAHEAD})
+              .select_related("unit__region", "case").order_by(due_field, "pk"))
+        for r in qs.iterator():
+            yield DeadlineItem(
+                key=str(r.pk), started_at=getattr(r, f"{self.clock}_started_at"),
+                due_at=getattr(r, due_field), unit=r.unit, assignee_ids=self._assignees(r),
+                label=r.label, url=r.get_absolute_url(), extra={"id": r.pk})
+
+    def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
+        super().warn(item, point=point, now=now)
+        r = Rectification.objects.get(pk=item.extra["id"])
+        events.rectification_event_record(
+            rectification=r, type=events.DEADLINE_WARNED,
+            payload={"clock": self.clock, "percent": round(point * 100), "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat()})
+
+    def escalate(self, item: DeadlineItem, *, level: EscalationLevel, now: dt.datetime) -> None:
+        super().escalate(item, level=level, now=now)
+        flag = f"{self.clock}_overdue"
+        Rectification.objects.filter(pk=item.extra["id"]).update(**{flag: True})
+        r = Rectification.objects.get(pk=item.extra["id"])
+        events.rectification_event_record(
+            rectification=r, type=events.DEADLINE_ESCALATED,
+            payload={"clock": self.clock, "level": int(level), "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat()})
+
+
+class ContactClock(_ClockRule):
+    name = "rectification.contact"
+    clock = "contact"
+    statuses = (Status.NEW, Status.REOPENED)
+
+
+class FeedbackClock(_ClockRule):
+    name = "rectification.feedback"
+    clock = "feedback"
+    statuses = (Status.CONTACTED, Status.RECTIFYING)
+
+
+class CloseClock(_ClockRule):
+    """The liaison's callback clock: the liaison is the assignee."""
+
+    name = "rectification.close"
+    clock = "close"
+    statuses = (Status.FEEDBACK_GIVEN, Status.AWAITING_CALLBACK)
+
+    def _assignees(self, r: Rectification) -> tuple[int, ...]:
+        return tuple(escalation_recipients(EscalationLevel.CITY_LIAISON, unit=r.unit)
+                     .values_list("pk", flat=True))
+
+
+RULES = (ContactClock(), FeedbackClock(), CloseClock())
+
+
+def register() -> None:
+    for rule in RULES:
+        register_rule(rule)
