@@ -78,7 +78,7 @@ def is_working_day(day: dt.date) -> bool:
     except ImportError:
         return day.weekday() < 5
     try:
-        return bool(is_workday(day, settings.HAOCHAPING["HOME_REGION"]))
+        return bool(is_workday(day, str(settings.HAOCHAPING["HOME_REGION"])))
     except Exception:  # a calendar problem must not stop the scheduler
         logger.exception("workdays.is_workday failed; falling back to Monday-Friday")
         return day.weekday() < 5
@@ -144,8 +144,15 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
         "outbox-drain",
         Every(60),
-        "haochaping.integration.tasks.outbox_drain",
+        "haochaping.dataout.tasks.outbox_drain",
         description="Push queued rating records to the regional platform.",
+    ),
+    PeriodicJob(
+        "dataout-reconcile",
+        Daily(dt.time(2, 0)),
+        "haochaping.dataout.tasks.dataout_reconcile",
+        pass_period=True,
+        description="Reconcile yesterday's records with the regional platform; report differences.",
     ),
     PeriodicJob(
         "supplementary-rating-tasks",

@@ -7,14 +7,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from haochaping.accounts.access import require_role
 from haochaping.accounts.enums import Role
+from haochaping.accounts.models import User
 from haochaping.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from haochaping.jobs import selectors, services
 
 
-def _require_admin(request: HttpRequest) -> None:
+class StaffRequest(HttpRequest):
+    """A request behind @login_required (django-htmx adds ``htmx``)."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+def _require_admin(request: StaffRequest) -> None:
     try:
         require_role(request.user, Role.ADMIN)
     except PermissionDenied:
@@ -22,7 +31,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     _require_admin(request)
     context = {
         "queues": selectors.queue_stats(),
@@ -36,7 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def requeue(request: HttpRequest, job_id: str) -> HttpResponse:
+def requeue(request: StaffRequest, job_id: str) -> HttpResponse:
     _require_admin(request)
     try:
         row = services.job_requeue(job_id=job_id, acting_user=request.user)

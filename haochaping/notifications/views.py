@@ -9,7 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
+from haochaping.accounts.models import User
 from haochaping.core.exceptions import InvalidInput, NotFound
 from haochaping.notifications import services
 from haochaping.notifications.forms import PreferenceForm
@@ -18,9 +20,16 @@ from haochaping.notifications.selectors import notification_list
 from haochaping.notifications.services import preference_for
 
 
+class StaffRequest(HttpRequest):
+    """A request behind @login_required (django-htmx adds ``htmx``)."""
+
+    user: User
+    htmx: HtmxDetails
+
+
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     page = Paginator(notification_list(user=request.user, unread_only=unread_only), 25).get_page(
         request.GET.get("page")
@@ -36,13 +45,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def badge(request: HttpRequest) -> HttpResponse:
+def badge(request: StaffRequest) -> HttpResponse:
     return render(request, "notifications/_inbox_link.html")
 
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def mark_read(request: StaffRequest, notification_id: int) -> HttpResponse:
     try:
         note = services.notification_mark_read(
             notification_id=notification_id, acting_user=request.user
@@ -62,14 +71,14 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: StaffRequest) -> HttpResponse:
     count = services.notification_mark_all_read(acting_user=request.user)
     messages.success(request, _("%(count)s messages marked as read.") % {"count": count})
     return redirect("notifications:inbox")
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: StaffRequest) -> HttpResponse:
     form = PreferenceForm(request.POST or None, instance=preference_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
