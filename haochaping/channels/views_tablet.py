@@ -85,9 +85,11 @@ def pair(request: HttpRequest) -> HttpResponse:
                 secure=request.is_secure(),
             )
             return response
-    return render(
-        request, "channels/tablet_pair.html", {"error": error}, status=422 if error else 200
-    )
+    # ?code= fills the field (a link printed for the person setting the tablet up); pairing
+    # itself is always a POST.
+    code = request.POST.get("code") or request.GET.get("code", "")
+    context = {"error": error, "code": code[:16]}
+    return render(request, "channels/tablet_pair.html", context, status=422 if error else 200)
 
 
 def _both(text) -> dict[str, str]:

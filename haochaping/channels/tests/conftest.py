@@ -56,5 +56,5 @@ def online_case(org_tree):
 @pytest.fixture
 def paired(org_tree, liaison):
     """A tablet paired with window A01: (device, token)."""
-    device, code = device_create(window=org_tree.window, name="A01 评价器", acting_user=liaison)
+    _device, code = device_create(window=org_tree.window, name="A01 评价器", acting_user=liaison)
     return device_pair(code=code)

@@ -205,7 +205,7 @@ def test_follow_up_link_only_after_a_bad_review(completed_case):
     _l, token = rating_link_create(case=completed_case)
     rating_link_submit(token=token, level=Level.VERY_DISSATISFIED, option_codes=["113"])
     # when
-    link2, token2 = rating_link_create(
+    _link2, token2 = rating_link_create(
         case=completed_case, assess_number=2, purpose=LinkPurpose.FOLLOW_UP
     )
     follow = rating_link_submit(token=token2, level=Level.SATISFIED, option_codes=[])
