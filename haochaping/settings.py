@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "haochaping.channels",
     "haochaping.rectification",
     "haochaping.demo",
+    "haochaping.dataout",
 ]
 
 MIDDLEWARE = [
@@ -220,4 +221,19 @@ HAOCHAPING_SMS = {
     },
     "RATE_LIMITS": [(60, 3), (3600, 10), (86400, 30)],  # (seconds, most SMS) per recipient
     "MAX_ATTEMPTS": 3,
+}
+# --- Regional platform push (haochaping.dataout; defaults in haochaping/dataout/conf.py, docs/dataout.md)
+HAOCHAPING_DATAOUT = {
+    "ENABLED": _env_bool("HAOCHAPING_DATAOUT_ENABLED", True),
+    "PLATFORM_URL": os.environ.get("HAOCHAPING_DATAOUT_URL", "http://127.0.0.1:8765"),
+    "ADAPTER": os.environ.get("HAOCHAPING_DATAOUT_ADAPTER", "tibet_v1"),
+    "CLIENT_ID": os.environ.get("HAOCHAPING_DATAOUT_CLIENT_ID", ""),
+    "SECRET": os.environ.get("HAOCHAPING_DATAOUT_SECRET", ""),
+    "SOURCE_SYSTEM": os.environ.get("HAOCHAPING_DATAOUT_SOURCE_SYSTEM", "540100-HCP"),
+    "MAX_ATTEMPTS": int(os.environ.get("HAOCHAPING_DATAOUT_MAX_ATTEMPTS", "8")),
+    "BACKOFF_BASE_SECONDS": float(os.environ.get("HAOCHAPING_DATAOUT_BACKOFF_BASE_SECONDS", "5")),
+    "BACKOFF_MAX_SECONDS": float(os.environ.get("HAOCHAPING_DATAOUT_BACKOFF_MAX_SECONDS", "3600")),
+    "LEASE_SECONDS": float(os.environ.get("HAOCHAPING_DATAOUT_LEASE_SECONDS", "60")),
+    "TIMEOUT_SECONDS": float(os.environ.get("HAOCHAPING_DATAOUT_TIMEOUT_SECONDS", "10")),
+    "KICK_JOB": _env_bool("HAOCHAPING_DATAOUT_KICK_JOB", True),
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("haochaping.notifications.urls")),
     path("", include("haochaping.channels.urls")),
     path("rectification/", include("haochaping.rectification.urls")),
+    path("dataout/", include("haochaping.dataout.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DataoutConfig(AppConfig):
+    name = "haochaping.dataout"
+    label = "dataout"
+    verbose_name = _("Data out (regional platform push)")
+
+    def ready(self) -> None:
+        from haochaping.dataout import alerts, receivers
+
+        alerts.register()
+        receivers.connect()
