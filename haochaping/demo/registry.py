@@ -11,4 +11,5 @@ STEPS: list[str] = [
     "haochaping.demo.accounts.seed_users",
     "haochaping.demo.cases.seed_cases",
     "haochaping.demo.notifications.seed_notification_preferences",
+    "haochaping.demo.channels.seed_channels",
 ]
