@@ -12,4 +12,6 @@ def seed_calendar(ctx: DemoContext) -> None:
     results = calendar_load_shipped(via=ChangeChannel.SHIPPED)
     created = sum(r.created for r in results)
     unchanged = sum(r.unchanged for r in results)
-    ctx.log(f"working-day calendar: {len(results)} shipped files, {created} entries added, {unchanged} already there")
+    ctx.log(
+        f"working-day calendar: {len(results)} shipped files, {created} entries added, {unchanged} already there"
+    )

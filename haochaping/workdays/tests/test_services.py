@@ -189,7 +189,7 @@ def test_change_recomputes_open_deadlines_whose_window_touches_it(liaison, deadl
     result = entry_create(date=d("2031-08-20"), acting_user=liaison, **SHOTON)
     # then
     assert calls == [({d("2031-08-20")}, {"540100"})]
-    assert result.recomputed == {"test-store": 1}
+    assert result.recomputed["test-store"] == 1  # other apps may register their own callbacks
     assert items[0]["due"].date() == d("2031-08-26")
     assert items[0]["timeline"] == [
         (
