@@ -1,0 +1,543 @@
+"""Metric definitions (docs/metrics.md is the prose version; keep both in step).
+
+Every figure is computed from counts, never from raw ratings:
+
+- rating counts come from the summary tables ``UnitDayCount`` / ``UnitMonthCount`` (by region,
+  unit, channel) or from ``ratings.RatingRollup`` (by item, window, hall, staff); both hold
+  only **valid** ratings, so an excluded rating (an upheld appeal, 不予采纳) never counts;
+- case counts (rating rate, unrated rate) come from ``CaseDayCount``;
+- bad-review handling comes from aggregate queries over ``rectification.Rectification``
+  (one row per bad review, a tiny fraction of ratings) grouped by unit.
+
+The query functions (``*_tallies``) return small tallies keyed by the breakdown; the metric
+functions below them are pure arithmetic on one tally and each states its definition. Unless a
+definition says otherwise, a "rating" is a valid **first** rating (``assess_number`` 1);
+follow-up ratings (追评) are counted apart (``follow_up_count``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models.functions import Trunc
+
+from haochaping.core.clock import LOCAL_TZ, now
+from haochaping.org.models import Region, Unit, Window
+from haochaping.ratings.enums import Level, Origin
+from haochaping.ratings.models import RatingRollup
+from haochaping.results.enums import Dimension, Grain
+from haochaping.results.models import CaseDayCount, ReasonDayCount, UnitDayCount, UnitMonthCount
+from haochaping.results.periods import Period
+
+LEVELS = [
+    Level.VERY_SATISFIED.value,
+    Level.SATISFIED.value,
+    Level.BASIC.value,
+    Level.DISSATISFIED.value,
+    Level.VERY_DISSATISFIED.value,
+]
+GOOD_LEVELS = frozenset({Level.VERY_SATISFIED.value, Level.SATISFIED.value})
+SATISFIED_LEVELS = GOOD_LEVELS | {Level.BASIC.value}
+BAD_LEVELS = Level.bad_levels()
+
+
+# --- values --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A share: ``num`` of ``den``. ``value`` is None when there is nothing to divide."""
+
+    num: int
+    den: int
+
+    @property
+    def value(self) -> float | None:
+        return self.num / self.den if self.den else None
+
+    @property
+    def percent(self) -> str:
+        """"93.5%" or "—" (no data); one decimal, half away from zero."""
+        if not self.den:
+            return "—"
+        return f"{(self.num * 1000 / self.den + 0.5) // 1 / 10:.1f}%"
+
+    def as_dict(self) -> dict[str, Any]:
+        v = self.value
+        return {"numerator": self.num, "denominator": self.den,
+                "value": None if v is None else round(v, 6)}
+
+
+@dataclass
+class RatingTally:
+    """Valid ratings of one breakdown cell: first ratings per level, per origin, follow-ups."""
+
+    levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    citizen_levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    origins: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Origin.values, 0))
+    follow_ups: int = 0
+
+    def add(self, *, level: str, origin: str, assess_number: int, n: int) -> None:
+        if assess_number != 1:
+            self.follow_ups += n
+            return
+        self.levels[level] = self.levels.get(level, 0) + n
+        self.origins[origin] = self.origins.get(origin, 0) + n
+        if origin == Origin.CITIZEN:
+            self.citizen_levels[level] = self.citizen_levels.get(level, 0) + n
+
+    def merge(self, other: RatingTally) -> None:
+        for k, v in other.levels.items():
+            self.levels[k] = self.levels.get(k, 0) + v
+        for k, v in other.citizen_levels.items():
+            self.citizen_levels[k] = self.citizen_levels.get(k, 0) + v
+        for k, v in other.origins.items():
+            self.origins[k] = self.origins.get(k, 0) + v
+        self.follow_ups += other.follow_ups
+
+
+@dataclass
+class CaseTally:
+    completed: int = 0
+    rated: int = 0
+    citizen_rated: int = 0
+    online_completed: int = 0
+    online_rated: int = 0
+
+    def add(self, *, online: bool, completed: int, rated: int, citizen_rated: int) -> None:
+        self.completed += completed
+        self.rated += rated
+        self.citizen_rated += citizen_rated
+        if online:
+            self.online_completed += completed
+            self.online_rated += rated
+
+
+@dataclass
+class RectTally:
+    """Bad reviews opened in the period (withdrawn ones — rating not adopted — left out)."""
+
+    received: int = 0
+    contacted: int = 0
+    contacted_in_time: int = 0
+    feedback: int = 0
+    feedback_in_time: int = 0
+    closed: int = 0
+    closed_in_time: int = 0
+    close_clocked: int = 0
+    callback_reached: int = 0
+    fix_rated: int = 0
+    fix_satisfied: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    def merge(self, other: RectTally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+# --- metric definitions (pure) -------------------------------------------------------------------
+
+
+def rating_count(t: RatingTally) -> int:
+    """评价数: valid first ratings (all origins: citizen, staff-entered, paper, system default)."""
+    return sum(t.levels.values())
+
+
+def follow_up_count(t: RatingTally) -> int:
+    """追评数: valid follow-up ratings (assess number 2); not part of any share below."""
+    return t.follow_ups
+
+
+def level_count(t: RatingTally, level: str) -> int:
+    """Valid first ratings of one level."""
+    return t.levels.get(level, 0)
+
+
+def level_share(t: RatingTally, level: str) -> Ratio:
+    """Share of one level: ratings of that level / all valid first ratings."""
+    return Ratio(level_count(t, level), rating_count(t))
+
+
+def good_rate(t: RatingTally) -> Ratio:
+    """好评率: (非常满意 + 满意) / all valid first ratings, system defaults included in both."""
+    return Ratio(sum(t.levels[lv] for lv in GOOD_LEVELS), rating_count(t))
+
+
+def satisfaction_rate(t: RatingTally) -> Ratio:
+    """满意率: (非常满意 + 满意 + 基本满意) / all valid first ratings (levels 3–5, GB/T practice)."""
+    return Ratio(sum(t.levels[lv] for lv in SATISFIED_LEVELS), rating_count(t))
+
+
+def bad_rate(t: RatingTally) -> Ratio:
+    """差评率: (不满意 + 非常不满意) / all valid first ratings."""
+    return Ratio(sum(t.levels[lv] for lv in BAD_LEVELS), rating_count(t))
+
+
+def citizen_rating_count(t: RatingTally) -> int:
+    """主动评价数: valid first ratings of origin "citizen" (no staff entry, paper form or default)."""
+    return sum(t.citizen_levels.values())
+
+
+def citizen_good_rate(t: RatingTally) -> Ratio:
+    """主动评价好评率: (非常满意 + 满意) / valid first ratings, both counted over citizen-initiated
+    ratings only (system defaults, staff-entered and paper ratings left out)."""
+    return Ratio(sum(t.citizen_levels[lv] for lv in GOOD_LEVELS), citizen_rating_count(t))
+
+
+def origin_share(t: RatingTally, origin: str) -> Ratio:
+    """Share of valid first ratings of one origin (e.g. staff-entered: to watch 二次录入)."""
+    return Ratio(t.origins.get(origin, 0), rating_count(t))
+
+
+def rating_rate(c: CaseTally) -> Ratio:
+    """评价率: cases completed in the period that have a valid first rating (either stage) /
+    cases completed in the period."""
+    return Ratio(c.rated, c.completed)
+
+
+def unrated_rate(c: CaseTally) -> Ratio:
+    """未评率: cases completed in the period without a valid first rating (either stage) /
+    cases completed in the period (= 1 − 评价率)."""
+    return Ratio(c.completed - c.rated, c.completed)
+
+
+def citizen_rating_rate(c: CaseTally) -> Ratio:
+    """主动评价率: completed cases whose rating is citizen-initiated / cases completed."""
+    return Ratio(c.citizen_rated, c.completed)
+
+
+def online_unrated_count(c: CaseTally) -> int:
+    """Online cases (web portal, app) completed in the period and still without a valid rating."""
+    return c.online_completed - c.online_rated
+
+
+def reply_rate(r: RectTally) -> Ratio:
+    """差评回复率: bad reviews whose citizen was contacted within the contact clock (1 working
+    day) / bad reviews received."""
+    return Ratio(r.contacted_in_time, r.received)
+
+
+def rectification_rate(r: RectTally) -> Ratio:
+    """差评整改率: bad reviews closed (rectified, fixed at once or explained, then called back) /
+    bad reviews received."""
+    return Ratio(r.closed, r.received)
+
+
+def callback_rate(r: RectTally) -> Ratio:
+    """回访率: bad reviews with at least one callback that reached the citizen / received."""
+    return Ratio(r.callback_reached, r.received)
+
+
+def callback_satisfaction(r: RectTally) -> Ratio:
+    """回访整改满意率: fixes the citizen called "satisfied" or "basically satisfied" / fixes for
+    which the citizen gave a satisfaction."""
+    return Ratio(r.fix_satisfied, r.fix_rated)
+
+
+def on_time_rate(r: RectTally, clock: str) -> Ratio:
+    """按时率 of one clock: steps done by their due time / steps done.
+
+    contact: contacted by ``contact_due_at``; feedback: feedback given by ``feedback_due_at``;
+    close: closed by ``close_due_at`` (among closed bad reviews that had a close clock).
+    """
+    if clock == "contact":
+        return Ratio(r.contacted_in_time, r.contacted)
+    if clock == "feedback":
+        return Ratio(r.feedback_in_time, r.feedback)
+    if clock == "close":
+        return Ratio(r.closed_in_time, r.close_clocked)
+    raise ValueError(clock)
+
+
+# --- breakdown keys ------------------------------------------------------------------------------
+
+
+def home_region() -> Region | None:
+    return Region.objects.filter(code=settings.HAOCHAPING["HOME_REGION"]).first()
+
+
+def county_of_regions(region_ids: Iterable[int]) -> dict[int, int]:
+    """Map region id -> the id of its county-level ancestor (the child of the home region).
+
+    Units located at the home region itself (city departments) map to the home region.
+    One query over regions (a few hundred rows at most).
+    """
+    home = settings.HAOCHAPING["HOME_REGION"]
+    ids = set(region_ids)
+    if not ids:
+        return {}
+    rows = list(Region.objects.values_list("id", "code", "path"))
+    by_code = {code: rid for rid, code, _ in rows}
+    out: dict[int, int] = {}
+    for rid, _code, path in rows:
+        if rid not in ids:
+            continue
+        chain = [c for c in path.strip("/").split("/") if c]
+        if home in chain and chain.index(home) + 1 < len(chain):
+            out[rid] = by_code.get(chain[chain.index(home) + 1], rid)
+        else:
+            out[rid] = by_code.get(home, rid) if home in chain else rid
+    return out
+
+
+def _unit_filter(units: QuerySet[Unit] | Iterable[int] | None, prefix: str = "unit") -> Q:
+    if units is None:
+        return Q()
+    return Q(**{f"{prefix}__in": units})
+
+
+def _trunc(grain: Grain | None, fieldname: str) -> Any:
+    if grain is None:
+        return None
+    if grain == Grain.DAY:
+        return fieldname
+    return Trunc(fieldname, Grain(grain).value, output_field=DateField())
+
+
+def _bucket(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value.date()
+
+
+_ROLLUP_FIELD = {
+    Dimension.NONE: None,
+    Dimension.UNIT: "unit_id",
+    Dimension.REGION: "unit__region_id",
+    Dimension.CHANNEL: "channel",
+    Dimension.ITEM: "item_key",
+    Dimension.WINDOW: "window_key",
+    Dimension.HALL: "window_key",
+    Dimension.STAFF: "staff_key",
+}
+
+
+def _fold(by: Dimension, keys: set[Any]) -> dict[Any, Any]:
+    """Map raw group keys to breakdown keys (regions -> county, windows -> hall)."""
+    if by == Dimension.REGION:
+        return county_of_regions(keys)
+    if by == Dimension.HALL:
+        halls = dict(Window.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "hall_id"))
+        return {k: halls.get(k, 0) for k in keys}
+    return {k: k for k in keys}
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+def rating_tallies(
+    *,
+    period: Period,
+    by: Dimension | str = Dimension.NONE,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+    grain: Grain | str | None = None,
+    channel: str | None = None,
+) -> dict[Any, RatingTally]:
+    """Rating tallies over ``period`` for the ``units`` (None: all), keyed by the breakdown.
+
+    With ``grain`` the key is ``(bucket start date, breakdown key)``; without it the breakdown
+    key alone (None for Dimension.NONE). One query; its result has at most
+    buckets × keys × 5 levels × 4 origins × 2 assess numbers rows, whatever the number of ratings.
+    Region, unit and channel breakdowns read the per-unit summary (monthly when the period and
+    grain allow it); item, window, hall and staff read the full rollup.
+    """
+    by = Dimension(by)
+    grain = Grain(grain) if grain else None
+    dim = _ROLLUP_FIELD[by]
+    if by in (Dimension.NONE, Dimension.UNIT, Dimension.REGION, Dimension.CHANNEL):
+        coarse = period.month_aligned and grain in (None, Grain.MONTH, Grain.QUARTER, Grain.YEAR)
+        if coarse:
+            qs = UnitMonthCount.objects.filter(month__gte=period.start, month__lt=period.end)
+            datefield = "month"
+        else:
+            qs = UnitDayCount.objects.filter(day__gte=period.start, day__lt=period.end)
+            datefield = "day"
+    else:
+        qs = RatingRollup.objects.filter(day__gte=period.start, day__lt=period.end)
+        datefield = "day"
+    qs = qs.filter(_unit_filter(units))
+    if channel:
+        qs = qs.filter(channel=channel)
+    group: dict[str, Any] = {}
+    if dim:
+        group["k"] = _f(dim)
+    if grain:
+        group["b"] = _trunc(grain, datefield) if grain != Grain.DAY else _f(datefield)
+    rows = list(
+        qs.values(**group, lv=_f("level"), og=_f("origin"), an=_f("assess_number"))
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    fold = _fold(by, {r["k"] for r in rows}) if dim else {}
+    out: dict[Any, RatingTally] = defaultdict(RatingTally)
+    for r in rows:
+        key = fold.get(r["k"], r["k"]) if dim else None
+        if grain:
+            key = (_bucket(r["b"]), key)
+        out[key].add(level=r["lv"], origin=r["og"], assess_number=r["an"], n=r["n"] or 0)
+    return dict(out)
+
+
+def _f(name: str) -> Any:
+    from django.db.models import F
+
+    return F(name)
+
+
+def case_tallies(
+    *,
+    period: Period,
+    by: Dimension | str = Dimension.NONE,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+    grain: Grain | str | None = None,
+) -> dict[Any, CaseTally]:
+    """Completed/rated case counts by completion day (``CaseDayCount``), one query."""
+    by = Dimension(by)
+    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION):
+        raise ValueError(by)
+    grain = Grain(grain) if grain else None
+    qs = CaseDayCount.objects.filter(day__gte=period.start, day__lt=period.end).filter(
+        _unit_filter(units)
+    )
+    group: dict[str, Any] = {}
+    if by != Dimension.NONE:
+        group["k"] = _f(_ROLLUP_FIELD[by])
+    if grain:
+        group["b"] = _trunc(grain, "day") if grain != Grain.DAY else _f("day")
+    rows = list(
+        qs.values(**group, on=_f("online"))
+        .annotate(c=Sum("completed"), r=Sum("rated"), cr=Sum("citizen_rated"))
+        .order_by()
+    )
+    fold = _fold(by, {r["k"] for r in rows}) if by != Dimension.NONE else {}
+    out: dict[Any, CaseTally] = defaultdict(CaseTally)
+    for r in rows:
+        key = fold.get(r["k"], r["k"]) if by != Dimension.NONE else None
+        if grain:
+            key = (_bucket(r["b"]), key)
+        out[key].add(online=r["on"], completed=r["c"] or 0, rated=r["r"] or 0,
+                     citizen_rated=r["cr"] or 0)
+    return dict(out)
+
+
+def rectification_available() -> bool:
+    return apps.is_installed("haochaping.rectification")
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=LOCAL_TZ)
+
+
+def rect_tallies(
+    *,
+    period: Period,
+    by: Dimension | str = Dimension.NONE,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+    at: dt.datetime | None = None,
+) -> dict[Any, RectTally]:
+    """Bad-review handling of the bad reviews opened in ``period``, by none/unit/region.
+
+    ``open`` and ``overdue`` are as of ``at`` (default now). One aggregate query over the
+    rectification table (indexed on ``opened_at``), grouped by unit.
+    """
+    by = Dimension(by)
+    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION):
+        raise ValueError(by)
+    if not rectification_available():
+        return {}
+    from django.db.models import Exists, F, OuterRef
+
+    from haochaping.rectification.enums import CallbackOutcome, FixSatisfaction, Status
+    from haochaping.rectification.models import Callback, Rectification
+
+    at = at or now()
+    reached = Exists(
+        Callback.objects.filter(rectification=OuterRef("pk"), outcome=CallbackOutcome.REACHED)
+    )
+    overdue = Q(paused_at__isnull=True) & (
+        Q(status__in=[Status.NEW, Status.REOPENED], contact_due_at__lt=at)
+        | Q(status__in=[Status.CONTACTED, Status.RECTIFYING], feedback_due_at__lt=at)
+        | Q(status__in=[Status.FEEDBACK_GIVEN, Status.AWAITING_CALLBACK], close_due_at__lt=at)
+    )
+    qs = (
+        Rectification.objects.filter(
+            opened_at__gte=_local_midnight(period.start), opened_at__lt=_local_midnight(period.end)
+        )
+        .exclude(status=Status.WITHDRAWN)
+        .filter(_unit_filter(units))
+        .annotate(reached=reached)
+    )
+    group = {"k": _f(_ROLLUP_FIELD[by])} if by != Dimension.NONE else {}
+    rows = list(
+        qs.values(**group)
+        .annotate(
+            received=Count("pk"),
+            contacted=Count("pk", filter=Q(contacted_at__isnull=False)),
+            contacted_in_time=Count("pk", filter=Q(contacted_at__lte=F("contact_due_at"))),
+            feedback=Count("pk", filter=Q(feedback_at__isnull=False)),
+            feedback_in_time=Count("pk", filter=Q(feedback_at__lte=F("feedback_due_at"))),
+            closed=Count("pk", filter=Q(status=Status.CLOSED)),
+            close_clocked=Count("pk", filter=Q(status=Status.CLOSED, close_due_at__isnull=False)),
+            closed_in_time=Count("pk", filter=Q(status=Status.CLOSED,
+                                                 closed_at__lte=F("close_due_at"))),
+            callback_reached=Count("pk", filter=Q(reached=True)),
+            fix_rated=Count("pk", filter=~Q(fix_satisfaction="")),
+            fix_satisfied=Count("pk", filter=Q(fix_satisfaction__in=[
+                FixSatisfaction.SATISFIED, FixSatisfaction.BASIC])),
+            open=Count("pk", filter=Q(status__in=Status.open_values())),
+            overdue=Count("pk", filter=Q(status__in=Status.open_values()) & overdue),
+        )
+        .order_by()
+    )
+    fold = _fold(by, {r["k"] for r in rows}) if by != Dimension.NONE else {}
+    out: dict[Any, RectTally] = defaultdict(RectTally)
+    for r in rows:
+        key = fold.get(r.pop("k"), None) if by != Dimension.NONE else None
+        out[key].merge(RectTally(**r))
+    return dict(out)
+
+
+def open_bad_reviews(*, units: QuerySet[Unit] | Iterable[int] | None = None,
+                     at: dt.datetime | None = None) -> RectTally:
+    """Bad reviews open now (whenever opened) and how many of them are past their running clock."""
+    if not rectification_available():
+        return RectTally()
+    from haochaping.rectification.enums import Status
+    from haochaping.rectification.models import Rectification
+
+    at = at or now()
+    overdue = Q(paused_at__isnull=True) & (
+        Q(status__in=[Status.NEW, Status.REOPENED], contact_due_at__lt=at)
+        | Q(status__in=[Status.CONTACTED, Status.RECTIFYING], feedback_due_at__lt=at)
+        | Q(status__in=[Status.FEEDBACK_GIVEN, Status.AWAITING_CALLBACK], close_due_at__lt=at)
+    )
+    agg = Rectification.objects.filter(status__in=Status.open_values()).filter(
+        _unit_filter(units)
+    ).aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue))
+    return RectTally(open=agg["open"], overdue=agg["overdue"])
+
+
+def top_reasons(
+    *,
+    period: Period,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+    levels: Iterable[str] = tuple(BAD_LEVELS),
+    limit: int = 10,
+) -> list[tuple[str, str, int]]:
+    """The most chosen reason codes of valid first ratings of ``levels``: (code, level, count)."""
+    rows = (
+        ReasonDayCount.objects.filter(day__gte=period.start, day__lt=period.end,
+                                      level__in=list(levels))
+        .filter(_unit_filter(units))
+        .values("code", "level")
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+        .order_by("-n", "code")[:limit]
+    )
+    return [(r["code"], r["level"], r["n"]) for r in rows]
