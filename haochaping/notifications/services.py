@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from haochaping.accounts.models import User
 from haochaping.core.clock import now as clock_now
@@ -151,6 +151,18 @@ def preference_update(
     return pref
 
 
+def _lock_recipient(digest: str) -> None:
+    """Serialise queueing for one number until the transaction ends, so the limit is exact.
+
+    PostgreSQL: a transaction-scoped advisory lock on the number's hash. SQLite: transactions
+    already take the database's write lock when they begin (IMMEDIATE mode), so nothing to do.
+    """
+    if connection.vendor == "postgresql":
+        key = int(digest[:16], 16) - (1 << 63)  # a signed 64-bit key
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def _rate_limited(digest: str, now: dt.datetime) -> bool:
     limits = sms_settings().get("RATE_LIMITS", DEFAULT_RATE_LIMITS)
     counted = [SmsStatus.PENDING, SmsStatus.SENDING, SmsStatus.SENT]
@@ -179,15 +191,16 @@ def sms_queue(
     Over the per-recipient rate limit the SMS is logged with status ``rate_limited`` and not sent.
     With ``dedup_key`` the same SMS is queued once (the existing row is returned).
     """
-    if dedup_key:
-        existing = SmsMessage.objects.filter(dedup_key=dedup_key).first()
-        if existing is not None:
-            return existing
     now = clock_now()
     digest = phone_digest(phone)
     text = messages.render(message, params, language=language).sms
-    limited = _rate_limited(digest, now)
     with transaction.atomic():
+        _lock_recipient(digest)
+        if dedup_key:
+            existing = SmsMessage.objects.filter(dedup_key=dedup_key).first()
+            if existing is not None:
+                return existing
+        limited = _rate_limited(digest, now)
         row = SmsMessage.objects.create(
             created_at=now,
             user=user,

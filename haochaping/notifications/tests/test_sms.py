@@ -246,3 +246,38 @@ def test_the_drain_re_enqueues_stuck_and_lost_sms(settings, django_capture_on_co
 )
 def test_mask_phone(phone, masked):
     assert mask_phone(phone) == masked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_limit_holds_when_two_transactions_queue_at_once(settings):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    settings.HAOCHAPING_SMS = {"BACKEND": "log", "RATE_LIMITS": [(60, 1)]}
+    barrier = threading.Barrier(2)
+    statuses: list[str] = []
+
+    def queue(count: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                row = sms_queue(
+                    phone="13912345678",
+                    message="digest.daily",
+                    params={"count": count},
+                    language="zh-hans",
+                )
+                time.sleep(0.5)  # keep the transaction open while the other one tries
+            statuses.append(row.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=queue, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [SmsStatus.PENDING, SmsStatus.RATE_LIMITED]
+    assert SmsMessage.objects.filter(status=SmsStatus.PENDING).count() == 1
