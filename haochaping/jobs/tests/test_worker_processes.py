@@ -60,9 +60,9 @@ def test_a_job_survives_kill_9_of_its_worker_and_completes_once(probe_tables, wo
 
 
 def test_two_workers_never_run_the_same_job_twice(probe_tables, workers):
-    # given 40 jobs of 50 ms each
-    keys = [f"job-{n:03d}" for n in range(40)]
-    results = [fixture_tasks.record_effect.enqueue(key, seconds=0.05) for key in keys]
+    # given 60 jobs of 100 ms each (long enough for both workers to start)
+    keys = [f"job-{n:03d}" for n in range(60)]
+    results = [fixture_tasks.record_effect.enqueue(key, seconds=0.1) for key in keys]
 
     # when two workers drain the queue and exit
     procs = [workers.start("--batch", "--no-scheduler"), workers.start("--batch", "--no-scheduler")]
@@ -74,7 +74,7 @@ def test_two_workers_never_run_the_same_job_twice(probe_tables, workers):
         "SELECT job_key, COUNT(*) FROM jobs_probe_run GROUP BY job_key ORDER BY job_key"
     )
     assert runs == [(key, 1) for key in keys]
-    assert probe_rows("SELECT COUNT(*) FROM jobs_probe_effect") == [(40,)]
+    assert probe_rows("SELECT COUNT(*) FROM jobs_probe_effect") == [(60,)]
     pids = {pid for (pid,) in probe_rows("SELECT DISTINCT pid FROM jobs_probe_run")}
     assert pids == {proc.pid for proc in procs}
     statuses = set(
