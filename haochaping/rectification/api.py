@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security import SessionAuth
 
 from haochaping.accounts.access import access_rectification
@@ -379,7 +380,7 @@ def api_urge(request: HttpRequest, rectification_id: int, payload: TextIn):
     """督办: urge the unit (supervision office, liaison)."""
     event = services.rectification_urge(rectification_id=rectification_id, note=payload.note,
                                         acting_user=request.auth)
-    return 201, _event_out(event)
+    return Status(201, _event_out(event))
 
 
 @router.post("/{rectification_id}/comment", auth=staff_session,
@@ -388,7 +389,7 @@ def api_comment(request: HttpRequest, rectification_id: int, payload: TextIn):
     """A comment on the timeline (supervision office, liaison)."""
     event = services.rectification_comment(rectification_id=rectification_id, note=payload.note,
                                            acting_user=request.auth)
-    return 201, _event_out(event)
+    return Status(201, _event_out(event))
 
 
 @router.post("/{rectification_id}/spot-check", auth=staff_session,
@@ -397,7 +398,7 @@ def api_spot_check(request: HttpRequest, rectification_id: int, payload: TextIn)
     """抽查: record that the file was read and what was found (supervision office)."""
     event = services.rectification_spot_check(rectification_id=rectification_id, note=payload.note,
                                               acting_user=request.auth)
-    return 201, _event_out(event)
+    return Status(201, _event_out(event))
 
 
 @router.post("/{rectification_id}/reveal-contact", auth=staff_session,
@@ -416,7 +417,7 @@ def api_evidence(request: HttpRequest, rectification_id: int,
     """Upload evidence (JPEG, PNG, PDF; multipart field ``files``, optional ``note``)."""
     stored = services.rectification_evidence_add(rectification_id=rectification_id, files=files,
                                                  note=note, acting_user=request.auth)
-    return 201, [{"id": e.pk, "name": e.original_name, "contentType": e.content_type, "size": e.size,
+    return Status(201, [{"id": e.pk, "name": e.original_name, "contentType": e.content_type, "size": e.size,
                   "url": reverse("api-v1:rectification_evidence_download", args=[rectification_id, e.pk])}
-                 for e in stored]
+                 for e in stored])
 
