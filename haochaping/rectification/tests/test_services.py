@@ -3,7 +3,13 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from haochaping.core.exceptions import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from haochaping.core.exceptions import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from haochaping.notifications.models import Notification
 from haochaping.rectification import services
 from haochaping.rectification.enums import Resolution, Status
