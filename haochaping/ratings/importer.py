@@ -51,6 +51,21 @@ from haochaping.ratings.services import LANGUAGES, receipt_new
 from haochaping.ratings.wire import parse_wire_time, record_submit, split_codes
 
 BOOL_FIELDS = ("anonymous", "paperForm", "staffEntered", "systemDefault")
+CHANNELS = frozenset(Channel.values)
+EVALUATOR_TYPES = frozenset(EvaluatorType.values)
+STAGES = frozenset(Stage.values)
+BAD_LEVELS = Level.bad_levels()
+_WIRE_TIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$")
+
+
+def fast_wire_time(value: str) -> dt.datetime:
+    """parse_wire_time without strptime for the usual "yyyy-MM-dd HH:mm:ss" (5x faster)."""
+    m = _WIRE_TIME_RE.match(value)
+    if m is None:
+        return parse_wire_time(value)
+    return dt.datetime(*map(int, m.groups()), tzinfo=LOCAL_TZ)
+
+
 _FALSE = {"", "0", "false", "no", "off", "n"}
 
 
@@ -322,7 +337,9 @@ _COMPUTED_COLUMNS = [
 _TEXT_MAX_RE = re.compile(r"^\d+$")
 
 
-def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt.datetime):
+def _row_checks(
+    line_no: int, r: dict[str, Any], versions, option_levels, rules: dict[str, Any], current
+):
     """The per-row rules that need no database; returns (row tuple, None) or (None, errors)."""
     errors: dict[str, list[str]] = {}
 
@@ -342,24 +359,20 @@ def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt
     except (TypeError, ValueError):
         err("satisfaction", _("The satisfaction is 1 (very dissatisfied) to 5 (very satisfied)."))
     channel = str(r.get("pf", ""))
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         err("pf", _("Unknown channel code: use 1 to 7."))
     assessed_at = None
     try:
-        assessed_at = parse_wire_time(str(r.get("assessTime") or ""))
+        assessed_at = fast_wire_time(str(r.get("assessTime") or "").strip())
     except ValueError:
         err("assessTime", _("Use the format yyyy-MM-dd HH:mm:ss (Beijing time)."))
     user_prop = str(r.get("userProp") or EvaluatorType.PERSON.value)
-    if user_prop not in EvaluatorType.values:
+    if user_prop not in EVALUATOR_TYPES:
         err("userProp", _("The userProp is 1 (natural person), 2 (legal person) or 9 (other)."))
     stage = r.get("stage") or Stage.COMPLETION.value
-    if stage not in Stage.values:
+    if stage not in STAGES:
         err("stage", _("The stage is acceptance or completion."))
-    version = (
-        versions.get(str(r["contentVersion"]))
-        if r.get("contentVersion")
-        else versions_current(versions)
-    )
+    version = versions.get(str(r["contentVersion"])) if r.get("contentVersion") else current
     if version is None:
         err("contentVersion", _("Unknown content version."))
     public_flag = str(r.get("publicFlag", 1))
@@ -374,7 +387,7 @@ def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt
     codes = split_codes(r.get("evalDetail"))
     if len(set(codes)) != len(codes):
         err("evalDetail", _("A reason code is given twice."))
-    if len(codes) > rating_setting("MAX_OPTIONS"):
+    if len(codes) > rules["MAX_OPTIONS"]:
         err("evalDetail", _("Too many reason codes."))
     if version is not None and level is not None:
         levels = option_levels[version.pk]
@@ -392,7 +405,7 @@ def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt
                 )
     text = str(r.get("writingEvaluation") or "")
     other = str(r.get("otherEvaluation") or "")
-    text_max = rating_setting("RATING_TEXT_MAX")
+    text_max = rules["RATING_TEXT_MAX"]
     if len(text) > text_max:
         err(
             "writingEvaluation",
@@ -405,8 +418,8 @@ def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt
         )
     is_default = bool(r.get("systemDefault"))
     if (
-        rating_setting("BAD_RATING_NEEDS_REASON")
-        and level in Level.bad_levels()
+        rules["BAD_RATING_NEEDS_REASON"]
+        and level in BAD_LEVELS
         and not codes
         and not text.strip()
         and not other.strip()
@@ -415,9 +428,7 @@ def _row_checks(line_no: int, r: dict[str, Any], versions, option_levels, at: dt
         err(
             "evalDetail", _("A bad review needs at least one reason code or a written explanation.")
         )
-    if assessed_at is not None and assessed_at > at + dt.timedelta(
-        seconds=rating_setting("CLOCK_SKEW_SECONDS")
-    ):
+    if assessed_at is not None and assessed_at > rules["latest"]:
         err("assessTime", _("The assessment time lies in the future."))
     anonymous = bool(r.get("anonymous"))
     name = "" if anonymous else str(r.get("userName") or "")
@@ -485,10 +496,21 @@ def versions_current(versions: dict[str, ContentVersion]) -> ContentVersion | No
 
 def _chunk_fast(records, versions, option_levels) -> tuple[int, int, list[dict]]:
     at = now()
+    rules = {
+        name: rating_setting(name)
+        for name in (
+            "MAX_OPTIONS",
+            "RATING_TEXT_MAX",
+            "BAD_RATING_NEEDS_REASON",
+            "CLOCK_SKEW_SECONDS",
+        )
+    }
+    rules["latest"] = at + dt.timedelta(seconds=rules["CLOCK_SKEW_SECONDS"])
+    current = versions_current(versions)
     errors: list[dict] = []
     rows = []
     for line_no, record in records:
-        row, row_errors = _row_checks(line_no, record, versions, option_levels, at)
+        row, row_errors = _row_checks(line_no, record, versions, option_levels, rules, current)
         if row_errors:
             errors.append(
                 {

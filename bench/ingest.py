@@ -1,0 +1,267 @@
+"""Rating ingest on PostgreSQL: per-request rate of the signed API, and bulk import.
+
+    .venv/bin/python bench/ingest.py [--seconds 15] [--clients 3] [--import-records 200000]
+                                     [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
+
+Creates a scratch database (``haochaping_bench_ingest``), migrates it, builds an org tree and
+enough completed cases (bulk-inserted: this is fixture volume, not the code under test), then
+prints JSON lines:
+
+- ``per_request`` (one line per endpoint and round): one gunicorn server, 2 workers (gthread,
+  keep-alive), the same load generator (``--clients`` processes, each a keep-alive
+  ``requests.Session`` signing every request) against
+  * ``bare``: ``POST /api/v1/bench/bare`` — signed (same HMAC auth and nonce insert), then one
+    row inserted; only mounted with HAOCHAPING_BENCH_ENDPOINTS=1;
+  * ``ratings``: ``POST /api/v1/ratings`` — the whole pipeline (schema, case lookup in scope,
+    validation, rating insert, rollup upsert, in one transaction), each request a new case.
+  Rounds alternate bare/ratings so drift hits both; every response must be 201.
+- ``per_request_summary``: both rates over all rounds and ``ratio`` = ratings / bare (goal ≥ 0.5).
+- ``bulk_import``: ``haochaping ratings import FILE`` of N JSON lines on the COPY fast path;
+  ``records_per_s`` from the command's own timer (excludes Python/Django start-up) and
+  ``wall_records_per_s`` including start-up (goal ≥ 20,000/s).
+The scratch database is dropped at the end (``--keep`` keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DB_NAME = "haochaping_bench_ingest"
+sys.path.insert(0, str(ROOT))
+
+
+def emit(**fields) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- load generator (child processes) -------------------------------------------------------
+
+
+def _client_loop(kind, base, app_id, secret, project_nos, task_code, start_at, warm_until, stop_at, out):
+    import requests
+
+    from haochaping.integration.signing import signed_headers
+
+    session = requests.Session()
+    ok = bad = 0
+    i = 0
+    assess = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8) - dt.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
+    path = "/api/v1/bench/bare" if kind == "bare" else "/api/v1/ratings"
+    while time.time() < start_at:
+        time.sleep(0.001)
+    while True:
+        now = time.time()
+        if now >= stop_at:
+            break
+        if kind == "bare":
+            body = b"{}"
+        else:
+            body = json.dumps({
+                "projectNo": project_nos[i], "taskCode": task_code, "pf": 4, "satisfaction": 5,
+                "evalDetail": "510,517", "writingEvaluation": "办事效率高", "assessTime": assess,
+                "assessNumber": 1, "userProp": "1", "userName": "卓玛", "mobile": "13900000000",
+                "idempotencyKey": str(uuid.uuid4()),
+            }, ensure_ascii=False).encode()
+            i += 1
+        headers = signed_headers(app_id, secret, "POST", path, body)
+        headers["Content-Type"] = "application/json"
+        response = session.post(base + path, data=body, headers=headers, timeout=30)
+        if now >= warm_until:
+            if response.status_code == 201:
+                ok += 1
+            else:
+                bad += 1
+                if bad <= 3:
+                    sys.stderr.write(f"{kind} {response.status_code} {response.text[:300]}\n")
+    out.put((ok, bad))
+
+
+def run_load(kind, base, app_id, secret, cases_per_client, task_code, *, clients, warmup, seconds):
+    out: mp.Queue = mp.Queue()
+    start_at = time.time() + 0.5
+    warm_until = start_at + warmup
+    stop_at = warm_until + seconds
+    procs = [
+        mp.Process(target=_client_loop, args=(kind, base, app_id, secret, cases_per_client[c], task_code,
+                                              start_at, warm_until, stop_at, out))
+        for c in range(clients)
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=seconds + warmup + 120) for _p in procs]
+    for p in procs:
+        p.join()
+    ok = sum(r[0] for r in results)
+    bad = sum(r[1] for r in results)
+    return ok / seconds, ok, bad
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per round and endpoint")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=3)
+    parser.add_argument("--import-records", type=int, default=200_000)
+    parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    import psycopg
+
+    parts = urlsplit(args.admin_url)
+    bench_url = urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+    with psycopg.connect(args.admin_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "haochaping-bench-ingest"
+    data_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": bench_url, "HAOCHAPING_LOG_LEVEL": "WARNING",
+           "HAOCHAPING_DATA_DIR": str(data_dir), "HAOCHAPING_BENCH_ENDPOINTS": "1", "HAOCHAPING_DEBUG": "0"}
+    server = None
+    try:
+        subprocess.run([str(BIN / "haochaping"), "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
+        from haochaping.cases.models import Case
+        from haochaping.core.clock import now
+        from haochaping.integration.services import integration_client_create
+        from haochaping.testing.builders import build_org_tree
+
+        tree = build_org_tree()
+        item = tree.items["id_card"]
+        expected_rps_max = 3000
+        per_request_cases = int(expected_rps_max * (args.seconds + args.warmup) * args.rounds) + 1000
+        total_cases = per_request_cases + args.import_records
+        done = now() - dt.timedelta(hours=2)
+        t0 = time.monotonic()
+        batch = []
+        for n in range(total_cases):
+            batch.append(Case(
+                project_no=f"BENCH-{n:08d}", item=item, unit=item.unit, applicant_type=ApplicantType.PERSON,
+                applicant_name="卓玛", apply_channel=ApplyChannel.WINDOW, status=CaseStatus.COMPLETED,
+                accepted_at=done - dt.timedelta(days=1), completed_at=done,
+            ))
+            if len(batch) == 20_000:
+                Case.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            Case.objects.bulk_create(batch)
+        emit(step="fixture", cases=total_cases, seconds=round(time.monotonic() - t0, 1))
+        client, secret = integration_client_create(name="bench", scope_code="540100")
+        connections.close_all()
+
+        # --- per request ---------------------------------------------------------------
+        port = free_port()
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "haochaping.wsgi:application", "--workers", "2", "--worker-class", "gthread",
+             "--threads", "2", "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+            cwd=ROOT, env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        import requests
+
+        for _i in range(200):
+            try:
+                requests.get(base + "/api/v1/meta", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        numbers = [f"BENCH-{n:08d}" for n in range(per_request_cases)]
+        clients = args.clients
+        totals = {"bare": [0, 0.0], "ratings": [0, 0.0]}
+        offset = 0
+        for round_no in range(1, args.rounds + 1):
+            for kind in ("bare", "ratings"):
+                share = numbers[offset:offset + per_request_cases // args.rounds] if kind == "ratings" else []
+                if kind == "ratings":
+                    offset += per_request_cases // args.rounds
+                per_client = [share[c::clients] for c in range(clients)]
+                rps, ok, bad = run_load(kind, base, client.app_id, secret, per_client, item.task_code,
+                                        clients=clients, warmup=args.warmup, seconds=args.seconds)
+                totals[kind][0] += ok
+                totals[kind][1] += args.seconds
+                emit(bench="per_request", endpoint=kind, round=round_no, requests=ok, errors=bad,
+                     seconds=args.seconds, rps=round(rps, 1), server_workers=2, clients=clients)
+        bare_rps = totals["bare"][0] / totals["bare"][1]
+        ratings_rps = totals["ratings"][0] / totals["ratings"][1]
+        emit(bench="per_request_summary", bare_rps=round(bare_rps, 1), ratings_rps=round(ratings_rps, 1),
+             ratio=round(ratings_rps / bare_rps, 3), goal=0.5, database="postgresql", server_workers=2)
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+
+        # --- bulk import --------------------------------------------------------------
+        assess = (now() - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+        assess_s = assess.strftime("%Y-%m-%d %H:%M:%S")
+        path = data_dir / "bench-import.jsonl"
+        levels = [(5, "510,517"), (5, "513"), (4, "413"), (4, "406,411"), (3, "314")]
+        with path.open("w", encoding="utf-8") as f:
+            for k in range(args.import_records):
+                sat, codes = levels[k % len(levels)]
+                if k % 10_000 == 9_999:
+                    sat, codes = 2, "214"
+                f.write(json.dumps({
+                    "projectNo": f"BENCH-{per_request_cases + k:08d}", "taskCode": item.task_code,
+                    "pf": 1 + k % 7, "satisfaction": sat, "evalDetail": codes, "writingEvaluation": "",
+                    "assessTime": assess_s, "assessNumber": 1, "userProp": "1", "userName": "卓玛",
+                    "mobile": "13900000000",
+                }, ensure_ascii=False) + "\n")
+        for suffix in (".checkpoint", ".errors.jsonl"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        t0 = time.monotonic()
+        result = subprocess.run(
+            [str(BIN / "haochaping"), "ratings", "import", str(path), "--no-progress", "--chunk-size", "20000"],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        )
+        wall = time.monotonic() - t0
+        summary = json.loads(result.stdout.strip().splitlines()[-1])
+        emit(bench="bulk_import", records=args.import_records, imported=summary["imported"],
+             failed=summary["failed"], seconds=summary["seconds"], records_per_s=summary["records_per_second"],
+             wall_seconds=round(wall, 2), wall_records_per_s=round(args.import_records / wall),
+             fast_path=summary["fast_path"], goal=20000, database="postgresql")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: S110 - django may not be set up yet
+            pass
+        if not args.keep:
+            with psycopg.connect(args.admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
