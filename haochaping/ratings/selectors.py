@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from django.db import IntegrityError, transaction
@@ -9,6 +10,29 @@ from django.db.models import QuerySet, Sum
 
 from haochaping.ratings.content import install_all
 from haochaping.ratings.models import ContentVersion, Indicator, Rating, RatingRollup, ReasonOption
+
+_CURRENT_TTL_SECONDS = 30.0
+_current_cache: dict[str, tuple[float, ContentVersion]] = {}
+
+
+def content_version_current_cached() -> ContentVersion:
+    """The current version, remembered for 30 s per process and database (saves a query per rating).
+
+    A version switch reaches other processes within 30 s: ratings submitted in between carry
+    the previous version, which is what their evaluators were shown anyway. Saving a version
+    and migrations (also the test runner's flush) clear it at once.
+    """
+    alias = "default"
+    hit = _current_cache.get(alias)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    version = content_version_current()
+    _current_cache[alias] = (time.monotonic() + _CURRENT_TTL_SECONDS, version)
+    return version
+
+
+def content_version_cache_clear(**kwargs) -> None:
+    _current_cache.clear()
 
 
 def content_version_current() -> ContentVersion:

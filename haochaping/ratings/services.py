@@ -34,7 +34,7 @@ from haochaping.ratings.events import (
 )
 from haochaping.ratings.exceptions import AlreadyRated
 from haochaping.ratings.models import ContentVersion, Rating, RatingRollup
-from haochaping.ratings.selectors import content_option_levels, content_version_current
+from haochaping.ratings.selectors import content_option_levels, content_version_current_cached
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 RECEIPT_LENGTH = 10
@@ -268,7 +268,7 @@ def rating_submit(
     case give exactly one rating and one AlreadyRated.
     """
     at = now()
-    version = content_version or content_version_current()
+    version = content_version or content_version_current_cached()
     if is_anonymous:
         evaluator_name = evaluator_cert_no = evaluator_mobile = ""
     rating = Rating(

@@ -97,7 +97,7 @@ def record_submit(
     case = unit = None
     if project_no:
         case = (
-            Case.objects.select_related("unit", "item")
+            Case.objects.select_related("unit__region", "item")
             .filter(scope("unit__"), project_no=project_no)
             .first()
         )
