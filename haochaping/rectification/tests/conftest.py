@@ -36,8 +36,19 @@ def _media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def ensure_calendar() -> None:
+    """The shipped calendar (a transactional test elsewhere may have flushed the tables)."""
+    from haochaping.workdays.models import CalendarEntry
+    from haochaping.workdays.services import calendar_load_shipped
+
+    if not CalendarEntry.objects.filter(date__year=2026, region_code="540100").exists():
+        calendar_load_shipped()
+        cache.reset()
+
+
 @pytest.fixture
 def people(org_tree):
+    ensure_calendar()
     t = org_tree
     return People(
         handler=make_user("h-police", Role.HANDLER, scope_unit=t.police),
