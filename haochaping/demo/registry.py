@@ -10,6 +10,7 @@ STEPS: list[str] = [
     "haochaping.demo.lhasa_catalog.seed_catalog",
     "haochaping.demo.accounts.seed_users",
     "haochaping.demo.cases.seed_cases",
+    "haochaping.demo.ratings.seed_ratings",
     "haochaping.demo.notifications.seed_notification_preferences",
     "haochaping.demo.channels.seed_channels",
 ]
