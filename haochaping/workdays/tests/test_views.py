@@ -272,7 +272,9 @@ def test_deadline_calculator_bad_input(liaison_client, query, field, message):
     assert f'data-field-errors="{field}">{message}</span>' in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/admin/workdays/calendarentry/", "/admin/workdays/calendaraudit/"])
+@pytest.mark.parametrize(
+    "url", ["/admin/workdays/calendarentry/", "/admin/workdays/calendaraudit/"]
+)
 def test_django_admin_lists_read_only(admin_client, shipped, url):
     response = admin_client.get(url)
     assert response.status_code == 200
