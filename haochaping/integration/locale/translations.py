@@ -1,0 +1,38 @@
+"""Translations of the integration app (scripts/fill_po.py TABLE.py haochaping/integration/locale)."""
+
+ZH = {
+    "This field is required.": "此项为必填项。",
+    "Use the format yyyy-MM-dd HH:mm:ss (Beijing time).": "时间格式应为 yyyy-MM-dd HH:mm:ss（北京时间）。",
+    "The projectNo has 1 to 64 characters.": "办件编号 projectNo 为 1 至 64 个字符。",
+    "Unknown taskCode.": "事项编码不存在。",
+    "No unit has this deptCode.": "没有该统一社会信用代码的单位。",
+    "This projectNo belongs to a unit outside your scope.": "该办件属于您权限范围以外的单位。",
+    "The userProp is 1 (natural person), 2 (legal person) or 9 (other).": "评价人类型 userProp 取 1（自然人）、2（法人）或 9（其他）。",
+    "The applyChannel is window, online, app or self_service.": "申请渠道 applyChannel 取 window、online、app 或 self_service。",
+    "The unit has no window with this number.": "该单位没有此编号的窗口。",
+    "The unit has no staff member with this staff number.": "该单位没有此工号的工作人员。",
+    "Integration": "系统对接",
+    "This request is not signed: the X-HCP-App, X-HCP-Timestamp, X-HCP-Nonce and X-HCP-Signature headers are required.": "请求未签名：须提供 X-HCP-App、X-HCP-Timestamp、X-HCP-Nonce 和 X-HCP-Signature 请求头。",
+    "The signature does not match the request, or the app id is unknown.": "签名与请求不符，或应用标识不存在。",
+    "The request timestamp is more than 300 seconds away from the server time.": "请求时间戳与服务器时间相差超过 300 秒。",
+    "This nonce has already been used.": "该随机串（nonce）已被使用。",
+    "This integration client has been revoked.": "该对接系统已被吊销。",
+    "The request body is not valid JSON.": "请求体不是有效的 JSON。",
+    "name": "名称",
+    "app id": "应用标识",
+    "encrypted secret": "加密密钥",
+    "scope code": "权限范围代码",
+    "scope: region": "权限范围：行政区划",
+    "scope: unit": "权限范围：单位",
+    "revoked at": "吊销时间",
+    "created at": "创建时间",
+    "integration client": "对接系统",
+    "integration clients": "对接系统",
+    "Give a name of 1 to 200 characters.": "请填写 1 至 200 个字的名称。",
+    "No region has this code.": "没有该代码的行政区划。",
+    "No unit has this unified social credit code.": "没有该统一社会信用代码的单位。",
+    "The scope is a region code (6, 9 or 12 digits) or a unit's 18-character credit code.": "权限范围为行政区划代码（6、9 或 12 位）或单位的 18 位统一社会信用代码。",
+    "No integration client has this app id.": "没有该应用标识的对接系统。",
+}
+
+BO = {}
