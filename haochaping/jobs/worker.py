@@ -8,6 +8,7 @@ periodic scheduler (unless ``--no-scheduler``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -107,8 +108,6 @@ class JobWorker(Worker):
 
     @staticmethod
     def _requeue(db_task_result: DBTaskResult, exc: BaseException, *, delay_seconds: float) -> None:
-        import datetime as dt
-
         DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.READY,
             run_after=clock_now() + dt.timedelta(seconds=delay_seconds),
