@@ -11,6 +11,8 @@ STEPS: list[str] = [
     "haochaping.demo.accounts.seed_users",
     "haochaping.demo.cases.seed_cases",
     "haochaping.demo.ratings.seed_ratings",
+    "haochaping.demo.rectification.seed_rectifications",
     "haochaping.demo.notifications.seed_notification_preferences",
     "haochaping.demo.channels.seed_channels",
+    "haochaping.demo.appeals.seed_appeals",
 ]
