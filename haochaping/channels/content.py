@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from haochaping.ratings.enums import Level, level_to_hcp
+from haochaping.ratings.enums import Level, Stage, level_to_hcp
 from haochaping.ratings.models import ContentVersion, ReasonOption
 
 # Best first, the order the citizen sees them.
@@ -32,6 +32,16 @@ LEVEL_LABELS = {
     Level.DISSATISFIED: _("Dissatisfied"),
     Level.VERY_DISSATISFIED: _("Very dissatisfied"),
 }
+
+STAGE_LABELS = {
+    Stage.ACCEPTANCE: _("At acceptance"),
+    Stage.COMPLETION: _("At completion"),
+}
+
+
+def stage_label(stage: str) -> str:
+    return str(STAGE_LABELS[Stage(stage)])
+
 
 REASON_BO = {
     "510": "སྒེའུ་ཁུང་གཅིག་ནས་ལེན་ཞིང་ཐེངས་གཅིག་ལ་ལེགས་གྲུབ།",

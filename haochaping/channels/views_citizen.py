@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from haochaping.channels.content import level_choices, level_label, option_label
+from haochaping.channels.content import level_choices, level_label, option_label, stage_label
 from haochaping.channels.embedding import embeddable
 from haochaping.channels.enums import EntryKind, LinkState
 from haochaping.channels.exceptions import LinkExpired, LinkUsed
@@ -27,7 +27,7 @@ from haochaping.channels.selectors import link_get, staff_entry_for_rating
 from haochaping.channels.services import rating_link_submit, return_url_allowed
 from haochaping.core.clock import now
 from haochaping.core.exceptions import InvalidInput, NotFound
-from haochaping.ratings.enums import Channel, Level, Stage
+from haochaping.ratings.enums import Channel, Level
 from haochaping.ratings.exceptions import AlreadyRated
 from haochaping.ratings.models import ReasonOption
 from haochaping.ratings.selectors import content_version_current, rating_get_by_receipt
@@ -156,7 +156,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         "unit_name": link.case.unit.name_bo
         if translation.get_language() == "bo" and link.case.unit.name_bo
         else link.case.unit.name,
-        "stage_label": Stage(link.stage).label,
+        "stage_label": stage_label(link.stage),
         "follow_up": link.assess_number == 2,
         "levels": levels,
         "chosen_level": chosen_level,
@@ -195,7 +195,7 @@ def _rating_view(rating) -> dict:
             for c in rating.option_codes
         ],
         "channel_label": Channel(rating.channel).label,
-        "stage_label": Stage(rating.stage).label,
+        "stage_label": stage_label(rating.stage),
         "origin_note": ORIGIN_NOTE[entry.kind](entry) if entry else "",
         "follow_up": rating.assess_number == 2,
     }

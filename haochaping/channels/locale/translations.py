@@ -194,6 +194,8 @@ ZH = {
     "Saved on this tablet; it will be sent when the network returns.": "评价已保存在本评价器上，网络恢复后自动提交。",
     "Offline: ratings are kept on this tablet": "网络已断开：评价暂存在本评价器上",
     "Please choose a reason or write a few words.": "请选择理由或写几句话。",
+    "At acceptance": "受理时",
+    "At completion": "办结时",
 }
 
 BO = {
@@ -285,4 +287,6 @@ BO = {
     "Pairing code": "སྦྲེལ་ཨང་།",
     "Pair": "སྦྲེལ།",
     "This pairing code is not valid or has expired.": "སྦྲེལ་ཨང་འདི་ནུས་མེད་དམ་དུས་ཡུན་རྫོགས་ཟིན།",
+    "At acceptance": "ལས་དོན་ལེན་སྐབས།",
+    "At completion": "ལས་དོན་མཇུག་སྒྲིལ་སྐབས།",
 }

@@ -278,3 +278,20 @@ def test_receipt_qr_page_for_window_staff(org_tree, completed_case):
     r = c.post("/channels/links/", {"project_no": completed_case.project_no, "action": "receipt"})
     html = r.content.decode()
     assert 'id="receipt-snippet"' in html and "data:image/png;base64," in html
+
+
+def test_follow_up_page_after_a_bad_review(client, completed_case):
+    # given: a bad review through a link, then a follow-up link
+    _l, token = rating_link_create(case=completed_case)
+    client.post(path_of(token), {"level": "very_dissatisfied", "option": ["115"]})
+    _l2, token2 = rating_link_create(case=completed_case, assess_number=2)
+    # when
+    html = client.get(path_of(token2)).content.decode()
+    r = client.post(path_of(token2), {"level": "satisfied"})
+    # then
+    assert "Your bad review of this case has been handled. How satisfied are you now?" in html
+    first, follow = Rating.objects.order_by("assess_number")
+    assert (first.assess_number, follow.assess_number, follow.level) == (1, 2, "satisfied")
+    receipt = client.get(f"/r/receipt/{first.receipt}").content.decode()
+    assert "Follow-up rating" in receipt and follow.receipt in receipt
+    assert r.status_code == 303

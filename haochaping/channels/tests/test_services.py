@@ -341,3 +341,9 @@ def test_paper_entry_is_marked_paper_and_each_form_keyed_once(org_tree, complete
         )
     assert exc.value.extra == {"errors": {"paper_ref": ["Give the paper form's reference number."]}}
     assert StaffEntry.objects.count() == 1 and Rating.objects.count() == 1
+
+
+def test_rating_through_an_sms_link_is_channel_7(completed_case):
+    invitation = rating_invitation_send(case=completed_case)
+    result = rating_link_submit(token=invitation.token, level=Level.VERY_SATISFIED, option_codes=[])
+    assert result.rating.channel == Channel.SMS

@@ -84,7 +84,7 @@
     state.options = [];
     $("case-no").textContent = p.projectNo;
     $("case-item").textContent = p.taskName;
-    $("case-staff").textContent = p.staff || "";
+    $("case-staff").textContent = p.staff ? " · " + p.staff : "";
     $("text").value = "";
     $("details").hidden = true;
     $("form-error").hidden = true;
