@@ -66,8 +66,10 @@ INSTALLED_APPS = [
     "haochaping.integration",
     "haochaping.channels",
     "haochaping.rectification",
+    "haochaping.results",
     "haochaping.demo",
     "haochaping.dataout",
+    "haochaping.appeals",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "haochaping.core.context_processors.site",
+                "haochaping.core.context_processors.nav",
+                "haochaping.workdays.context_processors.calendar_warning",
                 "haochaping.notifications.context_processors.inbox",
             ],
         },

@@ -77,3 +77,17 @@ def test_healthz_and_openapi(client):
     assert schema["info"]["title"] == "haochaping API"
     docs = client.get("/api/v1/docs").content.decode()
     assert "cdn" not in docs.lower()
+
+
+@pytest.mark.django_db
+def test_menu_follows_the_role(client, org_tree):
+    make_user("liaison", Role.LIAISON, scope_region=org_tree.lhasa)
+    make_user("window", Role.WINDOW_STAFF, scope_unit=org_tree.police)
+    client.post("/accounts/login/", {"username": "liaison", "password": "Test-pass-2026!"})
+    liaison_home = client.get("/").content.decode()
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "window", "password": "Test-pass-2026!"})
+    window_home = client.get("/").content.decode()
+    assert 'href="/workdays/"' in liaison_home
+    assert 'href="/workdays/"' not in window_home
+    assert 'href="/jobs/"' not in liaison_home
