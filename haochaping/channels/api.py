@@ -20,6 +20,7 @@ from haochaping.channels.services import (
 )
 from haochaping.core.exceptions import NotFound
 from haochaping.integration.auth import hmac_auth
+from haochaping.integration.models import IntegrationClient
 from haochaping.integration.selectors import client_unit_q
 from haochaping.org.models import Window
 from haochaping.ratings.enums import Channel
@@ -31,10 +32,15 @@ router = Router(tags=["channels"], auth=hmac_auth)
 _ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+def _client(request: HttpRequest) -> IntegrationClient:
+    """The client HmacAuth authenticated (ninja puts it on ``request.auth``)."""
+    return request.auth  # type: ignore[attr-defined]
+
+
 def _case(request: HttpRequest, project_no: str) -> Case:
     case = (
         Case.objects.select_related("item", "unit")
-        .filter(client_unit_q(request.auth, prefix="unit__"), project_no=project_no)
+        .filter(client_unit_q(_client(request), prefix="unit__"), project_no=project_no)
         .first()
     )
     if case is None:
@@ -46,11 +52,13 @@ def _case(request: HttpRequest, project_no: str) -> Case:
 def window_prompt(request: HttpRequest, window: int, payload: PromptIn):
     """Show the case on the window's tablet (within 2 s). ``window`` is the window's id.
     409 ``already_rated`` when the case was rated at this stage already."""
-    win = Window.objects.filter(client_unit_q(request.auth, prefix="unit__"), pk=window).first()
+    win = Window.objects.filter(client_unit_q(_client(request), prefix="unit__"), pk=window).first()
     if win is None:
         raise NotFound()
     case = _case(request, payload.projectNo)
-    prompt = prompt_create(window=win, case=case, stage=payload.stage, source_client=request.auth)
+    prompt = prompt_create(
+        window=win, case=case, stage=payload.stage, source_client=_client(request)
+    )
     tablets = (
         Device.objects.filter(window=win, revoked_at__isnull=True).exclude(token_hash="").count()
     )
@@ -88,7 +96,7 @@ def case_rating_link(request: HttpRequest, projectNo: str, payload: RatingLinkIn
             assess_number=payload.assessNumber,
             mobile=payload.mobile,
             language=payload.language,
-            source_client=request.auth,
+            source_client=_client(request),
             request=request,
         )
         link, token, sms_status = invitation.link, invitation.token, invitation.sms.status
@@ -104,7 +112,7 @@ def case_rating_link(request: HttpRequest, projectNo: str, payload: RatingLinkIn
             else _PURPOSE.get(pf, LinkPurpose.ONLINE),
             days=payload.expiresDays,
             return_url=payload.returnUrl,
-            source_client=request.auth,
+            source_client=_client(request),
         )
     url = link_url(token, request)
     return Status(

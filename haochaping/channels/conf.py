@@ -8,6 +8,7 @@ Environment variables (for an installation without its own settings module):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "SMS_LANGUAGE": "zh-hans",
 }
 
-_ENV = {
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "LINK_DAYS": ("HAOCHAPING_RATING_LINK_DAYS", int),
     "PUBLIC_URL": ("HAOCHAPING_PUBLIC_URL", str),
     "FRAME_ANCESTORS": (

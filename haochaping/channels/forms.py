@@ -18,7 +18,7 @@ def _option_choices() -> list[tuple[str, str]]:
 
 
 class DeviceForm(forms.Form):
-    window = forms.ModelChoiceField(queryset=None, label=_("Window"))
+    window: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Window"))
     name = forms.CharField(label=_("Name"), max_length=100)
 
     def __init__(self, *args, windows=None, **kwargs):

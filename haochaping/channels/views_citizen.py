@@ -196,7 +196,7 @@ def _rating_view(rating) -> dict:
         ],
         "channel_label": Channel(rating.channel).label,
         "stage_label": stage_label(rating.stage),
-        "origin_note": ORIGIN_NOTE[entry.kind](entry) if entry else "",
+        "origin_note": ORIGIN_NOTE[EntryKind(entry.kind)](entry) if entry else "",
         "follow_up": rating.assess_number == 2,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,7 +47,7 @@ def staff_page(*roles: Role):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
             try:
-                require_role(request.user, *roles)
+                require_role(cast(Any, request.user), *roles)
             except PermissionDenied:
                 raise DjangoPermissionDenied(_("Your role may not use this page.")) from None
             try:
@@ -140,7 +141,7 @@ def case_links(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "receipt")
         try:
-            case = access_case(request.user, form.cleaned_data["project_no"].strip())
+            case = access_case(cast(Any, request.user), form.cleaned_data["project_no"].strip())
             stage = form.cleaned_data["stage"] or None
             if action in ("sms", "follow_up"):
                 invitation = rating_invitation_send(
@@ -179,7 +180,7 @@ def _record(request: HttpRequest, kind: str, form_class, template: str) -> HttpR
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = access_case(request.user, data["project_no"].strip())
+            case = access_case(cast(Any, request.user), data["project_no"].strip())
             assessed_at = None
             if kind == EntryKind.PAPER:
                 # The form carries a date only: take the end of that day (at most now), so a form

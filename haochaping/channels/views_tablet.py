@@ -182,7 +182,7 @@ def _prompt_json(prompt: Prompt) -> dict:
         "taskName": case.item.name,
         "unitName": case.unit.name,
         "unitNameBo": case.unit.name_bo,
-        "staff": case.staff.name if case.staff_id else "",
+        "staff": case.staff.name if case.staff is not None else "",
         "stage": prompt.stage,
     }
 
