@@ -78,3 +78,7 @@ api.add_router("/rectifications", rectification_router)
 from haochaping.channels.api import router as channels_router  # noqa: E402
 
 api.add_router("", channels_router)
+
+from haochaping.appeals.api import router as appeals_router  # noqa: E402
+
+api.add_router("/appeals", appeals_router)

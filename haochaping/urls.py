@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("haochaping.channels.urls")),
     path("rectification/", include("haochaping.rectification.urls")),
     path("dataout/", include("haochaping.dataout.urls")),
+    path("appeals/", include("haochaping.appeals.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

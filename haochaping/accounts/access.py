@@ -90,3 +90,54 @@ def access_rectification(user: User, rectification_id: int, *, for_update: bool 
         return qs.get(pk=rectification_id)
     except (Rectification.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def appeal_list_for(user: User):
+    """Appeals ``user`` may read (see :func:`access_appeal`); empty for other roles."""
+    from haochaping.appeals.models import Appeal
+
+    if not user.is_authenticated or not user.is_active:
+        return Appeal.objects.none()
+    if user.is_superuser:
+        return Appeal.objects.all()
+    if user.role == Role.WINDOW_STAFF:
+        # The rated staff member: only appeals about their own service.
+        if user.staff_id is None:
+            return Appeal.objects.none()
+        return Appeal.objects.filter(staff_id=user.staff_id)
+    if user.role == Role.HANDLER:
+        return Appeal.objects.filter(unit_scope_q(user, prefix="unit__"))
+    if user.role == Role.REVIEWER:
+        return Appeal.objects.filter(unit_scope_q(user, prefix="reviewer_unit__")
+                                     | unit_scope_q(user, prefix="further_unit__"))
+    if user.role == Role.LIAISON:
+        return Appeal.objects.filter(unit_scope_q(user, prefix="unit__")
+                                     | unit_scope_q(user, prefix="further_unit__"))
+    if user.role in (Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
+        return Appeal.objects.filter(unit_scope_q(user, prefix="unit__"))
+    return Appeal.objects.none()
+
+
+def access_appeal(user: User, appeal_id: int, *, for_update: bool = False):
+    """An appeal ``user`` may read: the rated staff member their own; handlers, supervisors,
+    leaders and admins by the rated unit's scope; reviewers by the reviewing unit (or the
+    further-reviewing unit); liaisons by the rated unit or the further-reviewing unit.
+
+    Not logged in or a role without appeals: PermissionDenied (403); unknown or out of scope:
+    NotFound (404).
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied()
+    allowed = {Role.WINDOW_STAFF, Role.HANDLER, Role.REVIEWER, Role.LIAISON, Role.SUPERVISOR,
+               Role.LEADER, Role.ADMIN}
+    if not user.is_superuser and user.role not in allowed:
+        raise PermissionDenied()
+    qs = appeal_list_for(user).select_related(
+        "unit__region", "reviewer_unit__region", "further_unit__region", "staff", "rating",
+        "rectification__unit__region", "rectification__case__item")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=appeal_id)
+    except (ValueError, TypeError, qs.model.DoesNotExist):
+        raise NotFound() from None
