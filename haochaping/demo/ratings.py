@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import cast
 
 from haochaping.cases.enums import ApplyChannel
 from haochaping.cases.models import Case
@@ -83,10 +84,14 @@ def seed_ratings(ctx: DemoContext) -> None:
     batch: list[Rating] = []
     rollups: dict[tuple, list] = {}
     for case in completed:
-        if case.pk in bad_cases or rng.random() > RATED_SHARE.get(case.apply_channel, 0.8):
+        if case.pk in bad_cases or rng.random() > RATED_SHARE.get(
+            ApplyChannel(case.apply_channel), 0.8
+        ):
             continue
         level = _pick(rng, LEVEL_WEIGHTS)
-        channel = _pick(rng, CHANNELS.get(case.apply_channel, CHANNELS[ApplyChannel.WINDOW]))
+        channel = _pick(
+            rng, CHANNELS.get(ApplyChannel(case.apply_channel), CHANNELS[ApplyChannel.WINDOW])
+        )
         paper = (
             case.unit.region.code in REMOTE_COUNTIES
             and channel == Channel.EVALUATOR
@@ -98,7 +103,9 @@ def seed_ratings(ctx: DemoContext) -> None:
             if channel in (Channel.EVALUATOR, Channel.KIOSK)
             else (dt.timedelta(hours=rng.randint(1, 48)))
         )
-        assessed = min(case.completed_at + delay, cutoff - dt.timedelta(minutes=1))
+        assessed = min(
+            cast(dt.datetime, case.completed_at) + delay, cutoff - dt.timedelta(minutes=1)
+        )
         options = codes_by_level[level]
         rating = Rating(
             case=case,
@@ -139,15 +146,17 @@ def seed_ratings(ctx: DemoContext) -> None:
     for case, (level, codes, text) in zip(
         [c for c in completed if c.pk in bad_cases], BAD_REVIEWS, strict=False
     ):
+        assessed_at = min(
+            cast(dt.datetime, case.completed_at) + dt.timedelta(minutes=5),
+            cutoff - dt.timedelta(minutes=1),
+        )
         rating_submit(
             case=case,
             level=level,
             channel=Channel.EVALUATOR,
             option_codes=codes,
             text=text,
-            assessed_at=min(
-                case.completed_at + dt.timedelta(minutes=5), cutoff - dt.timedelta(minutes=1)
-            ),
+            assessed_at=assessed_at,
             evaluator_name=case.applicant_name,
             evaluator_cert_no=case.applicant_cert_no,
             evaluator_mobile=case.applicant_mobile,

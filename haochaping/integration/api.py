@@ -24,7 +24,7 @@ from haochaping.core.exceptions import InvalidInput, NotFound
 from haochaping.integration.auth import hmac_auth
 from haochaping.integration.models import UsedNonce
 from haochaping.integration.schemas import CaseIn, CaseOut, ItemOut, UnitOut
-from haochaping.integration.selectors import client_unit_q, units_for_client
+from haochaping.integration.selectors import client_unit_q, request_client, units_for_client
 from haochaping.org.models import Staff, Unit, Window
 from haochaping.ratings.enums import level_to_hcp
 from haochaping.ratings.schemas import ErrorOut
@@ -45,9 +45,9 @@ def unit_list(request: HttpRequest):
             "areaCode": u.region.code,
             "name": u.name,
             "nameBo": u.name_bo,
-            "parentDeptCode": u.parent.credit_code if u.parent_id else None,
+            "parentDeptCode": u.parent.credit_code if u.parent is not None else None,
         }
-        for u in units_for_client(request.auth).select_related("parent")
+        for u in units_for_client(request_client(request)).select_related("parent")
     ]
 
 
@@ -56,7 +56,9 @@ def unit_list(request: HttpRequest):
 def item_list(request: HttpRequest):
     """Service items of units within the client's scope."""
     qs = (
-        ServiceItem.objects.filter(client_unit_q(request.auth, prefix="unit__"), active=True)
+        ServiceItem.objects.filter(
+            client_unit_q(request_client(request), prefix="unit__"), active=True
+        )
         .select_related("unit")
         .order_by("task_code")
     )
@@ -140,7 +142,7 @@ _CASE_FIELD_TO_WIRE = {
 )
 def case_push(request: HttpRequest, payload: CaseIn):
     """Register a case, or update it (same projectNo): 201 when created, 200 otherwise."""
-    scope = client_unit_q(request.auth)
+    scope = client_unit_q(request_client(request))
     errors: dict[str, list[str]] = {}
     project_no = payload.projectNo.strip()
     if not project_no or len(project_no) > 64:
@@ -214,7 +216,7 @@ def case_get(request: HttpRequest, projectNo: str):
     """The case and its ratings (no evaluator identity)."""
     case = (
         Case.objects.select_related("item", "unit__region")
-        .filter(client_unit_q(request.auth, prefix="unit__"), project_no=projectNo)
+        .filter(client_unit_q(request_client(request), prefix="unit__"), project_no=projectNo)
         .first()
     )
     if case is None:
@@ -229,7 +231,9 @@ bench_router = Router(tags=["bench"], auth=hmac_auth)
 def bench_bare(request: HttpRequest):
     """Benchmark baseline (only with HAOCHAPING_BENCH_ENDPOINTS=1): signed request, one row inserted."""
     UsedNonce.objects.create(
-        client=request.auth, nonce="bare-" + request.headers["X-HCP-Nonce"], seen_at=now()
+        client=request_client(request),
+        nonce="bare-" + request.headers["X-HCP-Nonce"],
+        seen_at=now(),
     )
     return Status(201, {"ok": True})
 

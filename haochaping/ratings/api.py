@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from haochaping.core.exceptions import ApplicationError, NotFound
 from haochaping.integration.auth import hmac_auth
-from haochaping.integration.selectors import client_unit_q
+from haochaping.integration.selectors import client_unit_q, request_client
 from haochaping.ratings.enums import level_to_hcp
 from haochaping.ratings.models import Rating, ReasonOption
 from haochaping.ratings.schemas import (
@@ -31,7 +31,7 @@ _ERRORS = {400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _scope(request: HttpRequest):
-    client = request.auth
+    client = request_client(request)
     return lambda prefix="": client_unit_q(client, prefix=prefix)
 
 
@@ -42,7 +42,7 @@ def rating_create(request: HttpRequest, payload: RatingIn):
     """Submit one rating. 201 with id and receipt; 200 with the first rating when the idempotency
     key was seen before; 409 ``already_rated``; 422 with errors per field (nothing stored)."""
     result = record_submit(
-        payload.model_dump(), unit_scope=_scope(request), source_client=request.auth
+        payload.model_dump(), unit_scope=_scope(request), source_client=request_client(request)
     )
     body = {"id": result.rating.pk, "receipt": result.rating.receipt, "created": result.created}
     return Status(201 if result.created else 200, body)
@@ -74,7 +74,7 @@ def rating_batch(request: HttpRequest, payload: RatingBatchIn):
             continue
         try:
             result = record_submit(
-                record.model_dump(), unit_scope=scope, source_client=request.auth
+                record.model_dump(), unit_scope=scope, source_client=request_client(request)
             )
         except ApplicationError as exc:
             results.append(
@@ -119,8 +119,8 @@ def receipt_view(rating: Rating) -> dict[str, Any]:
     )
     return {
         "receipt": rating.receipt,
-        "projectNo": rating.case.project_no if rating.case_id else None,
-        "taskName": rating.item.name if rating.item_id else None,
+        "projectNo": rating.case.project_no if rating.case is not None else None,
+        "taskName": rating.item.name if rating.item is not None else None,
         "deptName": rating.unit.name,
         "satisfaction": level_to_hcp(rating.level),
         "evalDetail": [{"code": c, "label": labels.get(c, "")} for c in rating.option_codes],

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -63,7 +63,8 @@ def fast_wire_time(value: str) -> dt.datetime:
     m = _WIRE_TIME_RE.match(value)
     if m is None:
         return parse_wire_time(value)
-    return dt.datetime(*map(int, m.groups()), tzinfo=LOCAL_TZ)
+    y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+    return dt.datetime(y, mo, d, h, mi, sec, tzinfo=LOCAL_TZ)
 
 
 _FALSE = {"", "0", "false", "no", "off", "n"}
@@ -355,7 +356,7 @@ def _row_checks(
         )
     level = None
     try:
-        level = level_from_hcp(int(r.get("satisfaction")))
+        level = level_from_hcp(int(r.get("satisfaction")))  # type: ignore[arg-type]  # TypeError caught
     except (TypeError, ValueError):
         err("satisfaction", _("The satisfaction is 1 (very dissatisfied) to 5 (very satisfied)."))
     channel = str(r.get("pf", ""))
@@ -459,6 +460,7 @@ def _row_checks(
         err("idempotencyKey", _("The idempotency key is too long (at most 64 characters)."))
     if errors:
         return None, errors
+    level, version = cast(Level, level), cast(ContentVersion, version)  # errors returned above
     row = (
         line_no,
         project_no,

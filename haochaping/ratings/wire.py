@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from haochaping.cases.models import Case
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.exceptions import InvalidInput
 from haochaping.org.models import Unit
-from haochaping.ratings.enums import Channel, EvaluatorType, Stage, level_from_hcp
+from haochaping.ratings.enums import Channel, EvaluatorType, Level, Stage, level_from_hcp
 from haochaping.ratings.selectors import content_version_get
 from haochaping.ratings.services import SubmitResult, rating_submit
 
@@ -90,7 +90,7 @@ def record_submit(
     caller's scope; cases and units outside it are reported as unknown.
     """
     errors: dict[str, list[str]] = {}
-    scope = unit_scope or (lambda prefix="": Q())
+    scope: Callable[[str], Q] = unit_scope or _no_scope
     project_no = (record.get("projectNo") or "").strip()
     dept_code = (record.get("deptCode") or "").strip()
     task_code = (record.get("taskCode") or "").strip()
@@ -123,7 +123,7 @@ def record_submit(
             _("Give the projectNo of the case (or a deptCode for a rating without a case)."),
         )
     try:
-        level = level_from_hcp(int(record.get("satisfaction")))
+        level = level_from_hcp(int(record.get("satisfaction")))  # type: ignore[arg-type]  # TypeError caught
     except (TypeError, ValueError):
         level = None
         _err(
@@ -163,9 +163,9 @@ def record_submit(
         return rating_submit(
             case=case,
             unit=unit,
-            level=level,
+            level=cast(Level, level),
             channel=channel,
-            assessed_at=assessed_at,
+            assessed_at=cast(dt.datetime, assessed_at),
             stage=stage,
             assess_number=int(record.get("assessNumber") or 1),
             option_codes=split_codes(record.get("evalDetail")),
@@ -189,6 +189,10 @@ def record_submit(
         )
     except InvalidInput as exc:
         raise to_wire_errors(exc) from exc
+
+
+def _no_scope(prefix: str = "") -> Q:
+    return Q()
 
 
 def to_wire_errors(exc: InvalidInput) -> InvalidInput:

@@ -35,4 +35,4 @@ ZH = {
     "No integration client has this app id.": "没有该应用标识的对接系统。",
 }
 
-BO = {}
+BO: dict[str, str] = {}
