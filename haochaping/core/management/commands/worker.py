@@ -43,10 +43,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        for name in ("django_tasks_db", "haochaping.jobs"):
-            logging.getLogger(name).setLevel(
-                logging.INFO if options["verbosity"] < 2 else logging.DEBUG
-            )
+        level = {0: logging.WARNING, 1: logging.INFO}.get(options["verbosity"], logging.DEBUG)
+        for name in ("django_tasks", "django_tasks_db", "haochaping.jobs"):
+            logging.getLogger(name).setLevel(level)
         run_worker(
             queue_names=options["queue_name"].split(","),
             interval=options["interval"],
