@@ -16,6 +16,8 @@ urlpatterns = [
     path("rectification/", include("haochaping.rectification.urls")),
     path("dataout/", include("haochaping.dataout.urls")),
     path("appeals/", include("haochaping.appeals.urls")),
+    path("results/", include("haochaping.results.urls")),
+    path("public/", include("haochaping.results.urls_public")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

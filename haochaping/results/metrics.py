@@ -473,28 +473,28 @@ def rect_tallies(
         .filter(_unit_filter(units))
         .annotate(reached=reached)
     )
-    group = {"k": _f(_ROLLUP_FIELD[by])} if by != Dimension.NONE else {}
-    rows = list(
-        qs.values(**group)
-        .annotate(
-            received=Count("pk"),
-            contacted=Count("pk", filter=Q(contacted_at__isnull=False)),
-            contacted_in_time=Count("pk", filter=Q(contacted_at__lte=F("contact_due_at"))),
-            feedback=Count("pk", filter=Q(feedback_at__isnull=False)),
-            feedback_in_time=Count("pk", filter=Q(feedback_at__lte=F("feedback_due_at"))),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
-            close_clocked=Count("pk", filter=Q(status=Status.CLOSED, close_due_at__isnull=False)),
-            closed_in_time=Count("pk", filter=Q(status=Status.CLOSED,
-                                                 closed_at__lte=F("close_due_at"))),
-            callback_reached=Count("pk", filter=Q(reached=True)),
-            fix_rated=Count("pk", filter=~Q(fix_satisfaction="")),
-            fix_satisfied=Count("pk", filter=Q(fix_satisfaction__in=[
-                FixSatisfaction.SATISFIED, FixSatisfaction.BASIC])),
-            open=Count("pk", filter=Q(status__in=Status.open_values())),
-            overdue=Count("pk", filter=Q(status__in=Status.open_values()) & overdue),
-        )
-        .order_by()
+    aggregates = dict(
+        received=Count("pk"),
+        contacted=Count("pk", filter=Q(contacted_at__isnull=False)),
+        contacted_in_time=Count("pk", filter=Q(contacted_at__lte=F("contact_due_at"))),
+        feedback=Count("pk", filter=Q(feedback_at__isnull=False)),
+        feedback_in_time=Count("pk", filter=Q(feedback_at__lte=F("feedback_due_at"))),
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        close_clocked=Count("pk", filter=Q(status=Status.CLOSED, close_due_at__isnull=False)),
+        closed_in_time=Count("pk", filter=Q(status=Status.CLOSED,
+                                 closed_at__lte=F("close_due_at"))),
+        callback_reached=Count("pk", filter=Q(reached=True)),
+        fix_rated=Count("pk", filter=~Q(fix_satisfaction="")),
+        fix_satisfied=Count("pk", filter=Q(fix_satisfaction__in=[
+            FixSatisfaction.SATISFIED, FixSatisfaction.BASIC])),
+        open=Count("pk", filter=Q(status__in=Status.open_values())),
+        overdue=Count("pk", filter=Q(status__in=Status.open_values()) & overdue),
     )
+    if by == Dimension.NONE:
+        totals = qs.aggregate(**aggregates)
+        rows = [totals] if totals["received"] else []
+    else:
+        rows = list(qs.values(k=_f(_ROLLUP_FIELD[by])).annotate(**aggregates).order_by())
     fold = _fold(by, {r["k"] for r in rows}) if by != Dimension.NONE else {}
     out: dict[Any, RectTally] = defaultdict(RectTally)
     for r in rows:

@@ -132,6 +132,24 @@ def _identifying_problems(*texts: str) -> list[str]:
     return problems
 
 
+def typical_case_problems(*, kind: str, title: str, body: str, title_bo: str = "",
+                          body_bo: str = "", title_en: str = "", body_en: str = "") -> dict[str, list[str]]:
+    """Field -> messages; empty when the typical case may be saved."""
+    errors: dict[str, list[str]] = {}
+    if kind not in TypicalKind.values:
+        errors["kind"] = [str(_("Unknown kind of typical case."))]
+    if not (title or "").strip():
+        errors["title"] = [str(_("Give a title."))]
+    if not (body or "").strip():
+        errors["body"] = [str(_("Write the case."))]
+    for name, texts in (("body", (title, body)), ("body_bo", (title_bo, body_bo)),
+                        ("body_en", (title_en, body_en))):
+        problems = _identifying_problems(*texts)
+        if problems:
+            errors.setdefault(name, []).extend(problems)
+    return errors
+
+
 @transaction.atomic
 def typical_case_save(
     *,
@@ -149,18 +167,8 @@ def typical_case_save(
     acting_user: Any = None,
 ) -> TypicalCase:
     """Create or update a typical case; refuses text that identifies the citizen."""
-    errors: dict[str, list[str]] = {}
-    if kind not in TypicalKind.values:
-        errors["kind"] = [str(_("Unknown kind of typical case."))]
-    if not title.strip():
-        errors["title"] = [str(_("Give a title."))]
-    if not body.strip():
-        errors["body"] = [str(_("Write the case."))]
-    for name, texts in (("body", (title, body)), ("body_bo", (title_bo, body_bo)),
-                        ("body_en", (title_en, body_en))):
-        problems = _identifying_problems(*texts)
-        if problems:
-            errors.setdefault(name, []).extend(problems)
+    errors = typical_case_problems(kind=kind, title=title, body=body, title_bo=title_bo,
+                                   body_bo=body_bo, title_en=title_en, body_en=body_en)
     if errors:
         raise InvalidInput(extra={"errors": errors})
     typical = typical or TypicalCase(created_by=acting_user if getattr(acting_user, "pk", None) else None)

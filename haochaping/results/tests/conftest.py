@@ -48,7 +48,13 @@ class Dataset:
     cases: dict
 
 
+_TRAVELLER: list = []
+
+
 def _rate(case, level, channel, when, **kw):
+    # the clock moves to just after the assessment, so bad reviews open then (as in production)
+    if _TRAVELLER:
+        _TRAVELLER[-1].move_to(when + dt.timedelta(minutes=1))
     return rating_submit(case=case, level=level, channel=channel, assessed_at=when, **kw).rating
 
 
@@ -94,6 +100,11 @@ def build_dataset(tree: OrgTree) -> Dataset:
 def dataset(org_tree, clock) -> Dataset:
     from haochaping.results.services import case_counts_refresh
 
-    data = build_dataset(org_tree)
+    _TRAVELLER.append(clock)
+    try:
+        data = build_dataset(org_tree)
+    finally:
+        _TRAVELLER.pop()
+        clock.move_to(NOW)
     case_counts_refresh(start=dt.date(2026, 9, 1), end=dt.date(2026, 11, 6))
     return data

@@ -174,3 +174,38 @@ def test_ratio_formatting():
     assert m.Ratio(0, 0).value is None
     assert m.Ratio(2, 3).percent == "66.7%"
     assert m.Ratio(1, 8).percent == "12.5%"
+
+
+def test_bad_review_handling_metrics(dataset, clock):
+    from haochaping.accounts.enums import Role
+    from haochaping.rectification import services as rect
+    from haochaping.rectification.models import Rectification
+    from haochaping.testing.builders import make_user
+
+    from .conftest import local
+
+    tree = dataset.tree
+    boss = make_user("boss", Role.ADMIN, is_superuser=True)
+    r4 = Rectification.objects.get(rating__case=dataset.cases["c4"])
+    # given c4's bad review fixed at once within the hour, accepted and called back: satisfied
+    clock.move_to(local(2026, 10, 20, 16))
+    rect.rectification_fix_at_once(rectification_id=r4.pk, note="当场补办", acting_user=boss)
+    rect.rectification_accept_feedback(rectification_id=r4.pk, note="", acting_user=boss)
+    rect.rectification_callback(rectification_id=r4.pk, method="phone", outcome="reached",
+                                satisfaction="satisfied", acting_user=boss)
+    clock.move_to(local(2026, 11, 5, 12))
+    # when
+    total = m.rect_tallies(period=OCT)[None]
+    by_unit = m.rect_tallies(period=OCT, by=Dimension.UNIT)
+    # then: c7's bad review is untouched and overdue
+    assert (total.received, total.open, total.overdue) == (2, 1, 1)
+    assert m.reply_rate(total) == m.Ratio(1, 2)
+    assert m.rectification_rate(total) == m.Ratio(1, 2)
+    assert m.callback_rate(total) == m.Ratio(1, 2)
+    assert m.callback_satisfaction(total) == m.Ratio(1, 1)
+    assert m.on_time_rate(total, "contact") == m.Ratio(1, 1)
+    assert m.on_time_rate(total, "feedback") == m.Ratio(1, 1)
+    assert m.rectification_rate(by_unit[tree.police.pk]) == m.Ratio(1, 1)
+    assert m.reply_rate(by_unit[tree.cg_police.pk]) == m.Ratio(0, 1)
+    assert (m.open_bad_reviews().open, m.open_bad_reviews().overdue) == (1, 1)
+    assert m.open_bad_reviews(units=[tree.police.pk]).open == 0
