@@ -21,6 +21,7 @@ LINKS = 3
 def seed_channels(ctx: DemoContext) -> None:
     admin = User.objects.filter(username="admin").first()
     windows = [w for w in ctx.windows if w.active][:TABLETS]
+    ctx.log(f"channels: {len(windows)} hall tablets waiting to be paired, {LINKS} rating links")
     for window in windows:
         _device, code = device_create(
             window=window, name=f"{window.number} 评价器", acting_user=admin
