@@ -238,7 +238,7 @@ def test_business_systems_read_with_hmac_but_cannot_write(org_tree, people, cloc
 def test_case_api_shows_rectification_status_and_deadlines(org_tree, people, clock):
     r = open_rectification(org_tree)
     client, secret = integration_client_create(name="市一窗受理系统", scope_code="540100")
-    signed = SignedClient(client.app_id, secret, Client())
+    signed = SignedClient(client.app_id, secret, Client(headers={"accept-language": "en"}))
     body = signed.get(f"/api/v1/cases/{r.case.project_no}").json()
     assert body["rectification"] == {
         "id": r.pk, "status": "new", "statusLabel": "New", "deptCode": org_tree.police.credit_code,
