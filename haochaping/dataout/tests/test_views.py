@@ -155,3 +155,13 @@ def test_only_administrators_see_or_act(org_tree, platform):
         login(make_user("admin2", Role.ADMIN)).post("/dataout/messages/999999/retry").status_code
         == 404
     )
+
+
+def test_the_page_speaks_chinese_by_default(org_tree, platform, admin):
+    client = Client()
+    assert client.login(username=admin.username, password=TEST_PASSWORD)
+
+    html = client.get("/dataout/").content.decode()
+
+    assert "<h1>自治区平台推送</h1>" in html
+    assert "推送滞后（秒）" in html
