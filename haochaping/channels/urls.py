@@ -15,6 +15,7 @@ urlpatterns = [
     path("tablet/", views_tablet.tablet, name="tablet"),
     path("tablet/pair", views_tablet.pair, name="tablet_pair"),
     path("tablet/poll", views_tablet.poll, name="tablet_poll"),
+    path("tablet/sw.js", views_tablet.service_worker, name="tablet_sw"),
     path("tablet/ratings", views_tablet.rate, name="tablet_rate"),
     path("tablet/prompts/<int:prompt_id>/later/", views_tablet.later, name="tablet_later"),
     # staff

@@ -152,6 +152,7 @@ def tablet(request: HttpRequest) -> HttpResponse:
         "pollUrl": reverse("channels:tablet_poll"),
         "submitUrl": reverse("channels:tablet_rate"),
         "laterUrl": reverse("channels:tablet_later", args=[0]),
+        "swUrl": reverse("channels:tablet_sw"),
         "thanksSeconds": channel_setting("THANKS_SECONDS"),
         "abandonSeconds": channel_setting("ABANDON_SECONDS"),
         "textMax": 150,
@@ -172,6 +173,26 @@ def _current_version():
     from haochaping.ratings.selectors import content_version_current
 
     return content_version_current()
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The tablet's service worker, served under /tablet/ so its scope covers the tablet page."""
+    from django.templatetags.static import static
+
+    context = {
+        "version": SW_VERSION,
+        "page": reverse("channels:tablet"),
+        "script": static("channels/tablet.js"),
+        "style": static("channels/tablet.css"),
+    }
+    response = render(request, "channels/tablet_sw.js", context, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("channels:tablet")
+    return response
+
+
+SW_VERSION = "1"
 
 
 def _prompt_json(prompt: Prompt) -> dict:

@@ -350,3 +350,33 @@ def test_rating_page_can_be_framed_by_an_allowed_origin_only(page, live_server, 
     assert page.frame_locator("#f").locator("h1:visible").count() == 0
     staff = page.request.get(f"{live_server.url}/channels/", max_redirects=0)
     assert staff.headers.get("x-frame-options") == "DENY"
+
+
+def test_tablet_starts_without_network_and_sends_its_queue_later(tablet, live_server, org_tree):
+    # given: the service worker has kept the tablet page
+    page = tablet
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(() => caches.match('/tablet/')).then(r => !!r)"
+    )
+    case = completed(org_tree)
+    Business(live_server.url).post(
+        f"/api/v1/windows/{org_tree.window.pk}/prompt", {"projectNo": case.project_no}
+    )
+    page.locator("#rate").wait_for(state="visible")
+    # when: offline, the citizen rates and the tablet restarts (page reload) without network
+    page.context.set_offline(True)
+    page.click("#levels .lv3")
+    page.click("#submit")
+    page.locator("#thanks-queued").wait_for(state="visible")
+    response = page.reload()
+    # then: the page comes from the service worker and shows the idle screen
+    assert response is not None and response.from_service_worker
+    page.locator("#idle").wait_for(state="visible")
+    assert Rating.objects.count() == 0
+    # when: the network returns
+    page.context.set_offline(False)
+    # then: the queued rating is sent, once
+    assert wait_for_count(1) == 1
+    time.sleep(3.5)
+    assert Rating.objects.count() == 1
+    assert Rating.objects.get().level == "basic"

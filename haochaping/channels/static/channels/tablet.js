@@ -245,6 +245,11 @@
       .catch(function () { polling = false; netState(false); setTimeout(poll, 2000); });
   }
 
+  // Keep the page for starting without network (needs a secure context: https or localhost).
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register(cfg.swUrl, { scope: cfg.swUrl.replace(/sw\.js$/, "") }).catch(function () {});
+  }
+
   sync();
   poll();
 })();
