@@ -410,6 +410,18 @@ def api_reveal_contact(request: HttpRequest, rectification_id: int, payload: Rea
     return {"name": contact.name, "mobile": contact.mobile}
 
 
+@router.post("/{rectification_id}/invite-self-rating", auth=staff_session,
+             response={201: dict, **_ERR})
+def api_invite_self_rating(request: HttpRequest, rectification_id: int):
+    """Send the citizen an SMS link to rate the fix online (liaison; awaiting callback only)."""
+    from haochaping.channels.services import public_base_url
+
+    sms = services.rectification_invite_self_rating(rectification_id=rectification_id,
+                                                    base_url=public_base_url(request),
+                                                    acting_user=request.auth)
+    return Status(201, {"sms": sms.pk, "to": sms.phone_masked, "status": sms.status})
+
+
 @router.post("/{rectification_id}/evidence", auth=staff_session,
              response={201: list[dict], **_ERR})
 def api_evidence(request: HttpRequest, rectification_id: int,

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     # A pending appeal stops the clocks; resuming shifts running deadlines by the working days
     # paused. False: pauses are recorded but deadlines do not move.
     "PAUSE_DURING_APPEAL": True,
+    # Days a citizen's online self-rating link stays valid.
+    "SELF_RATING_DAYS": 7,
     # Evidence files: images and PDF only.
     "EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
     "EVIDENCE_MAX_FILES": 5,

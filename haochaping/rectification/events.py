@@ -19,6 +19,7 @@ DEADLINES_RECOMPUTED = "rectification.deadlines_recomputed"
 DEADLINE_WARNED = "rectification.deadline_warned"
 DEADLINE_ESCALATED = "rectification.deadline_escalated"
 CALLBACK_RECORDED = "rectification.callback_recorded"
+SELF_RATING_INVITED = "rectification.self_rating_invited"
 
 # The event type of each transition (by action).
 TRANSITION_EVENTS = {

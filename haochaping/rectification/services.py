@@ -386,10 +386,13 @@ def rectification_callback(
     *, rectification_id: int, method: str, outcome: str, satisfaction: str = "",
     after_unsatisfied: str = "", note: str = "", acting_user: Any,
     expected_version: int | None = None, files: list[UploadedFile] | None = None,
+    decide_later: bool = False,
 ) -> Rectification:
     """Record the liaison's callback. Reached and satisfied (满意/基本满意): closed. Unsatisfied:
     reopened (once, with new clocks) or escalated to supervision. Not reached: the attempt is
-    recorded and the item stays in the queue. No contact details (anonymous): closed."""
+    recorded and the item stays in the queue. No contact details (anonymous): closed.
+    ``decide_later`` (the citizen's own online self-rating): an unsatisfied answer is recorded and
+    the item stays in the queue for the liaison to reopen or escalate."""
     note = _clean_note(note, required=False)
     errors: dict[str, list[str]] = {}
     if method not in CallbackMethod.values:
@@ -401,11 +404,11 @@ def rectification_callback(
     if outcome != CallbackOutcome.REACHED and satisfaction:
         errors["satisfaction"] = [_("Satisfaction is recorded only when the citizen was reached.")]
     unsatisfied = outcome == CallbackOutcome.REACHED and satisfaction == FixSatisfaction.UNSATISFIED
-    if unsatisfied and after_unsatisfied not in AfterUnsatisfied.values:
+    if unsatisfied and not decide_later and after_unsatisfied not in AfterUnsatisfied.values:
         errors["after_unsatisfied"] = [_("The citizen is unsatisfied: reopen or escalate.")]
     if errors:
         raise InvalidInput(extra={"errors": errors})
-    if outcome == CallbackOutcome.UNREACHABLE:
+    if outcome == CallbackOutcome.UNREACHABLE or (unsatisfied and decide_later):
         action = Action.CALLBACK
     elif unsatisfied:
         action = Action.REOPEN if after_unsatisfied == AfterUnsatisfied.REOPEN else Action.ESCALATE
@@ -445,7 +448,7 @@ def rectification_callback(
     r = _transition(rectification_id=rectification_id, action=action, acting_user=acting_user,
                     expected_version=expected_version, note=note, files=files, apply=apply,
                     payload={"method": method, "outcome": outcome, "satisfaction": satisfaction,
-                             "after_unsatisfied": after_unsatisfied if unsatisfied else ""})
+                             "after_unsatisfied": after_unsatisfied if unsatisfied and not decide_later else ""})
     if action == Action.REOPEN:
         _notify_handlers(r, "rectification.reopened", {"item": r.label, "due": _local(r.contact_due_at)})
     elif action == Action.ESCALATE:
@@ -453,6 +456,49 @@ def rectification_callback(
                message="rectification.escalated", params={"item": r.label},
                url=r.get_absolute_url(), sms=True)
     return r
+
+
+@transaction.atomic
+def rectification_invite_self_rating(*, rectification_id: int, base_url: str, acting_user: Any) -> Any:
+    """Send the citizen an SMS link to rate the fix online (网上自助评价); returns the SMS row."""
+    from haochaping.notifications.services import sms_queue
+    from haochaping.rectification.selfrating import self_rating_token
+
+    r = _operation(rectification_id, acting_user, "invite_self_rating")
+    if r.status != Status.AWAITING_CALLBACK:
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while the rectification is “%(status)s”.")
+            % {"action": _("Send the self-rating link"), "status": r.get_status_display()},
+            extra={"status": r.status})
+    contact = contact_of(r)
+    if not contact.mobile:
+        raise InvalidInput(extra={"errors": {"mobile": [_("This review has no mobile number.")]}})
+    url = f"{base_url.rstrip('/')}/rectification/rate/{self_rating_token(r.pk, r.reopen_count)}/"
+    language = r.rating.language if r.rating.language in ("zh-hans", "bo") else "zh-hans"
+    sms = sms_queue(phone=contact.mobile, message="callback.invite", language=language,
+                    params={"project_no": r.label, "url": url})
+    events.rectification_event_record(rectification=r, type=events.SELF_RATING_INVITED,
+                                      acting_user=acting_user, payload={"sms": sms.pk})
+    return sms
+
+
+def rectification_self_rate(*, token: str, satisfaction: str) -> Rectification:
+    """The citizen's answer through the link: recorded as an online callback that reached them."""
+    from haochaping.rectification.selfrating import self_rating_parse
+
+    parsed = self_rating_parse(token)
+    if parsed is None:
+        raise NotFound(_("This link is not valid or has expired."))
+    rid, round_ = parsed
+    r = Rectification.objects.filter(pk=rid).only("status", "reopen_count").first()
+    if r is None or r.reopen_count != round_:
+        raise NotFound(_("This link is not valid or has expired."))
+    if satisfaction not in FixSatisfaction.values:
+        raise InvalidInput(extra={"errors": {"satisfaction": [_("Choose one answer.")]}})
+    return rectification_callback(
+        rectification_id=rid, method=CallbackMethod.ONLINE, outcome=CallbackOutcome.REACHED,
+        satisfaction=satisfaction, note=str(_("Online self-rating by the citizen.")),
+        acting_user=None, decide_later=True)
 
 
 # --- supervision ------------------------------------------------------------------------------

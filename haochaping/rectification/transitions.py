@@ -73,6 +73,7 @@ OPERATION_ROLES: dict[str, frozenset[Role]] = {
     "urge": frozenset({Role.SUPERVISOR, Role.LIAISON}),
     "comment": frozenset({Role.SUPERVISOR, Role.LIAISON}),
     "spot_check": frozenset({Role.SUPERVISOR}),
+    "invite_self_rating": frozenset({Role.LIAISON}),
     "pause": frozenset({Role.REVIEWER, Role.ADMIN}),
     "resume": frozenset({Role.REVIEWER, Role.ADMIN}),
 }

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:rectification_id>/reveal/", views.reveal, name="reveal"),
     path("<int:rectification_id>/evidence/<int:evidence_id>/", views.evidence_download,
          name="evidence"),
+    path("rate/<str:token>/", views.self_rating, name="self_rating"),
 ]

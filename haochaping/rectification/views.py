@@ -228,6 +228,10 @@ def operate(request: HttpRequest, rectification_id: int, operation: str) -> Http
             services.rectification_resume(note=note, **kw)
         elif operation == "evidence":
             services.rectification_evidence_add(files=_files(request), note=note, **kw)
+        elif operation == "invite_self_rating":
+            from haochaping.channels.services import public_base_url
+
+            services.rectification_invite_self_rating(base_url=public_base_url(request), **kw)
         else:
             raise NotFound()
     except InvalidInput as exc:
@@ -284,3 +288,27 @@ def evidence_response(r: Rectification, evidence_id: int) -> FileResponse:
 def evidence_download(request: HttpRequest, rectification_id: int, evidence_id: int) -> HttpResponse:
     r = access_rectification(request.user, rectification_id)
     return evidence_response(r, evidence_id)
+
+
+def self_rating(request: HttpRequest, token: str) -> HttpResponse:
+    """Public page (no login): the citizen says how satisfied they are with the fix."""
+    from haochaping.rectification.selfrating import self_rating_parse
+
+    parsed = self_rating_parse(token)
+    r = Rectification.objects.select_related("case", "unit").filter(pk=parsed[0]).first() if parsed else None
+    if r is None or parsed is None or r.reopen_count != parsed[1]:
+        return render(request, "rectification/self_rating.html", {"invalid": True}, status=404)
+    context: dict[str, Any] = {"r": r, "token": token, "choices": FixSatisfaction.choices}
+    if request.method == "POST":
+        try:
+            services.rectification_self_rate(token=token, satisfaction=request.POST.get("satisfaction", ""))
+        except InvalidInput:
+            context["error"] = _("Choose one answer.")
+            return render(request, "rectification/self_rating.html", context, status=422)
+        except ApplicationError:
+            context["already"] = True
+            return render(request, "rectification/self_rating.html", context, status=409)
+        context["thanks"] = True
+    elif r.status != Status.AWAITING_CALLBACK:
+        context["already"] = True
+    return render(request, "rectification/self_rating.html", context)

@@ -242,6 +242,19 @@ ZH = {
     "Recorded on the timeline.": "已记入办理记录。",
     "Give a reason for seeing the contact.": "请填写查看联系方式的事由。",
     "The file is missing from storage.": "文件已不在存储中。",
+    "Send the self-rating link": "发送自助评价链接",
+    "This review has no mobile number.": "此评价没有手机号码。",
+    "This link is not valid or has expired.": "此链接无效或已过期。",
+    "Choose one answer.": "请选择一项。",
+    "Online self-rating by the citizen.": "群众网上自助评价。",
+    "Send the self-rating link by SMS": "短信发送自助评价链接",
+    "The citizen gets an SMS with a link to say how satisfied they are with the fix (online self-rating).": "群众将收到一条带链接的短信，可在网上评价对整改的满意度（网上自助评价）。",
+    "Send the link": "发送链接",
+    "How satisfied are you with the fix?": "您对整改结果满意吗？",
+    "Thank you. Your answer has been recorded.": "谢谢！您的评价已记录。",
+    "Your answer has already been recorded. Thank you.": "您的评价已经记录，谢谢！",
+    "Your bad review of %(item)s was handled by %(unit)s. Please tell us how satisfied you are with the way it was fixed.": "您对 %(item)s 的差评已由%(unit)s整改。请告诉我们您对整改结果的满意程度。",
+    "Send": "提交",
 }
 
 BO = {
@@ -276,6 +289,13 @@ BO = {
     "Overdue (%(n)s working days)": "དུས་ཚོད་ལས་བརྒལ། (ལས་ཉིན་ %(n)s)",
     "Log in first.": "སྔོན་ལ་ནང་འཛུལ་གནང་རོགས།",
     "This field is required.": "འདི་ངེས་པར་དུ་འབྲི་དགོས།",
+    "How satisfied are you with the fix?": "ལེགས་བཅོས་བྱས་པར་ཁྱེད་ཇི་ཙམ་ཡིད་ཚིམ་བྱུང་ངམ།",
+    "Thank you. Your answer has been recorded.": "ཐུགས་རྗེ་ཆེ། ཁྱེད་ཀྱི་ལན་ཐོ་འགོད་བྱས་ཟིན།",
+    "Your answer has already been recorded. Thank you.": "ཁྱེད་ཀྱི་ལན་སྔོན་ནས་ཐོ་འགོད་བྱས་ཟིན། ཐུགས་རྗེ་ཆེ།",
+    "This link is not valid or has expired.": "སྦྲེལ་མཐུད་འདི་ནུས་མེད་ཡིན་པའམ་དུས་ཚོད་ཡོལ་ཟིན།",
+    "Choose one answer.": "ལན་གཅིག་འདེམས་རོགས།",
+    "Send": "སྐུར།",
+    "Your bad review of %(item)s was handled by %(unit)s. Please tell us how satisfied you are with the way it was fixed.": "ཁྱེད་ཀྱིས་ %(item)s ལ་བཏང་བའི་ངན་བརྗོད་དེ་ %(unit)s ཡིས་ལེགས་བཅོས་བྱས་ཟིན། ལེགས་བཅོས་བྱས་སྟངས་ལ་ཁྱེད་ཇི་ཙམ་ཡིད་ཚིམ་མིན་ང་ཚོར་བརྡ་ལན་གནང་རོགས།",
 }
 
 # msgid -> (singular, plural) per language; fill_po.py does not handle plurals.
