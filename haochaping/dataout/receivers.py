@@ -7,7 +7,8 @@ runs inside the same transaction, so hooking it needs no change to their code: t
 commits with the change or not at all.
 
 Not covered here: rows inserted with raw SQL (the ratings importer's PostgreSQL COPY fast path).
-The daily reconciliation backfills those (``reconcile.backfill_ratings``).
+The daily reconciliation backfills those (``reconcile.backfill_ratings``), and a rectification
+result or exclusion of such a rating queues the rating first, so the case's order holds.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ def on_rating_saved(
     )
 
 
+def _ensure_rating_queued(rating: Any) -> None:
+    """A result must follow its rating: queue the rating first if it never was (a rating written
+    by raw SQL, or while the push was off), in this same transaction."""
+    from haochaping.dataout import records, services
+    from haochaping.dataout.models import OutboxMessage
+
+    if not OutboxMessage.objects.filter(topic=Topic.RATING, source_id=rating.pk).exists():
+        services.outbox_enqueue(
+            topic=Topic.RATING, source_id=rating.pk, record=records.rating_record(rating)
+        )
+
+
 def on_rating_event_saved(
     sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
 ) -> None:
@@ -57,6 +70,7 @@ def on_rating_event_saved(
         return
     from haochaping.dataout import records, services
 
+    _ensure_rating_queued(instance.rating)
     services.outbox_enqueue(
         topic=Topic.RATING_EXCLUDED,
         source_id=instance.rating_id,
@@ -71,6 +85,7 @@ def on_rectification_event_saved(
         return
     from haochaping.dataout import records, services
 
+    _ensure_rating_queued(instance.rectification.rating)
     services.outbox_enqueue(
         topic=Topic.RECTIFICATION,
         source_id=instance.pk,

@@ -105,3 +105,21 @@ def test_nothing_is_queued_when_the_push_is_disabled(org_tree, settings):
     rate(org_tree)
 
     assert OutboxMessage.objects.count() == 0
+
+
+def test_a_result_of_a_rating_never_queued_queues_the_rating_first(org_tree, settings):
+    # given a bad review stored while the push was off (as the importer's raw SQL path would)
+    handler = make_user("h-police", Role.HANDLER, scope_unit=org_tree.police)
+    settings.HAOCHAPING_DATAOUT = {**settings.HAOCHAPING_DATAOUT, "ENABLED": False}
+    rating = rate(org_tree, level=Level.VERY_DISSATISFIED)
+    settings.HAOCHAPING_DATAOUT = {**settings.HAOCHAPING_DATAOUT, "ENABLED": True}
+    r = Rectification.objects.get(rating=rating)
+
+    # when its rectification result is recorded
+    rect.rectification_contact(rectification_id=r.pk, note="已联系", acting_user=handler)
+
+    # then the rating is queued before the result
+    assert list(OutboxMessage.objects.order_by("id").values_list("record_id", flat=True)) == [
+        f"R-{rating.receipt}",
+        f"C-{r.events.get(type='rectification.contacted').pk}",
+    ]
