@@ -276,6 +276,15 @@ def test_rating_page_at_phone_size_in_tibetan_and_chinese(
     assert page.locator("html").get_attribute("lang") == lang
     assert page.locator("h1").inner_text() == title
     assert page.locator(".reasons.r2").is_visible() and not page.locator(".reasons.r5").is_visible()
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input:not([type=hidden]), textarea')]"
+        ".filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"
+    )
+    assert unlabelled == []  # every control has a label (WCAG 1.3.1, 4.1.2)
+    assert page.evaluate(
+        "[...document.querySelectorAll('fieldset')].every(f => f.querySelector('legend'))"
+    )
+    assert page.get_by_role("radio").count() == 5
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # no sideways scrolling on a phone
     page.screenshot(path=str(artifacts_dir / f"channels-rate-{lang}.png"), full_page=True)
