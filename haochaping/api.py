@@ -82,3 +82,7 @@ api.add_router("", channels_router)
 from haochaping.appeals.api import router as appeals_router  # noqa: E402
 
 api.add_router("/appeals", appeals_router)
+
+from haochaping.coverage.api import router as coverage_router  # noqa: E402
+
+api.add_router("", coverage_router)

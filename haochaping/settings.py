@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "haochaping.demo",
     "haochaping.dataout",
     "haochaping.appeals",
+    "haochaping.coverage",
 ]
 
 MIDDLEWARE = [

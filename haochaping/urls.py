@@ -18,6 +18,8 @@ urlpatterns = [
     path("appeals/", include("haochaping.appeals.urls")),
     path("results/", include("haochaping.results.urls")),
     path("public/", include("haochaping.results.urls_public")),
+    path("coverage/", include("haochaping.coverage.urls")),
+    path("comment/", include("haochaping.coverage.urls_public")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

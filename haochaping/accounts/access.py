@@ -141,3 +141,64 @@ def access_appeal(user: User, appeal_id: int, *, for_update: bool = False):
         return qs.get(pk=appeal_id)
     except (ValueError, TypeError, qs.model.DoesNotExist):
         raise NotFound() from None
+
+
+# --- coverage (issue 9): supplementary tasks, 综合点评, samples, mystery visits ---
+
+
+def _coverage_get(user: User, qs, pk: object, roles: tuple, *, prefix: str, for_update: bool):
+    if not user.is_authenticated:
+        raise PermissionDenied()
+    if not user.is_superuser and user.role not in roles:
+        raise PermissionDenied()
+    qs = qs.filter(unit_scope_q(user, prefix=prefix))
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=pk)
+    except (ValueError, TypeError, qs.model.DoesNotExist):
+        raise NotFound() from None
+
+
+def access_supplementary_task(user: User, task_id: object, *, for_update: bool = False):
+    """A supplementary-rating task of a unit in scope (window staff, handlers, bureau, oversight)."""
+    from haochaping.coverage.models import SupplementaryTask
+    from haochaping.coverage.services import TASK_READERS
+
+    qs = SupplementaryTask.objects.select_related("case__item", "unit__region", "window", "rating")
+    return _coverage_get(user, qs, task_id, TASK_READERS, prefix="unit__", for_update=for_update)
+
+
+def access_comment(user: User, comment_id: object, *, for_update: bool = False):
+    """A 综合点评 about a unit in scope (bureau, oversight, the unit's handler)."""
+    from haochaping.coverage.models import Comment
+    from haochaping.coverage.services import COMMENT_READERS
+
+    qs = Comment.objects.select_related("unit", "hall", "item", "rating", "registered_by")
+    return _coverage_get(user, qs, comment_id, COMMENT_READERS, prefix="unit__",
+                         for_update=for_update)
+
+
+def access_sample(user: User, sample_id: object):
+    """A supervision sample (its entries are further filtered by scope)."""
+    from haochaping.coverage.models import Sample
+    from haochaping.coverage.services import SUPERVISION_READERS
+
+    if not user.is_authenticated:
+        raise PermissionDenied()
+    if not user.is_superuser and user.role not in SUPERVISION_READERS:
+        raise PermissionDenied()
+    try:
+        return Sample.objects.select_related("unit", "drawn_by").get(pk=sample_id)
+    except (ValueError, TypeError, Sample.DoesNotExist):
+        raise NotFound() from None
+
+
+def access_visit(user: User, visit_id: object):
+    """A mystery visit (暗访) of a unit in scope."""
+    from haochaping.coverage.models import MysteryVisit
+    from haochaping.coverage.services import SUPERVISION_READERS
+
+    qs = MysteryVisit.objects.select_related("unit", "hall", "item", "inspector")
+    return _coverage_get(user, qs, visit_id, SUPERVISION_READERS, prefix="unit__",
+                         for_update=False)

@@ -37,6 +37,7 @@ MENU: list[tuple[str, Any, frozenset[str]]] = [
         _("Rating channels"),
         frozenset({Role.WINDOW_STAFF, Role.LIAISON, Role.ADMIN, Role.HANDLER}),
     ),
+    ("coverage:index", _("Coverage"), ALL - {Role.REVIEWER}),
     ("workdays:index", _("Working-day calendar"), BUREAU),
     ("dataout:index", _("Regional platform"), BUREAU),
     ("jobs:dashboard", _("Background jobs"), frozenset({Role.ADMIN})),
