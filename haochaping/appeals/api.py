@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from haochaping.accounts.access import access_appeal, require_role
 from haochaping.accounts.enums import Role
@@ -148,7 +149,7 @@ def appeal_file(request: HttpRequest, rectificationId: Form[int], reasons: Form[
     """File an appeal (multipart: ``rectificationId``, ``reasons``, evidence ``files``)."""
     a = services.appeal_file(rectification_id=rectificationId, reasons=reasons,
                              files=list(files or []), acting_user=request.auth)
-    return 201, _reload(request, a)
+    return Status(201, _reload(request, a))
 
 
 @router.get("/{appeal_id}", response={200: AppealDetailOut, **_ERR})

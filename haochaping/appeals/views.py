@@ -137,11 +137,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = status if status in Status.values else ""
     rows = list(selectors.appeal_queue(request.user, status=status)[:500])
     now = clock_now()
+    is_staff_member = request.user.role == Role.WINDOW_STAFF and not request.user.is_superuser
+    open_notices = []
+    if is_staff_member:
+        open_notices = [n for n in selectors.notices_for_staff(request.user)[:200]
+                        if now <= n.file_due_at and not hasattr(n.rectification, "appeal")]
     return render(request, "appeals/queue.html", {
+        "open_notices": open_notices,
         "pending": [a for a in rows if a.status == Status.PENDING],
         "others": [a for a in rows if a.status != Status.PENDING],
         "statuses": Status.choices, "status": status, "now": now,
-        "is_staff_member": request.user.role == Role.WINDOW_STAFF and not request.user.is_superuser,
+        "is_staff_member": is_staff_member,
     })
 
 

@@ -192,7 +192,7 @@ ZH = {
         "通知于 %(delivered)s 送达。可在 %(n)s 个工作日内（%(due)s 前）申请复核。",
     "An appeal was already filed:": "已提交复核申请：",
     "Why the review is mistaken or malicious": "评价有误或属恶意评价的理由",
-    "Evidence (JPEG, PNG or PDF)": "证据（JPEG、PNG 或 PDF）",
+    "Evidence (JPEG, PNG or PDF)": "佐证材料（JPEG、PNG 或 PDF）",
     "File the appeal": "提交复核申请",
     "The appeal period ended on %(due)s.": "申请期限已于 %(due)s 届满。",
     "First outcome": "首次复核结果",
@@ -216,6 +216,8 @@ ZH = {
     "Your role may not do this: %(action)s.": "您的角色无权执行：%(action)s。",
     "Appeal %(appeal)s filed. The decision is due by %(due)s.": "复核申请 %(appeal)s 已提交，决定期限为 %(due)s。",
     "Saved: %(status)s.": "已保存：%(status)s。",
+    "Notices you may still appeal": "仍可申请复核的整改通知",
+    "appeal by %(due)s": "申请截止 %(due)s",
 }
 
 BO = {
@@ -233,4 +235,6 @@ BO = {
     "File an appeal": "བསྐྱར་ཞིབ་ཞུ་བ།",
     "File the appeal": "བསྐྱར་ཞིབ་ཞུ་ཡིག་འབུལ་བ།",
     "Rectification notice": "བསྐྱར་བཅོས་བརྡ་ཐོ།",
+    "Notices you may still appeal": "ད་དུང་བསྐྱར་ཞིབ་ཞུ་ཆོག་པའི་བརྡ་ཐོ།",
+    "appeal by %(due)s": "%(due)s སྔོན་ལ་བསྐྱར་ཞིབ་ཞུ་དགོས།",
 }
