@@ -210,3 +210,19 @@ def test_pages_in_chinese_and_tibetan(org_tree, people, clock):
     bo = client.get("/rectification/", headers={"accept-language": "bo"}).content.decode()
     assert 'lang="bo"' in bo
     assert "ངན་བརྗོད་ལེགས་བཅོས་ལས་སྟེགས།" in bo and "ལས་ཉིན་ 1 ལྷག་ཡོད།" in bo
+
+
+def test_admin_lists_designations_and_items_read_only(org_tree, people, clock):
+    from haochaping.accounts.enums import Role
+    from haochaping.accounts.services import user_create
+    from haochaping.testing.builders import TEST_PASSWORD
+
+    open_rectification(org_tree)
+    user_create(username="root", password=TEST_PASSWORD, role=Role.ADMIN, is_staff=True,
+                is_superuser=True, check_password=False)
+    client = Client()
+    assert client.login(username="root", password=TEST_PASSWORD)
+    assert client.get("/admin/rectification/handlerdesignation/").status_code == 200
+    listing = client.get("/admin/rectification/rectification/")
+    assert listing.status_code == 200 and org_tree.police.name in listing.content.decode()
+    assert client.get("/admin/rectification/rectification/add/").status_code == 403
