@@ -68,7 +68,7 @@ def case_counts_refresh(*, start: dt.date, end: dt.date) -> int:
 
 
 @transaction.atomic
-def summaries_rebuild() -> dict[str, int]:
+def summaries_rebuild(*, reasons: bool = True) -> dict[str, int]:
     """Recompute the per-unit day/month summaries and the reason counts from scratch.
 
     Set-based SQL; for recovery (e.g. after restoring a backup taken without the triggers) and
@@ -81,7 +81,7 @@ def summaries_rebuild() -> dict[str, int]:
     vendor = connection.vendor
     month_expr = "date_trunc('month', day)::date" if vendor == "postgresql" else "strftime('%Y-%m-01', day)"
     with connection.cursor() as cur:
-        for table in (DAY, MONTH, REASON):
+        for table in (DAY, MONTH, REASON) if reasons else (DAY, MONTH):
             cur.execute(f"DELETE FROM {table}")  # noqa: S608
         cur.execute(
             f"INSERT INTO {DAY} (day, {key}, count) SELECT day, {key}, SUM(count) "  # noqa: S608
@@ -93,6 +93,8 @@ def summaries_rebuild() -> dict[str, int]:
             f"FROM {DAY} GROUP BY {month_expr}, {key} HAVING SUM(count) <> 0"
         )
         month_rows = cur.rowcount
+        if not reasons:
+            return {"day_rows": day_rows, "month_rows": month_rows, "reason_rows": 0}
         if vendor == "postgresql":
             cur.execute(
                 f"INSERT INTO {REASON} (day, unit_id, level, code, count) "  # noqa: S608

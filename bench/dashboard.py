@@ -1,0 +1,334 @@
+"""p95 of the city overview and the unit ranking at 1M and 30M ratings on PostgreSQL.
+
+    .venv/bin/python bench/dashboard.py [--scales 1000000,30000000] [--requests 40]
+        [--admin-url postgres://postgres@127.0.0.1:5432/postgres] [--keep]
+
+Creates a scratch database (``haochaping_bench_results``), migrates it and builds an org shaped
+like Lhasa's (9 regions, 80 units, 20 halls, 400 windows, 1,600 staff, 2,000 service items).
+Then, for each scale, it generates the data **with set-based SQL** at Lhasa's daily volume
+(``--per-day``, default 8,219 ratings a day, i.e. 30M over ten years; the 1M scale is the last
+122 days of the same density):
+
+- ``ratings_ratingrollup`` rows (day × unit × item × window × staff × channel × level × origin),
+  whose counts sum to the scale's number of ratings ("rollup-equivalent ratings"); loaded with
+  the results triggers disabled, then ``results.services.summaries_rebuild(reasons=False)``
+  builds the per-unit day and month summaries, as the triggers would have;
+- raw ``ratings_rating`` rows only for bad reviews (0.5 % of ratings, with reason codes: the
+  reason-count trigger fills ``results_reasondaycount``) and one ``rectification`` row each
+  (closed, except the last 20 days' which are open);
+- ``results_casedaycount`` rows (completed / rated cases per unit and day).
+
+It then requests, through Django's test client as a city superuser, the city overview
+(``/results/?grain=month&period=<last complete month>``) and the unit ranking
+(``/results/rankings/?kind=unit&...``): 5 warm-up requests, then ``--requests`` timed ones
+each. One JSON line per (scale, page) with p50/p95/max in ms and the query count, then one line
+per page with the ratio p95(largest) / p95(smallest). The database is dropped unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+DB_NAME = "haochaping_bench_results"
+UNITS, HALLS, WINDOWS_PER_HALL, STAFF_PER_UNIT, ITEMS_PER_UNIT = 80, 20, 20, 20, 25
+
+
+def emit(**fields) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+def build_org() -> dict:
+    from haochaping.catalog.enums import CaseType, ItemType
+    from haochaping.catalog.models import ServiceItem
+    from haochaping.org.enums import RegionLevel, UnitKind
+    from haochaping.org.models import Staff, Window
+    from haochaping.org.services import hall_create, region_create, unit_create
+    from haochaping.testing.builders import make_credit_code
+
+    tibet = region_create(code="540000", name="西藏自治区", level=RegionLevel.PROVINCE)
+    lhasa = region_create(code="540100", name="拉萨市", level=RegionLevel.CITY, parent=tibet)
+    counties = [
+        region_create(code=code, name=name, level=RegionLevel.COUNTY, parent=lhasa)
+        for code, name in [("540102", "城关区"), ("540103", "堆龙德庆区"), ("540104", "达孜区"),
+                           ("540121", "林周县"), ("540122", "当雄县"), ("540123", "尼木县"),
+                           ("540124", "曲水县"), ("540127", "墨竹工卡县")]
+    ]
+    regions = [lhasa, *counties]
+    units = []
+    for i in range(UNITS):
+        region = regions[i % len(regions)]
+        units.append(unit_create(name=f"单位{i:03d}", kind=UnitKind.DEPARTMENT,
+                                 credit_code=make_credit_code(region.code, 1000 + i), region=region))
+    halls = [hall_create(name=f"大厅{h:02d}", region=regions[h % len(regions)]) for h in range(HALLS)]
+    windows = Window.objects.bulk_create(
+        Window(hall=halls[h], number=f"W{w:02d}", name=f"窗口{w}", unit=units[(h * WINDOWS_PER_HALL + w) % UNITS])
+        for h in range(HALLS) for w in range(WINDOWS_PER_HALL)
+    )
+    Staff.objects.bulk_create(
+        Staff(unit=u, name=f"职员{i}", staff_no=f"S{i:03d}") for u in units for i in range(STAFF_PER_UNIT)
+    )
+    ServiceItem.objects.bulk_create(
+        ServiceItem(task_code=f"T{u.pk:04d}-{i:03d}", name=f"事项{u.pk}-{i}",
+                    item_type=ItemType.PUBLIC_SERVICE, unit=u, case_type=CaseType.PROMISED)
+        for u in units for i in range(ITEMS_PER_UNIT)
+    )
+    return {"units": len(units), "windows": len(windows)}
+
+
+GENERATE_ROLLUP = """
+WITH u AS (SELECT array_agg(id ORDER BY id) AS ids FROM org_unit),
+     it AS (SELECT unit_id, array_agg(id ORDER BY id) AS ids FROM catalog_serviceitem GROUP BY unit_id),
+     st AS (SELECT unit_id, array_agg(id ORDER BY id) AS ids FROM org_staff GROUP BY unit_id),
+     wi AS (SELECT unit_id, array_agg(id ORDER BY id) AS ids FROM org_window GROUP BY unit_id),
+     raw AS (
+       SELECT d::date AS day, u.ids[1 + (random() * (array_length(u.ids, 1) - 1))::int] AS unit_id,
+              random() AS r_item, random() AS r_staff, random() AS r_win, random() AS r_ch,
+              random() AS r_lv, random() AS r_or, 1 + (random() * 2)::int AS n
+       FROM generate_series(%(start)s::date, %(end)s::date - 1, '1 day') AS d, u,
+            generate_series(1, %(rows_per_day)s) AS g
+     )
+INSERT INTO ratings_ratingrollup (day, unit_id, item_key, window_key, staff_key, channel, level,
+                                  origin, assess_number, count)
+SELECT day, raw.unit_id,
+       COALESCE(it.ids[1 + (r_item * (array_length(it.ids, 1) - 1))::int], 0),
+       CASE WHEN r_ch < 0.55 THEN COALESCE(wi.ids[1 + (r_win * (array_length(wi.ids, 1) - 1))::int], 0) ELSE 0 END,
+       CASE WHEN r_ch < 0.55 THEN COALESCE(st.ids[1 + (r_staff * (array_length(st.ids, 1) - 1))::int], 0) ELSE 0 END,
+       CASE WHEN r_ch < 0.45 THEN '4' WHEN r_ch < 0.55 THEN '3' WHEN r_ch < 0.75 THEN '2'
+            WHEN r_ch < 0.90 THEN '1' WHEN r_ch < 0.95 THEN '5' WHEN r_ch < 0.98 THEN '7' ELSE '6' END,
+       CASE WHEN r_lv < 0.70 THEN 'very_satisfied' WHEN r_lv < 0.90 THEN 'satisfied'
+            WHEN r_lv < 0.995 THEN 'basic' WHEN r_lv < 0.999 THEN 'dissatisfied'
+            ELSE 'very_dissatisfied' END,
+       CASE WHEN r_or < 0.90 THEN 'citizen' WHEN r_or < 0.95 THEN 'staff'
+            WHEN r_or < 0.97 THEN 'paper' ELSE 'default' END,
+       1, SUM(n)
+FROM raw LEFT JOIN it ON it.unit_id = raw.unit_id LEFT JOIN st ON st.unit_id = raw.unit_id
+         LEFT JOIN wi ON wi.unit_id = raw.unit_id
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+"""
+
+GENERATE_BAD = """
+INSERT INTO ratings_rating (unit_id, stage, assess_number, level, option_codes, text, other_text,
+    channel, is_paper, is_staff_entered, is_system_default, content_version_id, evaluator_type,
+    evaluator_name, evaluator_cert_no, evaluator_mobile, is_anonymous, language, device_id,
+    idempotency_key, assessed_at, received_at, receipt, validity, excluded_reason, is_public)
+SELECT u.ids[1 + (random() * (array_length(u.ids, 1) - 1))::int], 'completion', 1,
+       CASE WHEN random() < 0.7 THEN 'dissatisfied' ELSE 'very_dissatisfied' END,
+       '[]'::jsonb, '', '', '4', false, false, false, %(version)s, '1', '', '', '', false, '', '',
+       '', ts, ts, 'B' || lpad(to_hex(g), 11, '0'), 'valid', '', true
+FROM (SELECT array_agg(id) AS ids FROM org_unit) u,
+     generate_series(1, %(count)s) AS g,
+     LATERAL (SELECT %(start)s::timestamptz + (random() * (%(end)s::timestamptz - %(start)s::timestamptz)) + g * interval '0' AS ts) t
+"""
+
+SET_BAD_REASONS = """
+UPDATE ratings_rating SET option_codes = CASE level
+  WHEN 'dissatisfied' THEN jsonb_build_array('2' || (7 + id % 8)::text)
+  ELSE jsonb_build_array('1' || (8 + id % 8)::text, '1' || (8 + (id + 3) % 8)::text) END
+WHERE validity = 'valid'
+"""
+
+GENERATE_RECT = """
+INSERT INTO rectification_rectification (rating_id, unit_id, status, resolution, is_complex,
+    complex_reason, is_real_name, opened_at, contact_started_at, contact_days, contact_due_at,
+    contacted_at, contact_overdue, feedback_started_at, feedback_days, feedback_due_at, feedback_at,
+    feedback_overdue, close_started_at, close_days, close_due_at, closed_at, close_overdue,
+    reopen_count, paused_workdays, pause_reason, fix_satisfaction, version, updated_at)
+SELECT r.id, r.unit_id,
+       CASE WHEN r.assessed_at > %(open_after)s THEN 'new' ELSE 'closed' END,
+       CASE WHEN r.assessed_at > %(open_after)s THEN '' ELSE 'rectified' END,
+       false, '', true, r.assessed_at, r.assessed_at, 1, r.assessed_at + interval '1 day',
+       CASE WHEN r.assessed_at > %(open_after)s THEN NULL ELSE r.assessed_at + interval '5 hours' END,
+       false, r.assessed_at, 5, r.assessed_at + interval '7 days',
+       CASE WHEN r.assessed_at > %(open_after)s THEN NULL ELSE r.assessed_at + interval '3 days' END,
+       false, r.assessed_at, 15, r.assessed_at + interval '21 days',
+       CASE WHEN r.assessed_at > %(open_after)s THEN NULL ELSE r.assessed_at + interval '6 days' END,
+       false, 0, 0, '',
+       CASE WHEN r.assessed_at > %(open_after)s THEN '' WHEN r.id %% 10 = 0 THEN 'unsatisfied' ELSE 'satisfied' END,
+       1, r.assessed_at
+FROM ratings_rating r
+"""
+
+GENERATE_CASES = """
+INSERT INTO results_casedaycount (day, unit_id, online, completed, rated, citizen_rated)
+SELECT d::date, u.id, o, c, (c * 0.9)::int, (c * 0.8)::int
+FROM generate_series(%(start)s::date, %(end)s::date - 1, '1 day') AS d, org_unit u,
+     (VALUES (true), (false)) AS x(o), LATERAL (SELECT 40 + (random() * 80)::int + 0 * u.id AS c) cc
+"""
+
+
+def generate(cur, *, days: int, per_day: int, end: dt.date) -> dict:
+    start = end - dt.timedelta(days=days)
+    cur.execute("ALTER TABLE ratings_ratingrollup DISABLE TRIGGER results_rollup_sync")
+    t0 = time.perf_counter()
+    # rows per day: each generated row carries 1-3 ratings (2 on average) before grouping
+    rows_per_day = per_day // 2
+    chunk = 365
+    for offset in range(0, days, chunk):
+        a = start + dt.timedelta(days=offset)
+        b = min(end, a + dt.timedelta(days=chunk))
+        cur.execute(GENERATE_ROLLUP, {"start": a, "end": b, "rows_per_day": rows_per_day})
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cur.execute("ALTER TABLE ratings_ratingrollup ENABLE TRIGGER results_rollup_sync")
+    cur.execute("SELECT COUNT(*), COALESCE(SUM(count), 0) FROM ratings_ratingrollup")
+    rollup_rows, ratings = cur.fetchone()
+    from haochaping.ratings.selectors import content_version_current
+    from haochaping.results.services import summaries_rebuild
+
+    t_rollup = time.perf_counter() - t0
+    summaries_rebuild(reasons=False)
+    t_summaries = time.perf_counter() - t0 - t_rollup
+    bad = int(ratings * 0.005)
+    start_ts = dt.datetime.combine(start, dt.time(0), tzinfo=dt.UTC)
+    end_ts = dt.datetime.combine(end, dt.time(0), tzinfo=dt.UTC)
+    # the reason trigger counts codes on insert: insert with none, then set them (an UPDATE of
+    # option_codes does not fire it), then rebuild the reason counts of these ratings once
+    cur.execute(GENERATE_BAD, {"version": content_version_current().pk, "count": bad,
+                               "start": start_ts, "end": end_ts})
+    cur.execute(SET_BAD_REASONS)
+    cur.execute("DELETE FROM results_reasondaycount")
+    cur.execute(
+        "INSERT INTO results_reasondaycount (day, unit_id, level, code, count) "
+        "SELECT (assessed_at AT TIME ZONE 'Asia/Shanghai')::date, unit_id, level, c, COUNT(*) "
+        "FROM ratings_rating, jsonb_array_elements_text(option_codes) AS c GROUP BY 1, 2, 3, 4"
+    )
+    cur.execute(GENERATE_RECT, {"open_after": end_ts - dt.timedelta(days=20)})
+    cur.execute(GENERATE_CASES, {"start": start, "end": end})
+    cur.execute("ANALYZE")
+    cur.execute("SELECT COUNT(*) FROM results_unitdaycount")
+    day_rows = cur.fetchone()[0]
+    cur.execute("SELECT COUNT(*) FROM results_unitmonthcount")
+    month_rows = cur.fetchone()[0]
+    return {"days": days, "ratings": int(ratings), "rollup_rows": rollup_rows,
+            "unit_day_rows": day_rows, "unit_month_rows": month_rows, "raw_bad_ratings": bad,
+            "rectifications": bad, "rollup_s": round(t_rollup, 1),
+            "summaries_s": round(t_summaries, 1), "generate_s": round(time.perf_counter() - t0, 1)}
+
+
+def truncate(cur) -> None:
+    cur.execute("TRUNCATE rectification_rectification, ratings_ratingevent, ratings_rating, "
+                "ratings_ratingrollup, results_unitdaycount, results_unitmonthcount, "
+                "results_reasondaycount, results_casedaycount CASCADE")
+
+
+def measure(client, url: str, n: int) -> dict:
+    from django.db import connection, reset_queries
+
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    times, db_times, queries = [], [], 0
+    from django.conf import settings
+
+    settings.DEBUG = True  # so connection.queries records each query's database time
+    for _ in range(n):
+        reset_queries()
+        t = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+        assert response.status_code == 200
+        queries = len(connection.queries)
+        db_times.append(sum(float(q["time"]) for q in connection.queries) * 1000)
+    settings.DEBUG = False
+    times.sort()
+    db_times.sort()
+
+    def p95(values: list[float]) -> float:
+        return round(values[max(0, int(round(0.95 * len(values))) - 1)], 1)
+
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": p95(times),
+            "max_ms": round(times[-1], 1), "db_p50_ms": round(statistics.median(db_times), 1),
+            "db_p95_ms": p95(db_times), "queries": queries, "requests": n,
+            "load_avg_1m": round(os.getloadavg()[0], 1), "cpus": os.cpu_count()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scales", default="1000000,30000000")
+    parser.add_argument("--per-day", type=int, default=8219)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    import psycopg
+
+    parts = urlsplit(args.admin_url)
+    bench_url = urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+    with psycopg.connect(args.admin_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    env = {**os.environ, "DATABASE_URL": bench_url, "HAOCHAPING_LOG_LEVEL": "WARNING"}
+    try:
+        subprocess.run([sys.executable, "-m", "haochaping", "migrate", "-v0"], cwd=ROOT, env=env,
+                       check=True)
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.db import connection, transaction
+        from django.test import Client
+
+        from haochaping.accounts.enums import Role
+        from haochaping.accounts.services import user_create
+        from haochaping.core.clock import today
+        from haochaping.results.periods import period_containing
+
+        emit(step="org", **build_org())
+        user = user_create(username="bench", password="Bench-pass-2026!", role=Role.ADMIN)
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        period = period_containing("month", today()).previous()
+        pages = {
+            "city_overview": f"/results/?grain=month&period={period.key}",
+            "unit_ranking": f"/results/rankings/?kind=unit&grain=month&period={period.key}",
+        }
+        results: dict[str, dict[int, dict]] = {name: {} for name in pages}
+        for scale in [int(s) for s in args.scales.split(",")]:
+            days = max(1, round(scale / args.per_day))
+            with transaction.atomic(), connection.cursor() as cur:
+                truncate(cur)
+            with transaction.atomic(), connection.cursor() as cur:
+                info = generate(cur, days=days, per_day=args.per_day, end=today())
+            with connection.cursor() as cur:
+                cur.execute("VACUUM ANALYZE")
+            emit(step="data", scale=scale, **info)
+            for name, url in pages.items():
+                r = measure(client, url, args.requests)
+                results[name][scale] = {**r, "ratings": info["ratings"]}
+                emit(step="measure", scale=scale, page=name, url=url, ratings=info["ratings"], **r)
+        for name, by_scale in results.items():
+            scales = sorted(by_scale)
+            lo, hi = by_scale[scales[0]], by_scale[scales[-1]]
+            emit(step="ratio", page=name, small_ratings=lo["ratings"], large_ratings=hi["ratings"],
+                 p95_small_ms=lo["p95_ms"], p95_large_ms=hi["p95_ms"],
+                 ratio=round(hi["p95_ms"] / lo["p95_ms"], 2) if lo["p95_ms"] else None,
+                 db_p95_small_ms=lo["db_p95_ms"], db_p95_large_ms=hi["db_p95_ms"],
+                 db_ratio=round(hi["db_p95_ms"] / lo["db_p95_ms"], 2) if lo["db_p95_ms"] else None,
+                 goal_p95_ms=100, goal_met=hi["p95_ms"] < 100)
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            try:
+                connections.close_all()
+            except Exception:  # noqa: BLE001,S110 - django may not be set up yet
+                pass
+            with psycopg.connect(args.admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+if __name__ == "__main__":
+    main()
