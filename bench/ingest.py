@@ -32,6 +32,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -56,7 +57,9 @@ def free_port() -> int:
 # --- load generator (child processes) -------------------------------------------------------
 
 
-def _client_loop(kind, base, app_id, secret, project_nos, task_code, start_at, warm_until, stop_at, out):
+def _client_loop(
+    kind, base, app_id, secret, project_nos, task_code, start_at, warm_until, stop_at, out
+):
     import requests
 
     from haochaping.integration.signing import signed_headers
@@ -64,7 +67,9 @@ def _client_loop(kind, base, app_id, secret, project_nos, task_code, start_at, w
     session = requests.Session()
     ok = bad = 0
     i = 0
-    assess = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8) - dt.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
+    assess = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8) - dt.timedelta(minutes=5)).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
     path = "/api/v1/bench/bare" if kind == "bare" else "/api/v1/ratings"
     while time.time() < start_at:
         time.sleep(0.001)
@@ -75,12 +80,23 @@ def _client_loop(kind, base, app_id, secret, project_nos, task_code, start_at, w
         if kind == "bare":
             body = b"{}"
         else:
-            body = json.dumps({
-                "projectNo": project_nos[i], "taskCode": task_code, "pf": 4, "satisfaction": 5,
-                "evalDetail": "510,517", "writingEvaluation": "办事效率高", "assessTime": assess,
-                "assessNumber": 1, "userProp": "1", "userName": "卓玛", "mobile": "13900000000",
-                "idempotencyKey": str(uuid.uuid4()),
-            }, ensure_ascii=False).encode()
+            body = json.dumps(
+                {
+                    "projectNo": project_nos[i],
+                    "taskCode": task_code,
+                    "pf": 4,
+                    "satisfaction": 5,
+                    "evalDetail": "510,517",
+                    "writingEvaluation": "办事效率高",
+                    "assessTime": assess,
+                    "assessNumber": 1,
+                    "userProp": "1",
+                    "userName": "卓玛",
+                    "mobile": "13900000000",
+                    "idempotencyKey": str(uuid.uuid4()),
+                },
+                ensure_ascii=False,
+            ).encode()
             i += 1
         headers = signed_headers(app_id, secret, "POST", path, body)
         headers["Content-Type"] = "application/json"
@@ -101,8 +117,21 @@ def run_load(kind, base, app_id, secret, cases_per_client, task_code, *, clients
     warm_until = start_at + warmup
     stop_at = warm_until + seconds
     procs = [
-        mp.Process(target=_client_loop, args=(kind, base, app_id, secret, cases_per_client[c], task_code,
-                                              start_at, warm_until, stop_at, out))
+        mp.Process(
+            target=_client_loop,
+            args=(
+                kind,
+                base,
+                app_id,
+                secret,
+                cases_per_client[c],
+                task_code,
+                start_at,
+                warm_until,
+                stop_at,
+                out,
+            ),
+        )
         for c in range(clients)
     ]
     for p in procs:
@@ -120,13 +149,20 @@ def run_load(kind, base, app_id, secret, cases_per_client, task_code, *, clients
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per round and endpoint")
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="measured seconds per round and endpoint"
+    )
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--import-records", type=int, default=200_000)
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--diagnose-triggers",
+        action="store_true",
+        help="also import once more with other apps' triggers on the ratings tables disabled",
+    )
     args = parser.parse_args()
 
     import psycopg
@@ -136,10 +172,16 @@ def main() -> None:
     with psycopg.connect(args.admin_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {DB_NAME}")
-    data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "haochaping-bench-ingest"
+    data_dir = Path(tempfile.gettempdir()) / "haochaping-bench-ingest"
     data_dir.mkdir(exist_ok=True)
-    env = {**os.environ, "DATABASE_URL": bench_url, "HAOCHAPING_LOG_LEVEL": "WARNING",
-           "HAOCHAPING_DATA_DIR": str(data_dir), "HAOCHAPING_BENCH_ENDPOINTS": "1", "HAOCHAPING_DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "HAOCHAPING_LOG_LEVEL": "WARNING",
+        "HAOCHAPING_DATA_DIR": str(data_dir),
+        "HAOCHAPING_BENCH_ENDPOINTS": "1",
+        "HAOCHAPING_DEBUG": "0",
+    }
     server = None
     try:
         subprocess.run([str(BIN / "haochaping"), "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -158,18 +200,28 @@ def main() -> None:
 
         tree = build_org_tree()
         item = tree.items["id_card"]
-        expected_rps_max = 3000
-        per_request_cases = int(expected_rps_max * (args.seconds + args.warmup) * args.rounds) + 1000
+        expected_rps_max = 1000  # per-request cases needed: one per rating request
+        per_request_cases = (
+            int(expected_rps_max * (args.seconds + args.warmup) * args.rounds) + 1000
+        )
         total_cases = per_request_cases + args.import_records
         done = now() - dt.timedelta(hours=2)
         t0 = time.monotonic()
         batch = []
         for n in range(total_cases):
-            batch.append(Case(
-                project_no=f"BENCH-{n:08d}", item=item, unit=item.unit, applicant_type=ApplicantType.PERSON,
-                applicant_name="卓玛", apply_channel=ApplyChannel.WINDOW, status=CaseStatus.COMPLETED,
-                accepted_at=done - dt.timedelta(days=1), completed_at=done,
-            ))
+            batch.append(
+                Case(
+                    project_no=f"BENCH-{n:08d}",
+                    item=item,
+                    unit=item.unit,
+                    applicant_type=ApplicantType.PERSON,
+                    applicant_name="卓玛",
+                    apply_channel=ApplyChannel.WINDOW,
+                    status=CaseStatus.COMPLETED,
+                    accepted_at=done - dt.timedelta(days=1),
+                    completed_at=done,
+                )
+            )
             if len(batch) == 20_000:
                 Case.objects.bulk_create(batch)
                 batch = []
@@ -182,9 +234,24 @@ def main() -> None:
         # --- per request ---------------------------------------------------------------
         port = free_port()
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "haochaping.wsgi:application", "--workers", "2", "--worker-class", "gthread",
-             "--threads", "2", "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                str(BIN / "gunicorn"),
+                "haochaping.wsgi:application",
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "2",
+                "--keep-alive",
+                "30",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         base = f"http://127.0.0.1:{port}"
         import requests
@@ -201,20 +268,49 @@ def main() -> None:
         offset = 0
         for round_no in range(1, args.rounds + 1):
             for kind in ("bare", "ratings"):
-                share = numbers[offset:offset + per_request_cases // args.rounds] if kind == "ratings" else []
+                share = (
+                    numbers[offset : offset + per_request_cases // args.rounds]
+                    if kind == "ratings"
+                    else []
+                )
                 if kind == "ratings":
                     offset += per_request_cases // args.rounds
                 per_client = [share[c::clients] for c in range(clients)]
-                rps, ok, bad = run_load(kind, base, client.app_id, secret, per_client, item.task_code,
-                                        clients=clients, warmup=args.warmup, seconds=args.seconds)
+                rps, ok, bad = run_load(
+                    kind,
+                    base,
+                    client.app_id,
+                    secret,
+                    per_client,
+                    item.task_code,
+                    clients=clients,
+                    warmup=args.warmup,
+                    seconds=args.seconds,
+                )
                 totals[kind][0] += ok
                 totals[kind][1] += args.seconds
-                emit(bench="per_request", endpoint=kind, round=round_no, requests=ok, errors=bad,
-                     seconds=args.seconds, rps=round(rps, 1), server_workers=2, clients=clients)
+                emit(
+                    bench="per_request",
+                    endpoint=kind,
+                    round=round_no,
+                    requests=ok,
+                    errors=bad,
+                    seconds=args.seconds,
+                    rps=round(rps, 1),
+                    server_workers=2,
+                    clients=clients,
+                )
         bare_rps = totals["bare"][0] / totals["bare"][1]
         ratings_rps = totals["ratings"][0] / totals["ratings"][1]
-        emit(bench="per_request_summary", bare_rps=round(bare_rps, 1), ratings_rps=round(ratings_rps, 1),
-             ratio=round(ratings_rps / bare_rps, 3), goal=0.5, database="postgresql", server_workers=2)
+        emit(
+            bench="per_request_summary",
+            bare_rps=round(bare_rps, 1),
+            ratings_rps=round(ratings_rps, 1),
+            ratio=round(ratings_rps / bare_rps, 3),
+            goal=0.5,
+            database="postgresql",
+            server_workers=2,
+        )
         server.terminate()
         server.wait(timeout=30)
         server = None
@@ -229,25 +325,78 @@ def main() -> None:
                 sat, codes = levels[k % len(levels)]
                 if k % 10_000 == 9_999:
                     sat, codes = 2, "214"
-                f.write(json.dumps({
-                    "projectNo": f"BENCH-{per_request_cases + k:08d}", "taskCode": item.task_code,
-                    "pf": 1 + k % 7, "satisfaction": sat, "evalDetail": codes, "writingEvaluation": "",
-                    "assessTime": assess_s, "assessNumber": 1, "userProp": "1", "userName": "卓玛",
-                    "mobile": "13900000000",
-                }, ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps(
+                        {
+                            "projectNo": f"BENCH-{per_request_cases + k:08d}",
+                            "taskCode": item.task_code,
+                            "pf": 1 + k % 7,
+                            "satisfaction": sat,
+                            "evalDetail": codes,
+                            "writingEvaluation": "",
+                            "assessTime": assess_s,
+                            "assessNumber": 1,
+                            "userProp": "1",
+                            "userName": "卓玛",
+                            "mobile": "13900000000",
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         for suffix in (".checkpoint", ".errors.jsonl"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-        t0 = time.monotonic()
-        result = subprocess.run(
-            [str(BIN / "haochaping"), "ratings", "import", str(path), "--no-progress", "--chunk-size", "20000"],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        )
-        wall = time.monotonic() - t0
-        summary = json.loads(result.stdout.strip().splitlines()[-1])
-        emit(bench="bulk_import", records=args.import_records, imported=summary["imported"],
-             failed=summary["failed"], seconds=summary["seconds"], records_per_s=summary["records_per_second"],
-             wall_seconds=round(wall, 2), wall_records_per_s=round(args.import_records / wall),
-             fast_path=summary["fast_path"], goal=20000, database="postgresql")
+
+        def run_import(label: str) -> None:
+            for suffix in (".checkpoint", ".errors.jsonl"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            t0 = time.monotonic()
+            result = subprocess.run(
+                [
+                    str(BIN / "haochaping"),
+                    "ratings",
+                    "import",
+                    str(path),
+                    "--no-progress",
+                    "--chunk-size",
+                    "20000",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            wall = time.monotonic() - t0
+            summary = json.loads(result.stdout.strip().splitlines()[-1])
+            emit(
+                bench=label,
+                records=args.import_records,
+                imported=summary["imported"],
+                failed=summary["failed"],
+                seconds=summary["seconds"],
+                records_per_s=summary["records_per_second"],
+                wall_seconds=round(wall, 2),
+                wall_records_per_s=round(args.import_records / wall),
+                fast_path=summary["fast_path"],
+                goal=20000,
+                database="postgresql",
+            )
+
+        run_import("bulk_import")
+        if args.diagnose_triggers:
+            # Attribution only: the same import again with the triggers other apps put on the
+            # ratings tables (e.g. results' summary counts) switched off. Not a product figure.
+            from django.db import connection
+
+            with connection.cursor() as cur:
+                cur.execute(
+                    "TRUNCATE ratings_ratingevent, ratings_rating, ratings_ratingrollup CASCADE"
+                )
+                cur.execute("ALTER TABLE ratings_rating DISABLE TRIGGER USER")
+                cur.execute("ALTER TABLE ratings_ratingrollup DISABLE TRIGGER USER")
+            connections.close_all()
+            run_import("bulk_import_without_other_apps_triggers")
     finally:
         if server is not None:
             server.terminate()

@@ -13,8 +13,9 @@ from haochaping.core.exceptions import ApplicationError, NotFound
 from haochaping.integration.auth import hmac_auth
 from haochaping.integration.selectors import client_unit_q, request_client
 from haochaping.ratings.enums import level_to_hcp
-from haochaping.ratings.models import Rating, ReasonOption
+from haochaping.ratings.models import ContentVersion, Indicator, Rating, ReasonOption
 from haochaping.ratings.schemas import (
+    ContentOut,
     ErrorOut,
     RatingBatchIn,
     RatingBatchOut,
@@ -22,7 +23,11 @@ from haochaping.ratings.schemas import (
     RatingIn,
     RatingReceiptOut,
 )
-from haochaping.ratings.selectors import rating_get_by_receipt
+from haochaping.ratings.selectors import (
+    content_version_current_cached,
+    content_version_get,
+    rating_get_by_receipt,
+)
 from haochaping.ratings.wire import format_wire_time, record_submit
 
 router = Router(tags=["ratings"])
@@ -98,6 +103,39 @@ def rating_batch(request: HttpRequest, payload: RatingBatchIn):
             }
         )
     return {"results": results, **counts}
+
+
+@router.get(
+    "/catalog/content",
+    auth=hmac_auth,
+    response={200: ContentOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def content_detail(request: HttpRequest, version: str | None = None):
+    """Indicators per channel group and reason options per level of a content version (default: current)."""
+    found = content_version_get(code=version) if version else content_version_current_cached()
+    if found is None:
+        raise NotFound()
+    detail = ContentVersion.objects.values("name", "is_current").get(pk=found.pk)
+    return {
+        "code": found.code,
+        "name": detail["name"],
+        "current": detail["is_current"],
+        "indicators": [
+            {"channelGroup": i.channel_group, "code": i.code, "name": i.name, "nameBo": i.name_bo}
+            for i in Indicator.objects.filter(version_id=found.pk).order_by(
+                "channel_group", "position"
+            )
+        ],
+        "options": [
+            {
+                "satisfaction": level_to_hcp(o.level),
+                "code": o.code,
+                "label": o.label,
+                "labelBo": o.label_bo,
+            }
+            for o in ReasonOption.objects.filter(version_id=found.pk).order_by("code")
+        ],
+    }
 
 
 @router.get(

@@ -536,7 +536,6 @@ def _chunk_fast(records, versions, option_levels) -> tuple[int, int, list[dict]]
         with cur.cursor.copy(f"COPY hcp_import_staging ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cur.execute("ANALYZE hcp_import_staging")
         _set_based_checks(cur, at)
         cur.execute(
             "SELECT line_no, err_status, err_field, err_message FROM hcp_import_staging "
@@ -640,7 +639,7 @@ def _set_based_checks(cur, at: dt.datetime) -> None:
     cur.execute(
         f"UPDATE {s} SET replay = (r.case_id IS NOT DISTINCT FROM {s}.case_id AND r.stage = {s}.stage) "  # noqa: S608
         f"FROM {rating_t} r WHERE {s}.err_status IS NULL AND {s}.idempotency_key <> '' "
-        f"AND r.idempotency_key = {s}.idempotency_key"
+        f"AND r.idempotency_key <> '' AND r.idempotency_key = {s}.idempotency_key"
     )
     # ... or used by an earlier line of this chunk.
     cur.execute(

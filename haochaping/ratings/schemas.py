@@ -124,3 +124,29 @@ class CaseRatingOut(Schema):
     stage: str
     pf: int
     valid: bool
+
+
+class IndicatorOut(Schema):
+    channelGroup: str
+    code: str
+    name: str
+    nameBo: str
+
+
+class OptionOut(Schema):
+    satisfaction: int = Field(
+        ..., description="The level the option belongs to, 1 = 非常不满意 … 5 = 非常满意."
+    )
+    code: str
+    label: str
+    labelBo: str
+
+
+class ContentOut(Schema):
+    """What the evaluator is shown, per content version (devices render from this)."""
+
+    code: str
+    name: str
+    current: bool
+    indicators: list[IndicatorOut]
+    options: list[OptionOut]

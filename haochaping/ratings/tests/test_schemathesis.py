@@ -35,7 +35,7 @@ CONFIG = SchemathesisConfig.from_dict(
     {"phases": {"stateful": {"enabled": False}, "coverage": {"enabled": FULL}}}
 )
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=CONFIG).include(
-    path_regex="^/api/v1/(org/units|catalog/items|cases|cases/\\{projectNo\\}|ratings|ratings/batch|ratings/\\{receipt\\})$"
+    path_regex="^/api/v1/(org/units|catalog/items|catalog/content|cases|cases/\\{projectNo\\}|ratings|ratings/batch|ratings/\\{receipt\\})$"
 )
 CHECKS = [
     not_a_server_error,
