@@ -19,8 +19,17 @@ class HandlerDesignationAdmin(admin.ModelAdmin):
 
 @admin.register(Rectification)
 class RectificationAdmin(admin.ModelAdmin):
-    list_display = ("id", "label", "unit", "status", "handler", "contact_due_at", "feedback_due_at",
-                    "close_due_at", "opened_at")
+    list_display = (
+        "id",
+        "label",
+        "unit",
+        "status",
+        "handler",
+        "contact_due_at",
+        "feedback_due_at",
+        "close_due_at",
+        "opened_at",
+    )
     list_filter = ("status", "is_complex", "is_real_name")
     search_fields = ("case__project_no", "unit__name", "rating__receipt")
     list_select_related = ("unit", "case", "handler")

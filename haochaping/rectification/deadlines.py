@@ -34,21 +34,39 @@ class _ClockRule(DeadlineRule):
 
     def due_items(self, *, now: dt.datetime) -> Iterator[DeadlineItem]:
         due_field = f"{self.clock}_due_at"
-        qs = (Rectification.objects.filter(status__in=self.statuses, paused_at__isnull=True,
-                                           **{f"{due_field}__lte": now + LOOKAHEAD})
-              .select_related("unit__region", "case").order_by(due_field, "pk"))
+        qs = (
+            Rectification.objects.filter(
+                status__in=self.statuses,
+                paused_at__isnull=True,
+                **{f"{due_field}__lte": now + LOOKAHEAD},
+            )
+            .select_related("unit__region", "case")
+            .order_by(due_field, "pk")
+        )
         for r in qs.iterator():
             yield DeadlineItem(
-                key=str(r.pk), started_at=getattr(r, f"{self.clock}_started_at"),
-                due_at=getattr(r, due_field), unit=r.unit, assignee_ids=self._assignees(r),
-                label=r.label, url=r.get_absolute_url(), extra={"id": r.pk})
+                key=str(r.pk),
+                started_at=getattr(r, f"{self.clock}_started_at"),
+                due_at=getattr(r, due_field),
+                unit=r.unit,
+                assignee_ids=self._assignees(r),
+                label=r.label,
+                url=r.get_absolute_url(),
+                extra={"id": r.pk},
+            )
 
     def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
         super().warn(item, point=point, now=now)
         r = Rectification.objects.get(pk=item.extra["id"])
         events.rectification_event_record(
-            rectification=r, type=events.DEADLINE_WARNED,
-            payload={"clock": self.clock, "percent": round(point * 100), "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat()})
+            rectification=r,
+            type=events.DEADLINE_WARNED,
+            payload={
+                "clock": self.clock,
+                "percent": round(point * 100),
+                "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat(),
+            },
+        )
 
     def escalate(self, item: DeadlineItem, *, level: EscalationLevel, now: dt.datetime) -> None:
         super().escalate(item, level=level, now=now)
@@ -56,8 +74,14 @@ class _ClockRule(DeadlineRule):
         Rectification.objects.filter(pk=item.extra["id"]).update(**{flag: True})
         r = Rectification.objects.get(pk=item.extra["id"])
         events.rectification_event_record(
-            rectification=r, type=events.DEADLINE_ESCALATED,
-            payload={"clock": self.clock, "level": int(level), "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat()})
+            rectification=r,
+            type=events.DEADLINE_ESCALATED,
+            payload={
+                "clock": self.clock,
+                "level": int(level),
+                "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat(),
+            },
+        )
 
 
 class ContactClock(_ClockRule):
@@ -80,8 +104,11 @@ class CloseClock(_ClockRule):
     statuses = (Status.FEEDBACK_GIVEN, Status.AWAITING_CALLBACK)
 
     def _assignees(self, r: Rectification) -> tuple[int, ...]:
-        return tuple(escalation_recipients(EscalationLevel.CITY_LIAISON, unit=r.unit)
-                     .values_list("pk", flat=True))
+        return tuple(
+            escalation_recipients(EscalationLevel.CITY_LIAISON, unit=r.unit).values_list(
+                "pk", flat=True
+            )
+        )
 
 
 RULES = (ContactClock(), FeedbackClock(), CloseClock())

@@ -48,11 +48,23 @@ def actor_label(user: Any) -> str:
 
 
 def rectification_event_record(
-    *, rectification: Rectification, type: str, acting_user: Any = None, note: str = "",
-    from_status: str = "", to_status: str = "", payload: dict[str, Any] | None = None,
+    *,
+    rectification: Rectification,
+    type: str,
+    acting_user: Any = None,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> RectificationEvent:
     return RectificationEvent.objects.create(
-        rectification=rectification, type=type, from_status=from_status, to_status=to_status,
-        note=note, payload=payload or {}, acting_user=acting_user if getattr(acting_user, "pk", None) else None,
-        actor_label=actor_label(acting_user), created_at=clock_now(),
+        rectification=rectification,
+        type=type,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        payload=payload or {},
+        acting_user=acting_user if getattr(acting_user, "pk", None) else None,
+        actor_label=actor_label(acting_user),
+        created_at=clock_now(),
     )

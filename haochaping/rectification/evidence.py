@@ -43,11 +43,15 @@ def evidence_errors(files: list[UploadedFile]) -> list[str]:
     for f in files:
         ext = _extension(f.name or "")
         if ext not in ALLOWED:
-            errors.append(_("%(name)s: only JPEG, PNG and PDF files are accepted.") % {"name": f.name})
+            errors.append(
+                _("%(name)s: only JPEG, PNG and PDF files are accepted.") % {"name": f.name}
+            )
             continue
         if f.size is None or f.size > max_bytes:
-            errors.append(_("%(name)s: the file is larger than %(mb)s MB.")
-                          % {"name": f.name, "mb": max_bytes // (1024 * 1024)})
+            errors.append(
+                _("%(name)s: the file is larger than %(mb)s MB.")
+                % {"name": f.name, "mb": max_bytes // (1024 * 1024)}
+            )
             continue
         if f.size == 0:
             errors.append(_("%(name)s: the file is empty.") % {"name": f.name})
@@ -57,7 +61,9 @@ def evidence_errors(files: list[UploadedFile]) -> list[str]:
         head = f.read(len(magic))
         f.seek(0)
         if head != magic:
-            errors.append(_("%(name)s: the content is not a JPEG, PNG or PDF file.") % {"name": f.name})
+            errors.append(
+                _("%(name)s: the content is not a JPEG, PNG or PDF file.") % {"name": f.name}
+            )
     return errors
 
 
@@ -68,7 +74,10 @@ def validate_evidence(files: list[UploadedFile]) -> None:
 
 
 def evidence_store(
-    *, rectification: Rectification, event: RectificationEvent | None, files: list[UploadedFile],
+    *,
+    rectification: Rectification,
+    event: RectificationEvent | None,
+    files: list[UploadedFile],
     acting_user: Any,
 ) -> list[Evidence]:
     """Save already validated files and link them to the timeline event (caller's transaction)."""
@@ -81,9 +90,14 @@ def evidence_store(
             digest.update(chunk)
         f.seek(0)
         evidence = Evidence(
-            rectification=rectification, event=event, original_name=os.path.basename(f.name or "")[:200],
-            content_type=ALLOWED[ext][0], size=f.size or 0, sha256=digest.hexdigest(),
-            uploaded_by=acting_user if getattr(acting_user, "pk", None) else None, uploaded_at=at,
+            rectification=rectification,
+            event=event,
+            original_name=os.path.basename(f.name or "")[:200],
+            content_type=ALLOWED[ext][0],
+            size=f.size or 0,
+            sha256=digest.hexdigest(),
+            uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+            uploaded_at=at,
         )
         evidence.file.save(f"{uuid.uuid4().hex}{ext}", f, save=False)
         evidence.save()

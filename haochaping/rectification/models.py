@@ -27,10 +27,15 @@ from haochaping.rectification.enums import (
 class HandlerDesignation(models.Model):
     """The unit's designated bad-review handler account (账号经办人); backups allowed."""
 
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE,
-                             related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handler"),
-                             on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     is_backup = models.BooleanField(_("backup"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -39,8 +44,11 @@ class HandlerDesignation(models.Model):
         verbose_name_plural = _("handler designations")
         constraints = [
             models.UniqueConstraint(fields=["unit", "user"], name="rect_designation_once"),
-            models.UniqueConstraint(fields=["unit"], condition=models.Q(is_backup=False),
-                                    name="rect_one_primary_handler_per_unit"),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(is_backup=False),
+                name="rect_one_primary_handler_per_unit",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -48,18 +56,40 @@ class HandlerDesignation(models.Model):
 
 
 class Rectification(models.Model):
-    rating = models.ForeignKey("ratings.Rating", verbose_name=_("rating"), on_delete=models.PROTECT,
-                               related_name="rectifications")
-    case = models.ForeignKey("cases.Case", verbose_name=_("case"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="rectifications")
-    unit = models.ForeignKey("org.Unit", verbose_name=_("responsible unit"),
-                             on_delete=models.PROTECT, related_name="rectifications")
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handler"), null=True,
-                                blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.NEW)
-    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices,
-                                  blank=True)
+    rating = models.ForeignKey(
+        "ratings.Rating",
+        verbose_name=_("rating"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("responsible unit"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=20, choices=Resolution.choices, blank=True
+    )
     is_complex = models.BooleanField(_("complex"), default=False)
     complex_reason = models.CharField(_("why it is complex"), max_length=500, blank=True)
     is_real_name = models.BooleanField(_("real-name review"), default=False)
@@ -88,8 +118,9 @@ class Rectification(models.Model):
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     pause_reason = models.CharField(_("why paused"), max_length=300, blank=True)
     paused_workdays = models.PositiveSmallIntegerField(_("working days paused"), default=0)
-    fix_satisfaction = models.CharField(_("satisfaction with the fix"), max_length=12,
-                                        choices=FixSatisfaction.choices, blank=True)
+    fix_satisfaction = models.CharField(
+        _("satisfaction with the fix"), max_length=12, choices=FixSatisfaction.choices, blank=True
+    )
     last_urged_at = models.DateTimeField(_("last urged at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"))
@@ -106,16 +137,21 @@ class Rectification(models.Model):
             models.Index(fields=["opened_at"], name="rect_opened_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["rating"],
-                                    condition=models.Q(status__in=Status.open_values()),
-                                    name="one_open_rectification_per_rating"),
-            models.CheckConstraint(condition=models.Q(reopen_count__lte=1),
-                                   name="rect_reopened_at_most_once"),
-            models.CheckConstraint(condition=models.Q(status__in=Status.values),
-                                   name="rect_status_known"),
+            models.UniqueConstraint(
+                fields=["rating"],
+                condition=models.Q(status__in=Status.open_values()),
+                name="one_open_rectification_per_rating",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reopen_count__lte=1), name="rect_reopened_at_most_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="rect_status_known"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(is_complex=True, complex_reason=""),
-                name="rect_complex_needs_reason"),
+                name="rect_complex_needs_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,15 +191,17 @@ class Rectification(models.Model):
 class RectificationEvent(models.Model):
     """The timeline: every transition and operation, with actor, time, note and evidence."""
 
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE,
-                                      related_name="events")
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, related_name="events"
+    )
     type = models.CharField(_("event type"), max_length=64)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("time"))
 
@@ -181,17 +219,24 @@ class Evidence(models.Model):
     """An image or PDF attached to a timeline event. Stored under MEDIA_ROOT (never served by
     the web server); downloaded only through the permission-checked view."""
 
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE,
-                                      related_name="evidence")
-    event = models.ForeignKey(RectificationEvent, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="evidence")
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, related_name="evidence"
+    )
+    event = models.ForeignKey(
+        RectificationEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
     file = models.FileField(_("file"), upload_to="rectification/%Y/%m/", max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=50)
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
@@ -206,16 +251,19 @@ class Evidence(models.Model):
 class Callback(models.Model):
     """One callback by the city liaison: how, whether the citizen was reached, how satisfied."""
 
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE,
-                                      related_name="callbacks")
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, related_name="callbacks"
+    )
     method = models.CharField(_("method"), max_length=10, choices=CallbackMethod.choices)
     outcome = models.CharField(_("outcome"), max_length=12, choices=CallbackOutcome.choices)
-    satisfaction = models.CharField(_("satisfaction with the fix"), max_length=12,
-                                    choices=FixSatisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction with the fix"), max_length=12, choices=FixSatisfaction.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     round = models.PositiveSmallIntegerField(_("round"), default=1)
-    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("time"))
 
     class Meta:
@@ -226,7 +274,8 @@ class Callback(models.Model):
             models.CheckConstraint(
                 condition=models.Q(outcome="reached", satisfaction__in=FixSatisfaction.values)
                 | (~models.Q(outcome="reached") & models.Q(satisfaction="")),
-                name="rect_callback_satisfaction_iff_reached"),
+                name="rect_callback_satisfaction_iff_reached",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -236,8 +285,9 @@ class Callback(models.Model):
 class ContactReveal(models.Model):
     """Each time someone saw the citizen's full contact details: who, when, why."""
 
-    rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE,
-                                      related_name="reveals")
+    rectification = models.ForeignKey(
+        Rectification, on_delete=models.CASCADE, related_name="reveals"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=300)
     created_at = models.DateTimeField(_("time"))

@@ -14,8 +14,9 @@ def open_rectification_for_bad_review(sender: Any, rating: Any, **kwargs: Any) -
 
 
 def connect() -> None:
-    bad_review_received.connect(open_rectification_for_bad_review,
-                                dispatch_uid="rectification-open-on-bad-review")
+    bad_review_received.connect(
+        open_rectification_for_bad_review, dispatch_uid="rectification-open-on-bad-review"
+    )
     from haochaping.rectification.services import recompute_deadlines
     from haochaping.workdays import recompute
 

@@ -74,7 +74,9 @@ class QueueFilters:
 def rectification_queue(user: Any, filters: QueueFilters | None = None) -> QuerySet[Rectification]:
     """The workbench list: in scope, filtered (clock_state is applied by :func:`with_clocks`)."""
     f = filters or QueueFilters()
-    qs = rectification_list_for(user).select_related("unit__region", "case__item", "handler", "rating")
+    qs = rectification_list_for(user).select_related(
+        "unit__region", "case__item", "handler", "rating"
+    )
     if f.open_only and not f.status:
         qs = qs.filter(status__in=Status.open_values())
     if f.status:
@@ -83,8 +85,11 @@ def rectification_queue(user: Any, filters: QueueFilters | None = None) -> Query
         qs = qs.filter(unit_id=f.unit_id)
     if f.q:
         term = f.q.strip()
-        qs = qs.filter(Q(case__project_no__icontains=term) | Q(unit__name__icontains=term)
-                       | Q(rating__receipt__iexact=term))
+        qs = qs.filter(
+            Q(case__project_no__icontains=term)
+            | Q(unit__name__icontains=term)
+            | Q(rating__receipt__iexact=term)
+        )
     if f.mine:
         qs = qs.filter(handler=user)
     if f.clock_state == ClockState.OVERDUE:
@@ -92,8 +97,9 @@ def rectification_queue(user: Any, filters: QueueFilters | None = None) -> Query
     return qs.order_by("opened_at", "pk")
 
 
-def with_clocks(rows: list[Rectification], *, clock_state: str = "",
-                now: dt.datetime | None = None) -> list[tuple[Rectification, ClockInfo]]:
+def with_clocks(
+    rows: list[Rectification], *, clock_state: str = "", now: dt.datetime | None = None
+) -> list[tuple[Rectification, ClockInfo]]:
     now = now or clock_now()
     pairs = [(r, clock_info(r, now=now)) for r in rows]
     if clock_state:
@@ -104,41 +110,51 @@ def with_clocks(rows: list[Rectification], *, clock_state: str = "",
 
 def callback_queue(user: Any) -> QuerySet[Rectification]:
     """The liaison's queue: feedback to check, then items awaiting callback, oldest deadline first."""
-    return (rectification_list_for(user)
-            .filter(status__in=CLOSE_STATES)
-            .select_related("unit__region", "case__item", "handler", "rating")
-            .order_by("close_due_at", "pk"))
+    return (
+        rectification_list_for(user)
+        .filter(status__in=CLOSE_STATES)
+        .select_related("unit__region", "case__item", "handler", "rating")
+        .order_by("close_due_at", "pk")
+    )
 
 
 def overview_by_unit(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The bureau's overview: open items per unit with overdue counts (one query)."""
     now = now or clock_now()
-    rows = (rectification_list_for(user).filter(status__in=Status.open_values())
-            .values("unit_id", "unit__name", "unit__region__name")
-            .annotate(open=Count("pk"),
-                      overdue=Count("pk", filter=overdue_q(now)),
-                      new=Count("pk", filter=Q(status__in=CONTACT_STATES)),
-                      working=Count("pk", filter=Q(status__in=FEEDBACK_STATES)),
-                      callback=Count("pk", filter=Q(status__in=CLOSE_STATES)),
-                      escalated=Count("pk", filter=Q(status=S.ESCALATED)),
-                      paused=Count("pk", filter=Q(paused_at__isnull=False)))
-            .order_by("-overdue", "-open", "unit__name"))
+    rows = (
+        rectification_list_for(user)
+        .filter(status__in=Status.open_values())
+        .values("unit_id", "unit__name", "unit__region__name")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=overdue_q(now)),
+            new=Count("pk", filter=Q(status__in=CONTACT_STATES)),
+            working=Count("pk", filter=Q(status__in=FEEDBACK_STATES)),
+            callback=Count("pk", filter=Q(status__in=CLOSE_STATES)),
+            escalated=Count("pk", filter=Q(status=S.ESCALATED)),
+            paused=Count("pk", filter=Q(paused_at__isnull=False)),
+        )
+        .order_by("-overdue", "-open", "unit__name")
+    )
     return list(rows)
 
 
 def timeline(r: Rectification) -> QuerySet[RectificationEvent]:
-    return (RectificationEvent.objects.filter(rectification=r)
-            .select_related("acting_user")
-            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
-            .order_by("created_at", "pk"))
+    return (
+        RectificationEvent.objects.filter(rectification=r)
+        .select_related("acting_user")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    )
 
 
 def evidence_get(r: Rectification, evidence_id: int) -> Evidence | None:
     return Evidence.objects.filter(rectification=r, pk=evidence_id).first()
 
 
-def callback_rate(user: Any, *, since: dt.datetime | None = None,
-                  until: dt.datetime | None = None) -> dict[str, Any]:
+def callback_rate(
+    user: Any, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[str, Any]:
     """实名差评回访率 (target 100%): of the real-name bad reviews whose feedback was given (the
     callback is due), the share with at least one callback that reached the citizen. Also the
     share satisfied (满意 or 基本满意) at their latest reached callback."""
@@ -172,8 +188,12 @@ def _wire(value: dt.datetime | None) -> str | None:
 
 def rectification_summary_for_case(case: Any) -> dict[str, Any] | None:
     """The latest rectification of a case, for GET /api/v1/cases/{projectNo} (None: none)."""
-    r = (Rectification.objects.filter(case=case).select_related("unit__region")
-         .order_by("-opened_at", "-pk").first())
+    r = (
+        Rectification.objects.filter(case=case)
+        .select_related("unit__region")
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
     if r is None:
         return None
     info = clock_info(r)

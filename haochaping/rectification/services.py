@@ -102,8 +102,9 @@ def _notify_handlers(r: Rectification, message: str, params: dict[str, Any]) -> 
     recipients: Any = [r.handler] if r.handler_id and r.handler.is_active else []
     if not recipients:
         recipients = escalation_recipients(EscalationLevel.HANDLER, unit=r.unit)
-    notify(recipients=recipients, message=message, params=params, url=r.get_absolute_url(),
-           sms=True)
+    notify(
+        recipients=recipients, message=message, params=params, url=r.get_absolute_url(), sms=True
+    )
 
 
 def _iso(value: dt.datetime) -> str:
@@ -135,24 +136,38 @@ def rectification_open(*, rating: Any, acting_user: Any = None) -> Rectification
     contact_days = rect_setting("CONTACT_WORKDAYS")
     feedback_days = rect_setting("FEEDBACK_WORKDAYS")
     r = Rectification(
-        rating=rating, case=rating.case, unit=unit, handler=designated_handler(unit),
-        status=Status.NEW, opened_at=now,
-        contact_started_at=now, contact_days=contact_days,
+        rating=rating,
+        case=rating.case,
+        unit=unit,
+        handler=designated_handler(unit),
+        status=Status.NEW,
+        opened_at=now,
+        contact_started_at=now,
+        contact_days=contact_days,
         contact_due_at=_due(now, contact_days, region),
-        feedback_started_at=now, feedback_days=feedback_days,
+        feedback_started_at=now,
+        feedback_days=feedback_days,
         feedback_due_at=_due(now, feedback_days, region),
         updated_at=now,
     )
     r.is_real_name = contact_of(r).present
     r.save(force_insert=True)
     events.rectification_event_record(
-        rectification=r, type=events.OPENED, acting_user=acting_user, to_status=Status.NEW,
-        payload={"unit": unit.name, "handler": str(r.handler) if r.handler_id else "",
-                 "contact_due_at": _iso(r.contact_due_at),
-                 "feedback_due_at": _iso(r.feedback_due_at), "rating": rating.receipt},
+        rectification=r,
+        type=events.OPENED,
+        acting_user=acting_user,
+        to_status=Status.NEW,
+        payload={
+            "unit": unit.name,
+            "handler": str(r.handler) if r.handler_id else "",
+            "contact_due_at": _iso(r.contact_due_at),
+            "feedback_due_at": _iso(r.feedback_due_at),
+            "rating": rating.receipt,
+        },
     )
-    _notify_handlers(r, "rectification.assigned",
-                     {"item": r.label, "due": _local(r.contact_due_at)})
+    _notify_handlers(
+        r, "rectification.assigned", {"item": r.label, "due": _local(r.contact_due_at)}
+    )
     return r
 
 
@@ -161,9 +176,12 @@ def rectification_open(*, rating: Any, acting_user: Any = None) -> Rectification
 
 def _lock(rectification_id: int, acting_user: Any) -> Rectification:
     if acting_user is None:  # system actions (appeals, sweeps)
-        r = (Rectification.objects.select_for_update(of=("self",))
-             .select_related("unit__region", "case", "rating", "handler")
-             .filter(pk=rectification_id).first())
+        r = (
+            Rectification.objects.select_for_update(of=("self",))
+            .select_related("unit__region", "case", "rating", "handler")
+            .filter(pk=rectification_id)
+            .first()
+        )
         if r is None:
             raise NotFound()
         return r
@@ -173,8 +191,11 @@ def _lock(rectification_id: int, acting_user: Any) -> Rectification:
 def _check_version(r: Rectification, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != r.version:
         raise Conflict(
-            _("Someone else changed this rectification a moment ago (now: %(status)s). "
-              "Reload the page and try again.") % {"status": r.get_status_display()},
+            _(
+                "Someone else changed this rectification a moment ago (now: %(status)s). "
+                "Reload the page and try again."
+            )
+            % {"status": r.get_status_display()},
             extra={"version": r.version, "status": r.status},
         )
 
@@ -184,15 +205,23 @@ def _clean_note(note: str | None, *, required: bool, field: str = "note") -> str
     if required and not note:
         raise InvalidInput(extra={"errors": {field: [_("This field is required.")]}})
     if len(note) > NOTE_MAX:
-        raise InvalidInput(extra={"errors": {field: [
-            _("At most %(n)s characters.") % {"n": NOTE_MAX}]}})
+        raise InvalidInput(
+            extra={"errors": {field: [_("At most %(n)s characters.") % {"n": NOTE_MAX}]}}
+        )
     return note
 
 
 def _transition(
-    *, rectification_id: int, action: Action, acting_user: Any, expected_version: int | None,
-    note: str, files: list[UploadedFile] | None, apply: Callable[[Rectification, dt.datetime], list[str]],
-    target_override: Status | None = None, payload: dict[str, Any] | None = None,
+    *,
+    rectification_id: int,
+    action: Action,
+    acting_user: Any,
+    expected_version: int | None,
+    note: str,
+    files: list[UploadedFile] | None,
+    apply: Callable[[Rectification, dt.datetime], list[str]],
+    target_override: Status | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> Rectification:
     """Steps 2-5 of every transition (the caller is atomic). ``apply`` sets fields and returns
     their names; it may raise InvalidInput before anything is written."""
@@ -213,8 +242,13 @@ def _transition(
     r.updated_at = now
     r.save(update_fields=sorted({*changed, "status", "version", "updated_at"}))
     event = events.rectification_event_record(
-        rectification=r, type=events.TRANSITION_EVENTS[str(action)], acting_user=acting_user,
-        note=note, from_status=from_status, to_status=r.status, payload=payload or {},
+        rectification=r,
+        type=events.TRANSITION_EVENTS[str(action)],
+        acting_user=acting_user,
+        note=note,
+        from_status=from_status,
+        to_status=r.status,
+        payload=payload or {},
     )
     if files:
         evidence_store(rectification=r, event=event, files=files, acting_user=acting_user)
@@ -236,8 +270,14 @@ def _finish_feedback(r: Rectification, now: dt.datetime, resolution: Resolution)
     r.close_started_at = now
     r.close_days = rect_setting("CLOSE_WORKDAYS")
     r.close_due_at = _due(now, r.close_days, _region(r))
-    return ["resolution", "feedback_at", "feedback_overdue", "close_started_at", "close_days",
-            "close_due_at"]
+    return [
+        "resolution",
+        "feedback_at",
+        "feedback_overdue",
+        "close_started_at",
+        "close_days",
+        "close_due_at",
+    ]
 
 
 def _new_feedback_clock(r: Rectification, now: dt.datetime) -> list[str]:
@@ -250,18 +290,31 @@ def _new_feedback_clock(r: Rectification, now: dt.datetime) -> list[str]:
     r.close_started_at = r.close_due_at = None
     r.close_days = 0
     r.close_overdue = False
-    return ["resolution", "feedback_at", "feedback_started_at", "feedback_days", "feedback_due_at",
-            "feedback_overdue", "close_started_at", "close_due_at", "close_days", "close_overdue"]
+    return [
+        "resolution",
+        "feedback_at",
+        "feedback_started_at",
+        "feedback_days",
+        "feedback_due_at",
+        "feedback_overdue",
+        "close_started_at",
+        "close_due_at",
+        "close_days",
+        "close_overdue",
+    ]
 
 
 def _complex(r: Rectification, reason: str) -> list[str]:
     reason = reason.strip()
     if not reason:
-        raise InvalidInput(extra={"errors": {"complex_reason": [
-            _("Say why the rectification is complex.")]}})
+        raise InvalidInput(
+            extra={"errors": {"complex_reason": [_("Say why the rectification is complex.")]}}
+        )
     if r.is_complex:
-        raise InvalidTransition(_("This rectification is already marked complex."),
-                                extra={"status": r.status, "action": str(Action.MARK_COMPLEX)})
+        raise InvalidTransition(
+            _("This rectification is already marked complex."),
+            extra={"status": r.status, "action": str(Action.MARK_COMPLEX)},
+        )
     r.is_complex = True
     r.complex_reason = reason[:500]
     r.feedback_days += rect_setting("COMPLEX_WORKDAYS") - rect_setting("FEEDBACK_WORKDAYS")
@@ -274,19 +327,33 @@ def _complex(r: Rectification, reason: str) -> list[str]:
 
 @transaction.atomic
 def rectification_contact(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
     files: list[UploadedFile] | None = None,
 ) -> Rectification:
     """The handler has reached the citizen (within 1 working day)."""
     note = _clean_note(note, required=True)
-    return _transition(rectification_id=rectification_id, action=Action.CONTACT,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=files, apply=_finish_contact)
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.CONTACT,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=_finish_contact,
+    )
 
 
 @transaction.atomic
 def rectification_fix_at_once(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
     files: list[UploadedFile] | None = None,
 ) -> Rectification:
     """立行立改: clear and reasonable, fixed at once; contact and feedback in one step."""
@@ -295,15 +362,26 @@ def rectification_fix_at_once(
     def apply(r: Rectification, now: dt.datetime) -> list[str]:
         return [*_finish_contact(r, now), *_finish_feedback(r, now, Resolution.FIXED_AT_ONCE)]
 
-    return _transition(rectification_id=rectification_id, action=Action.FIX_AT_ONCE,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=files, apply=apply)
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.FIX_AT_ONCE,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=apply,
+    )
 
 
 @transaction.atomic
 def rectification_start(
-    *, rectification_id: int, note: str, acting_user: Any, is_complex: bool = False,
-    complex_reason: str = "", expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    is_complex: bool = False,
+    complex_reason: str = "",
+    expected_version: int | None = None,
     files: list[UploadedFile] | None = None,
 ) -> Rectification:
     """There is a real problem: rectification starts (optionally marked complex: 15 days)."""
@@ -312,46 +390,80 @@ def rectification_start(
     def apply(r: Rectification, now: dt.datetime) -> list[str]:
         return _complex(r, complex_reason) if is_complex else []
 
-    return _transition(rectification_id=rectification_id, action=Action.START,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=files, apply=apply, payload={"complex": bool(is_complex)})
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.START,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=apply,
+        payload={"complex": bool(is_complex)},
+    )
 
 
 @transaction.atomic
 def rectification_mark_complex(
-    *, rectification_id: int, reason: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    reason: str,
+    acting_user: Any,
+    expected_version: int | None = None,
 ) -> Rectification:
     """Complex: the feedback deadline becomes 15 working days from the clock's start."""
-    return _transition(rectification_id=rectification_id, action=Action.MARK_COMPLEX,
-                       acting_user=acting_user, expected_version=expected_version,
-                       note=(reason or "").strip()[:NOTE_MAX], files=None,
-                       apply=lambda r, now: _complex(r, reason or ""))
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.MARK_COMPLEX,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=(reason or "").strip()[:NOTE_MAX],
+        files=None,
+        apply=lambda r, now: _complex(r, reason or ""),
+    )
 
 
 @transaction.atomic
 def rectification_explain(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
     files: list[UploadedFile] | None = None,
 ) -> Rectification:
     """The request lacks a legal basis: the explanation given to the citizen is the feedback."""
     note = _clean_note(note, required=True)
-    return _transition(rectification_id=rectification_id, action=Action.EXPLAIN,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=files,
-                       apply=lambda r, now: _finish_feedback(r, now, Resolution.EXPLAINED))
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.EXPLAIN,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=lambda r, now: _finish_feedback(r, now, Resolution.EXPLAINED),
+    )
 
 
 @transaction.atomic
 def rectification_feedback(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
     files: list[UploadedFile] | None = None,
 ) -> Rectification:
     """Rectification done; the feedback to the citizen (within 5 or 15 working days)."""
     note = _clean_note(note, required=True)
-    return _transition(rectification_id=rectification_id, action=Action.FEEDBACK,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=files,
-                       apply=lambda r, now: _finish_feedback(r, now, Resolution.RECTIFIED))
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.FEEDBACK,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=lambda r, now: _finish_feedback(r, now, Resolution.RECTIFIED),
+    )
 
 
 # --- the city liaison -------------------------------------------------------------------------
@@ -359,33 +471,62 @@ def rectification_feedback(
 
 @transaction.atomic
 def rectification_accept_feedback(
-    *, rectification_id: int, note: str = "", acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str = "",
+    acting_user: Any,
+    expected_version: int | None = None,
 ) -> Rectification:
     """The liaison checked the file; the item joins the callback queue."""
     note = _clean_note(note, required=False)
-    return _transition(rectification_id=rectification_id, action=Action.ACCEPT_FEEDBACK,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=None, apply=lambda r, now: [])
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.ACCEPT_FEEDBACK,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=None,
+        apply=lambda r, now: [],
+    )
 
 
 @transaction.atomic
 def rectification_return(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
 ) -> Rectification:
     """The feedback is not enough: back to the unit with a new feedback clock."""
     note = _clean_note(note, required=True)
-    r = _transition(rectification_id=rectification_id, action=Action.RETURN,
-                    acting_user=acting_user, expected_version=expected_version, note=note,
-                    files=None, apply=_new_feedback_clock)
-    _notify_handlers(r, "rectification.returned", {"item": r.label, "due": _local(r.feedback_due_at)})
+    r = _transition(
+        rectification_id=rectification_id,
+        action=Action.RETURN,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=None,
+        apply=_new_feedback_clock,
+    )
+    _notify_handlers(
+        r, "rectification.returned", {"item": r.label, "due": _local(r.feedback_due_at)}
+    )
     return r
 
 
 @transaction.atomic
 def rectification_callback(
-    *, rectification_id: int, method: str, outcome: str, satisfaction: str = "",
-    after_unsatisfied: str = "", note: str = "", acting_user: Any,
-    expected_version: int | None = None, files: list[UploadedFile] | None = None,
+    *,
+    rectification_id: int,
+    method: str,
+    outcome: str,
+    satisfaction: str = "",
+    after_unsatisfied: str = "",
+    note: str = "",
+    acting_user: Any,
+    expected_version: int | None = None,
+    files: list[UploadedFile] | None = None,
     decide_later: bool = False,
 ) -> Rectification:
     """Record the liaison's callback. Reached and satisfied (满意/基本满意): closed. Unsatisfied:
@@ -417,18 +558,34 @@ def rectification_callback(
 
     def apply(r: Rectification, now: dt.datetime) -> list[str]:
         if outcome == CallbackOutcome.NO_CONTACT and r.is_real_name:
-            raise InvalidInput(extra={"errors": {"outcome": [
-                _("This is a real-name review with contact details: call the citizen.")]}})
+            raise InvalidInput(
+                extra={
+                    "errors": {
+                        "outcome": [
+                            _("This is a real-name review with contact details: call the citizen.")
+                        ]
+                    }
+                }
+            )
         Callback.objects.create(
-            rectification=r, method=method, outcome=outcome, satisfaction=satisfaction,
-            note=note, round=r.reopen_count + 1, acting_user=acting_user, created_at=now)
+            rectification=r,
+            method=method,
+            outcome=outcome,
+            satisfaction=satisfaction,
+            note=note,
+            round=r.reopen_count + 1,
+            acting_user=acting_user,
+            created_at=now,
+        )
         fields = []
         if satisfaction:
             r.fix_satisfaction = satisfaction
             fields.append("fix_satisfaction")
         if action == Action.CLOSE:
             r.closed_at = now
-            r.close_overdue = r.close_overdue or (r.close_due_at is not None and now > r.close_due_at)
+            r.close_overdue = r.close_overdue or (
+                r.close_due_at is not None and now > r.close_due_at
+            )
             fields += ["closed_at", "close_overdue"]
         elif action == Action.REOPEN:
             assert_can_reopen(r.reopen_count)
@@ -438,28 +595,54 @@ def rectification_callback(
             r.contact_due_at = _due(now, r.contact_days, _region(r))
             r.contacted_at = None
             r.contact_overdue = False
-            fields += ["reopen_count", "contact_started_at", "contact_days", "contact_due_at",
-                       "contacted_at", "contact_overdue", *_new_feedback_clock(r, now)]
+            fields += [
+                "reopen_count",
+                "contact_started_at",
+                "contact_days",
+                "contact_due_at",
+                "contacted_at",
+                "contact_overdue",
+                *_new_feedback_clock(r, now),
+            ]
         elif action == Action.ESCALATE:
             r.escalated_at = now
             fields.append("escalated_at")
         return fields
 
-    r = _transition(rectification_id=rectification_id, action=action, acting_user=acting_user,
-                    expected_version=expected_version, note=note, files=files, apply=apply,
-                    payload={"method": method, "outcome": outcome, "satisfaction": satisfaction,
-                             "after_unsatisfied": after_unsatisfied if unsatisfied and not decide_later else ""})
+    r = _transition(
+        rectification_id=rectification_id,
+        action=action,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=apply,
+        payload={
+            "method": method,
+            "outcome": outcome,
+            "satisfaction": satisfaction,
+            "after_unsatisfied": after_unsatisfied if unsatisfied and not decide_later else "",
+        },
+    )
     if action == Action.REOPEN:
-        _notify_handlers(r, "rectification.reopened", {"item": r.label, "due": _local(r.contact_due_at)})
+        _notify_handlers(
+            r, "rectification.reopened", {"item": r.label, "due": _local(r.contact_due_at)}
+        )
     elif action == Action.ESCALATE:
-        notify(recipients=escalation_recipients(EscalationLevel.SUPERVISION, unit=r.unit),
-               message="rectification.escalated", params={"item": r.label},
-               url=r.get_absolute_url(), sms=True)
+        notify(
+            recipients=escalation_recipients(EscalationLevel.SUPERVISION, unit=r.unit),
+            message="rectification.escalated",
+            params={"item": r.label},
+            url=r.get_absolute_url(),
+            sms=True,
+        )
     return r
 
 
 @transaction.atomic
-def rectification_invite_self_rating(*, rectification_id: int, base_url: str, acting_user: Any) -> Any:
+def rectification_invite_self_rating(
+    *, rectification_id: int, base_url: str, acting_user: Any
+) -> Any:
     """Send the citizen an SMS link to rate the fix online (网上自助评价); returns the SMS row."""
     from haochaping.notifications.services import sms_queue
     from haochaping.rectification.selfrating import self_rating_token
@@ -469,16 +652,25 @@ def rectification_invite_self_rating(*, rectification_id: int, base_url: str, ac
         raise InvalidTransition(
             _("“%(action)s” is not possible while the rectification is “%(status)s”.")
             % {"action": _("Send the self-rating link"), "status": r.get_status_display()},
-            extra={"status": r.status})
+            extra={"status": r.status},
+        )
     contact = contact_of(r)
     if not contact.mobile:
         raise InvalidInput(extra={"errors": {"mobile": [_("This review has no mobile number.")]}})
     url = f"{base_url.rstrip('/')}/rectification/rate/{self_rating_token(r.pk, r.reopen_count)}/"
     language = r.rating.language if r.rating.language in ("zh-hans", "bo") else "zh-hans"
-    sms = sms_queue(phone=contact.mobile, message="callback.invite", language=language,
-                    params={"project_no": r.label, "url": url})
-    events.rectification_event_record(rectification=r, type=events.SELF_RATING_INVITED,
-                                      acting_user=acting_user, payload={"sms": sms.pk})
+    sms = sms_queue(
+        phone=contact.mobile,
+        message="callback.invite",
+        language=language,
+        params={"project_no": r.label, "url": url},
+    )
+    events.rectification_event_record(
+        rectification=r,
+        type=events.SELF_RATING_INVITED,
+        acting_user=acting_user,
+        payload={"sms": sms.pk},
+    )
     return sms
 
 
@@ -496,9 +688,14 @@ def rectification_self_rate(*, token: str, satisfaction: str) -> Rectification:
     if satisfaction not in FixSatisfaction.values:
         raise InvalidInput(extra={"errors": {"satisfaction": [_("Choose one answer.")]}})
     return rectification_callback(
-        rectification_id=rid, method=CallbackMethod.ONLINE, outcome=CallbackOutcome.REACHED,
-        satisfaction=satisfaction, note=str(_("Online self-rating by the citizen.")),
-        acting_user=None, decide_later=True)
+        rectification_id=rid,
+        method=CallbackMethod.ONLINE,
+        outcome=CallbackOutcome.REACHED,
+        satisfaction=satisfaction,
+        note=str(_("Online self-rating by the citizen.")),
+        acting_user=None,
+        decide_later=True,
+    )
 
 
 # --- supervision ------------------------------------------------------------------------------
@@ -506,7 +703,11 @@ def rectification_self_rate(*, token: str, satisfaction: str) -> Rectification:
 
 @transaction.atomic
 def rectification_supervision_close(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
     files: list[UploadedFile] | None = None,
 ) -> Rectification:
     """The supervision office concludes an escalated item (its finding is the note)."""
@@ -516,27 +717,49 @@ def rectification_supervision_close(
         r.closed_at = now
         return ["closed_at"]
 
-    return _transition(rectification_id=rectification_id, action=Action.SUPERVISION_CLOSE,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=files, apply=apply)
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.SUPERVISION_CLOSE,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=files,
+        apply=apply,
+    )
 
 
 @transaction.atomic
 def rectification_supervision_return(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
 ) -> Rectification:
     """The supervision office sends an escalated item back to the unit with a new feedback clock."""
     note = _clean_note(note, required=True)
-    r = _transition(rectification_id=rectification_id, action=Action.SUPERVISION_RETURN,
-                    acting_user=acting_user, expected_version=expected_version, note=note,
-                    files=None, apply=_new_feedback_clock)
-    _notify_handlers(r, "rectification.returned", {"item": r.label, "due": _local(r.feedback_due_at)})
+    r = _transition(
+        rectification_id=rectification_id,
+        action=Action.SUPERVISION_RETURN,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=None,
+        apply=_new_feedback_clock,
+    )
+    _notify_handlers(
+        r, "rectification.returned", {"item": r.label, "due": _local(r.feedback_due_at)}
+    )
     return r
 
 
 @transaction.atomic
 def rectification_withdraw(
-    *, rectification_id: int, note: str, acting_user: Any, expected_version: int | None = None,
+    *,
+    rectification_id: int,
+    note: str,
+    acting_user: Any,
+    expected_version: int | None = None,
 ) -> Rectification:
     """The rating was not adopted (mis-rating or malicious, after an appeal): the item ends."""
     note = _clean_note(note, required=True)
@@ -546,15 +769,22 @@ def rectification_withdraw(
         r.paused_at = None
         return ["closed_at", "paused_at"]
 
-    return _transition(rectification_id=rectification_id, action=Action.WITHDRAW,
-                       acting_user=acting_user, expected_version=expected_version, note=note,
-                       files=None, apply=apply)
+    return _transition(
+        rectification_id=rectification_id,
+        action=Action.WITHDRAW,
+        acting_user=acting_user,
+        expected_version=expected_version,
+        note=note,
+        files=None,
+        apply=apply,
+    )
 
 
 def _operation(rectification_id: int, acting_user: Any, operation: str) -> Rectification:
     if acting_user is not None:
-        assert_operation_role(role=acting_user.role, is_superuser=acting_user.is_superuser,
-                              operation=operation)
+        assert_operation_role(
+            role=acting_user.role, is_superuser=acting_user.is_superuser, operation=operation
+        )
     return _lock(rectification_id, acting_user)
 
 
@@ -563,7 +793,8 @@ def _require_open(r: Rectification, action_label: str) -> None:
         raise InvalidTransition(
             _("“%(action)s” is not possible while the rectification is “%(status)s”.")
             % {"action": action_label, "status": r.get_status_display()},
-            extra={"status": r.status})
+            extra={"status": r.status},
+        )
 
 
 @transaction.atomic
@@ -574,32 +805,43 @@ def rectification_urge(*, rectification_id: int, note: str, acting_user: Any) ->
     _require_open(r, str(_("Urge")))
     r.last_urged_at = clock_now()
     r.save(update_fields=["last_urged_at"])
-    event = events.rectification_event_record(rectification=r, type=events.URGED,
-                                              acting_user=acting_user, note=note)
+    event = events.rectification_event_record(
+        rectification=r, type=events.URGED, acting_user=acting_user, note=note
+    )
     _notify_handlers(r, "rectification.urged", {"item": r.label, "by": str(acting_user)})
     return event
 
 
 @transaction.atomic
-def rectification_comment(*, rectification_id: int, note: str, acting_user: Any) -> RectificationEvent:
+def rectification_comment(
+    *, rectification_id: int, note: str, acting_user: Any
+) -> RectificationEvent:
     note = _clean_note(note, required=True)
     r = _operation(rectification_id, acting_user, "comment")
-    return events.rectification_event_record(rectification=r, type=events.COMMENTED,
-                                             acting_user=acting_user, note=note)
+    return events.rectification_event_record(
+        rectification=r, type=events.COMMENTED, acting_user=acting_user, note=note
+    )
 
 
 @transaction.atomic
-def rectification_spot_check(*, rectification_id: int, note: str, acting_user: Any) -> RectificationEvent:
+def rectification_spot_check(
+    *, rectification_id: int, note: str, acting_user: Any
+) -> RectificationEvent:
     """抽查: the supervision office read the file; its finding goes on the timeline."""
     note = _clean_note(note, required=True)
     r = _operation(rectification_id, acting_user, "spot_check")
-    return events.rectification_event_record(rectification=r, type=events.SPOT_CHECKED,
-                                             acting_user=acting_user, note=note)
+    return events.rectification_event_record(
+        rectification=r, type=events.SPOT_CHECKED, acting_user=acting_user, note=note
+    )
 
 
 @transaction.atomic
 def rectification_evidence_add(
-    *, rectification_id: int, files: list[UploadedFile], note: str = "", acting_user: Any,
+    *,
+    rectification_id: int,
+    files: list[UploadedFile],
+    note: str = "",
+    acting_user: Any,
 ) -> list[Evidence]:
     note = _clean_note(note, required=False)
     files = list(files or [])
@@ -608,14 +850,20 @@ def rectification_evidence_add(
     validate_evidence(files)
     r = _operation(rectification_id, acting_user, "evidence")
     _require_open(r, str(_("Add evidence")))
-    event = events.rectification_event_record(rectification=r, type=events.EVIDENCE_ADDED,
-                                              acting_user=acting_user, note=note,
-                                              payload={"files": [f.name for f in files]})
+    event = events.rectification_event_record(
+        rectification=r,
+        type=events.EVIDENCE_ADDED,
+        acting_user=acting_user,
+        note=note,
+        payload={"files": [f.name for f in files]},
+    )
     return evidence_store(rectification=r, event=event, files=files, acting_user=acting_user)
 
 
 @transaction.atomic
-def rectification_contact_reveal(*, rectification_id: int, reason: str, acting_user: Any) -> Contact:
+def rectification_contact_reveal(
+    *, rectification_id: int, reason: str, acting_user: Any
+) -> Contact:
     """Show the citizen's full contact; every reveal is logged with who, when and why."""
     reason = _clean_note(reason, required=True, field="reason")[:300]
     r = _operation(rectification_id, acting_user, "reveal_contact")
@@ -624,8 +872,9 @@ def rectification_contact_reveal(*, rectification_id: int, reason: str, acting_u
         raise NotFound(_("This review carries no contact details (anonymous)."))
     now = clock_now()
     ContactReveal.objects.create(rectification=r, user=acting_user, reason=reason, created_at=now)
-    events.rectification_event_record(rectification=r, type=events.CONTACT_REVEALED,
-                                      acting_user=acting_user, note=reason)
+    events.rectification_event_record(
+        rectification=r, type=events.CONTACT_REVEALED, acting_user=acting_user, note=reason
+    )
     return contact
 
 
@@ -633,20 +882,24 @@ def rectification_contact_reveal(*, rectification_id: int, reason: str, acting_u
 
 
 @transaction.atomic
-def rectification_pause(*, rectification_id: int, reason: str, acting_user: Any = None) -> Rectification:
+def rectification_pause(
+    *, rectification_id: int, reason: str, acting_user: Any = None
+) -> Rectification:
     """Stop the clocks while an appeal is pending (the appeals capability calls this)."""
     reason = _clean_note(reason, required=True, field="reason")[:300]
     r = _operation(rectification_id, acting_user, "pause")
     _require_open(r, str(_("Pause")))
     if r.paused_at is not None:
-        raise InvalidTransition(_("The clocks of this rectification are already paused."),
-                                extra={"status": r.status})
+        raise InvalidTransition(
+            _("The clocks of this rectification are already paused."), extra={"status": r.status}
+        )
     r.paused_at = clock_now()
     r.pause_reason = reason
     r.version += 1
     r.save(update_fields=["paused_at", "pause_reason", "version"])
-    events.rectification_event_record(rectification=r, type=events.PAUSED, acting_user=acting_user,
-                                      note=reason)
+    events.rectification_event_record(
+        rectification=r, type=events.PAUSED, acting_user=acting_user, note=reason
+    )
     return r
 
 
@@ -662,18 +915,24 @@ def _running_clocks(r: Rectification) -> list[str]:
 
 
 @transaction.atomic
-def rectification_resume(*, rectification_id: int, note: str = "", acting_user: Any = None) -> Rectification:
+def rectification_resume(
+    *, rectification_id: int, note: str = "", acting_user: Any = None
+) -> Rectification:
     """Restart the clocks; running deadlines move by the working days paused (when
     ``PAUSE_DURING_APPEAL`` is on)."""
     note = _clean_note(note, required=False)
     r = _operation(rectification_id, acting_user, "resume")
     if r.paused_at is None:
-        raise InvalidTransition(_("The clocks of this rectification are not paused."),
-                                extra={"status": r.status})
+        raise InvalidTransition(
+            _("The clocks of this rectification are not paused."), extra={"status": r.status}
+        )
     now = clock_now()
     region = _region(r)
-    shift = max(0, workdays_between(r.paused_at, now, region)) \
-        if rect_setting("PAUSE_DURING_APPEAL") else 0
+    shift = (
+        max(0, workdays_between(r.paused_at, now, region))
+        if rect_setting("PAUSE_DURING_APPEAL")
+        else 0
+    )
     moved = {}
     fields = ["paused_at", "pause_reason", "paused_workdays", "version"]
     if shift and r.is_open:
@@ -688,8 +947,13 @@ def rectification_resume(*, rectification_id: int, note: str = "", acting_user: 
     r.pause_reason = ""
     r.version += 1
     r.save(update_fields=fields)
-    events.rectification_event_record(rectification=r, type=events.RESUMED, acting_user=acting_user,
-                                      note=note, payload={"paused_workdays": shift, "moved": moved})
+    events.rectification_event_record(
+        rectification=r,
+        type=events.RESUMED,
+        acting_user=acting_user,
+        note=note,
+        payload={"paused_workdays": shift, "moved": moved},
+    )
     return r
 
 
@@ -703,11 +967,17 @@ def recompute_deadlines(changed_dates: set[dt.date], region_codes: set[str]) -> 
     if not changed_dates:
         return 0
     first = min(changed_dates)
-    candidates = (Rectification.objects.select_for_update(of=("self",))
-                  .filter(status__in=Status.open_values())
-                  .filter(Q(contact_due_at__gte=_start_of(first)) | Q(feedback_due_at__gte=_start_of(first))
-                          | Q(close_due_at__gte=_start_of(first)))
-                  .select_related("unit__region").order_by("pk"))
+    candidates = (
+        Rectification.objects.select_for_update(of=("self",))
+        .filter(status__in=Status.open_values())
+        .filter(
+            Q(contact_due_at__gte=_start_of(first))
+            | Q(feedback_due_at__gte=_start_of(first))
+            | Q(close_due_at__gte=_start_of(first))
+        )
+        .select_related("unit__region")
+        .order_by("pk")
+    )
     changed = 0
     for r in candidates:
         if not any(covers(scope, r.unit.region.path) for scope in region_codes):
@@ -719,8 +989,9 @@ def recompute_deadlines(changed_dates: set[dt.date], region_codes: set[str]) -> 
             due = getattr(r, f"{clock}_due_at")
             if start is None or due is None:
                 continue
-            if not window_touches(start.astimezone(LOCAL_TZ).date(), due.astimezone(LOCAL_TZ).date(),
-                                  changed_dates):
+            if not window_touches(
+                start.astimezone(LOCAL_TZ).date(), due.astimezone(LOCAL_TZ).date(), changed_dates
+            ):
                 continue
             new_due = _due(start, getattr(r, f"{clock}_days"), _region(r))
             if new_due != due:
@@ -731,8 +1002,11 @@ def recompute_deadlines(changed_dates: set[dt.date], region_codes: set[str]) -> 
             r.version += 1
             r.save(update_fields=[*fields, "version"])
             events.rectification_event_record(
-                rectification=r, type=events.DEADLINES_RECOMPUTED, payload={"moved": moved},
-                note=str(_("The working-day calendar changed; deadlines recomputed.")))
+                rectification=r,
+                type=events.DEADLINES_RECOMPUTED,
+                payload={"moved": moved},
+                note=str(_("The working-day calendar changed; deadlines recomputed.")),
+            )
             changed += 1
     return changed
 
@@ -747,15 +1021,22 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 @transaction.atomic
-def handler_designate(*, unit: Unit, user: User, is_backup: bool = False, acting_user: Any = None) -> HandlerDesignation:
+def handler_designate(
+    *, unit: Unit, user: User, is_backup: bool = False, acting_user: Any = None
+) -> HandlerDesignation:
     """Name the unit's handler account (one primary; backups allowed). A new primary replaces
     the old one, which becomes a backup."""
     from haochaping.accounts.enums import Role
 
     if user.role != Role.HANDLER:
-        raise InvalidInput(extra={"errors": {"user": [_("Only a handler account can be designated.")]}})
+        raise InvalidInput(
+            extra={"errors": {"user": [_("Only a handler account can be designated.")]}}
+        )
     if not is_backup:
-        HandlerDesignation.objects.filter(unit=unit, is_backup=False).exclude(user=user).update(is_backup=True)
+        HandlerDesignation.objects.filter(unit=unit, is_backup=False).exclude(user=user).update(
+            is_backup=True
+        )
     designation, _created = HandlerDesignation.objects.update_or_create(
-        unit=unit, user=user, defaults={"is_backup": is_backup})
+        unit=unit, user=user, defaults={"is_backup": is_backup}
+    )
     return designation

@@ -55,8 +55,12 @@ TRANSITIONS: dict[Status, dict[Action, Status]] = {
     S.WITHDRAWN: {},
 }
 
-HANDLER_ACTIONS = frozenset({A.CONTACT, A.FIX_AT_ONCE, A.START, A.MARK_COMPLEX, A.EXPLAIN, A.FEEDBACK})
-LIAISON_ACTIONS = frozenset({A.ACCEPT_FEEDBACK, A.RETURN, A.CALLBACK, A.CLOSE, A.REOPEN, A.ESCALATE})
+HANDLER_ACTIONS = frozenset(
+    {A.CONTACT, A.FIX_AT_ONCE, A.START, A.MARK_COMPLEX, A.EXPLAIN, A.FEEDBACK}
+)
+LIAISON_ACTIONS = frozenset(
+    {A.ACCEPT_FEEDBACK, A.RETURN, A.CALLBACK, A.CLOSE, A.REOPEN, A.ESCALATE}
+)
 SUPERVISION_ACTIONS = frozenset({A.SUPERVISION_CLOSE, A.SUPERVISION_RETURN})
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -79,8 +83,9 @@ OPERATION_ROLES: dict[str, frozenset[Role]] = {
 }
 
 # Roles that may read rectifications in their scope (the workbench and GET endpoints).
-READ_ROLES = frozenset({Role.HANDLER, Role.LIAISON, Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN,
-                        Role.LEADER})
+READ_ROLES = frozenset(
+    {Role.HANDLER, Role.LIAISON, Role.SUPERVISOR, Role.REVIEWER, Role.ADMIN, Role.LEADER}
+)
 
 MAX_REOPENS = 1
 

@@ -11,7 +11,10 @@ urlpatterns = [
     path("<int:rectification_id>/act/<str:action>/", views.act, name="act"),
     path("<int:rectification_id>/op/<str:operation>/", views.operate, name="operate"),
     path("<int:rectification_id>/reveal/", views.reveal, name="reveal"),
-    path("<int:rectification_id>/evidence/<int:evidence_id>/", views.evidence_download,
-         name="evidence"),
+    path(
+        "<int:rectification_id>/evidence/<int:evidence_id>/",
+        views.evidence_download,
+        name="evidence",
+    ),
     path("rate/<str:token>/", views.self_rating, name="self_rating"),
 ]

@@ -77,17 +77,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     """My queue: open items in my scope with the remaining working days of the running clock."""
     _require_reader(request.user)
     filters = selectors.QueueFilters(
-        status=request.GET.get("status", "") if request.GET.get("status", "") in Status.values else "",
-        clock_state=request.GET.get("clock", "") if request.GET.get("clock", "") in ClockState.values else "",
-        unit_id=_int(request.GET.get("unit")), q=request.GET.get("q", "")[:64],
+        status=request.GET.get("status", "")
+        if request.GET.get("status", "") in Status.values
+        else "",
+        clock_state=request.GET.get("clock", "")
+        if request.GET.get("clock", "") in ClockState.values
+        else "",
+        unit_id=_int(request.GET.get("unit")),
+        q=request.GET.get("q", "")[:64],
         mine=request.GET.get("mine") == "1",
     )
-    rows = selectors.with_clocks(list(selectors.rectification_queue(request.user, filters)[:500]),
-                                 clock_state=filters.clock_state)
+    rows = selectors.with_clocks(
+        list(selectors.rectification_queue(request.user, filters)[:500]),
+        clock_state=filters.clock_state,
+    )
     context = {
-        "rows": rows, "filters": filters, "statuses": Status.choices,
+        "rows": rows,
+        "filters": filters,
+        "statuses": Status.choices,
         "clock_states": [c for c in ClockState.choices if c[0] != ClockState.NONE],
-        "units": unit_list_for(request.user).filter(rectifications__isnull=False).distinct().order_by("name"),
+        "units": unit_list_for(request.user)
+        .filter(rectifications__isnull=False)
+        .distinct()
+        .order_by("name"),
     }
     template = "rectification/_queue_table.html" if request.htmx else "rectification/queue.html"
     return render(request, template, context)
@@ -99,10 +111,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The bureau's overview of all open items by unit, with overdue counts."""
     require_role(request.user, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN, Role.LEADER)
     rows = selectors.overview_by_unit(request.user)
-    totals = {k: sum(r[k] for r in rows) for k in ("open", "overdue", "new", "working", "callback",
-                                                   "escalated", "paused")}
-    return render(request, "rectification/overview.html", {
-        "rows": rows, "totals": totals, "rate": selectors.callback_rate(request.user)})
+    totals = {
+        k: sum(r[k] for r in rows)
+        for k in ("open", "overdue", "new", "working", "callback", "escalated", "paused")
+    }
+    return render(
+        request,
+        "rectification/overview.html",
+        {"rows": rows, "totals": totals, "rate": selectors.callback_rate(request.user)},
+    )
 
 
 @workbench_page
@@ -111,10 +128,15 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     """The liaison's callback queue: feedback to check, then callbacks to make."""
     require_role(request.user, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN)
     rows = selectors.with_clocks(list(selectors.callback_queue(request.user)))
-    return render(request, "rectification/callbacks.html", {
-        "to_check": [p for p in rows if p[0].status == Status.FEEDBACK_GIVEN],
-        "to_call": [p for p in rows if p[0].status == Status.AWAITING_CALLBACK],
-        "rate": selectors.callback_rate(request.user)})
+    return render(
+        request,
+        "rectification/callbacks.html",
+        {
+            "to_check": [p for p in rows if p[0].status == Status.FEEDBACK_GIVEN],
+            "to_call": [p for p in rows if p[0].status == Status.AWAITING_CALLBACK],
+            "rate": selectors.callback_rate(request.user),
+        },
+    )
 
 
 # --- the detail page ---------------------------------------------------------------------------
@@ -126,14 +148,21 @@ def _detail_context(request: HttpRequest, r: Rectification) -> dict[str, Any]:
     may = {op: user.is_superuser or user.role in roles for op, roles in OPERATION_ROLES.items()}
     contact = contact_of(r)
     return {
-        "r": r, "clock": selectors.clock_info(r), "timeline": selectors.timeline(r),
+        "r": r,
+        "clock": selectors.clock_info(r),
+        "timeline": selectors.timeline(r),
         "callbacks_done": list(r.callbacks.all()),
         "actions": [a for a in allowed if a not in CALLBACK_ACTIONS],
         "can_callback": any(a in CALLBACK_ACTIONS for a in allowed),
         "can_reopen": r.reopen_count < 1,
-        "may": may, "contact": contact.masked, "has_contact": contact.present,
-        "Action": Action, "methods": CallbackMethod.choices, "outcomes": CallbackOutcome.choices,
-        "satisfactions": FixSatisfaction.choices, "afters": AfterUnsatisfied.choices,
+        "may": may,
+        "contact": contact.masked,
+        "has_contact": contact.present,
+        "Action": Action,
+        "methods": CallbackMethod.choices,
+        "outcomes": CallbackOutcome.choices,
+        "satisfactions": FixSatisfaction.choices,
+        "afters": AfterUnsatisfied.choices,
         "evidence_accept": ".jpg,.jpeg,.png,.pdf",
     }
 
@@ -151,17 +180,24 @@ def _files(request: HttpRequest) -> list:
 
 def _run_action(request: HttpRequest, rectification_id: int, action: str) -> Rectification:
     p = request.POST
-    common = {"rectification_id": rectification_id, "acting_user": request.user,
-              "expected_version": _int(p.get("version"))}
+    common = {
+        "rectification_id": rectification_id,
+        "acting_user": request.user,
+        "expected_version": _int(p.get("version")),
+    }
     note = p.get("note", "")
     if action == Action.CONTACT:
         return services.rectification_contact(note=note, files=_files(request), **common)
     if action == Action.FIX_AT_ONCE:
         return services.rectification_fix_at_once(note=note, files=_files(request), **common)
     if action == Action.START:
-        return services.rectification_start(note=note, is_complex=p.get("complex") == "on",
-                                            complex_reason=p.get("complex_reason", ""),
-                                            files=_files(request), **common)
+        return services.rectification_start(
+            note=note,
+            is_complex=p.get("complex") == "on",
+            complex_reason=p.get("complex_reason", ""),
+            files=_files(request),
+            **common,
+        )
     if action == Action.MARK_COMPLEX:
         return services.rectification_mark_complex(reason=p.get("complex_reason", ""), **common)
     if action == Action.EXPLAIN:
@@ -174,9 +210,16 @@ def _run_action(request: HttpRequest, rectification_id: int, action: str) -> Rec
         return services.rectification_return(note=note, **common)
     if action == Action.CALLBACK:
         return services.rectification_callback(
-            method=p.get("method", ""), outcome=p.get("outcome", ""),
-            satisfaction=p.get("satisfaction", "") if p.get("outcome") == CallbackOutcome.REACHED else "",
-            after_unsatisfied=p.get("after_unsatisfied", ""), note=note, files=_files(request), **common)
+            method=p.get("method", ""),
+            outcome=p.get("outcome", ""),
+            satisfaction=p.get("satisfaction", "")
+            if p.get("outcome") == CallbackOutcome.REACHED
+            else "",
+            after_unsatisfied=p.get("after_unsatisfied", ""),
+            note=note,
+            files=_files(request),
+            **common,
+        )
     if action == Action.SUPERVISION_CLOSE:
         return services.rectification_supervision_close(note=note, files=_files(request), **common)
     if action == Action.SUPERVISION_RETURN:
@@ -195,8 +238,9 @@ def act(request: HttpRequest, rectification_id: int, action: str) -> HttpRespons
     except InvalidInput as exc:
         r = access_rectification(request.user, rectification_id)
         context = _detail_context(request, r)
-        context.update(form_errors=exc.extra.get("errors", {}), failed_action=action,
-                       posted=request.POST)
+        context.update(
+            form_errors=exc.extra.get("errors", {}), failed_action=action, posted=request.POST
+        )
         return render(request, "rectification/detail.html", context, status=422)
     except ApplicationError as exc:
         if exc.status != 409:
@@ -237,8 +281,9 @@ def operate(request: HttpRequest, rectification_id: int, operation: str) -> Http
     except InvalidInput as exc:
         r = access_rectification(request.user, rectification_id)
         context = _detail_context(request, r)
-        context.update(form_errors=exc.extra.get("errors", {}), failed_action=operation,
-                       posted=request.POST)
+        context.update(
+            form_errors=exc.extra.get("errors", {}), failed_action=operation, posted=request.POST
+        )
         return render(request, "rectification/detail.html", context, status=422)
     messages.success(request, _("Recorded on the timeline."))
     return redirect("rectification:detail", rectification_id)
@@ -250,14 +295,24 @@ def reveal(request: HttpRequest, rectification_id: int) -> HttpResponse:
     """Show the full contact (htmx swaps the contact box); the reveal is logged."""
     try:
         contact = services.rectification_contact_reveal(
-            rectification_id=rectification_id, reason=request.POST.get("reason", ""),
-            acting_user=request.user)
+            rectification_id=rectification_id,
+            reason=request.POST.get("reason", ""),
+            acting_user=request.user,
+        )
     except InvalidInput:
         r = access_rectification(request.user, rectification_id)
-        return render(request, "rectification/_contact.html", {
-            "r": r, "contact": contact_of(r).masked, "has_contact": True,
-            "may": {"reveal_contact": True}, "reveal_error": _("Give a reason for seeing the contact.")},
-            status=200 if request.htmx else 422)
+        return render(
+            request,
+            "rectification/_contact.html",
+            {
+                "r": r,
+                "contact": contact_of(r).masked,
+                "has_contact": True,
+                "may": {"reveal_contact": True},
+                "reveal_error": _("Give a reason for seeing the contact."),
+            },
+            status=200 if request.htmx else 422,
+        )
     r = access_rectification(request.user, rectification_id)
     context = {"r": r, "contact": contact, "revealed": True, "has_contact": True}
     if request.htmx:
@@ -275,8 +330,12 @@ def evidence_response(r: Rectification, evidence_id: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise NotFound(_("The file is missing from storage.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
@@ -285,7 +344,9 @@ def evidence_response(r: Rectification, evidence_id: int) -> FileResponse:
 
 @workbench_page
 @require_GET
-def evidence_download(request: HttpRequest, rectification_id: int, evidence_id: int) -> HttpResponse:
+def evidence_download(
+    request: HttpRequest, rectification_id: int, evidence_id: int
+) -> HttpResponse:
     r = access_rectification(request.user, rectification_id)
     return evidence_response(r, evidence_id)
 
@@ -295,13 +356,19 @@ def self_rating(request: HttpRequest, token: str) -> HttpResponse:
     from haochaping.rectification.selfrating import self_rating_parse
 
     parsed = self_rating_parse(token)
-    r = Rectification.objects.select_related("case", "unit").filter(pk=parsed[0]).first() if parsed else None
+    r = (
+        Rectification.objects.select_related("case", "unit").filter(pk=parsed[0]).first()
+        if parsed
+        else None
+    )
     if r is None or parsed is None or r.reopen_count != parsed[1]:
         return render(request, "rectification/self_rating.html", {"invalid": True}, status=404)
     context: dict[str, Any] = {"r": r, "token": token, "choices": FixSatisfaction.choices}
     if request.method == "POST":
         try:
-            services.rectification_self_rate(token=token, satisfaction=request.POST.get("satisfaction", ""))
+            services.rectification_self_rate(
+                token=token, satisfaction=request.POST.get("satisfaction", "")
+            )
         except InvalidInput:
             context["error"] = _("Choose one answer.")
             return render(request, "rectification/self_rating.html", context, status=422)

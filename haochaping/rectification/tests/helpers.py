@@ -29,16 +29,30 @@ def completed_case(tree: Any, **overrides: Any):
     return make_case(tree, **fields)
 
 
-def bad_rating(tree: Any, *, case: Any = None, unit: Any = None, anonymous: bool = False,
-               level: str = Level.VERY_DISSATISFIED, **overrides: Any):
+def bad_rating(
+    tree: Any,
+    *,
+    case: Any = None,
+    unit: Any = None,
+    anonymous: bool = False,
+    level: str = Level.VERY_DISSATISFIED,
+    **overrides: Any,
+):
     """A valid bad rating (opens a rectification through the signal). ``unit`` without ``case``
     makes a 综合点评."""
     if case is None and unit is None:
         case = completed_case(tree)
     fields: dict[str, Any] = {
-        "level": level, "channel": Channel.EVALUATOR, "assessed_at": now(), "case": case,
-        "unit": unit, "text": "窗口态度生硬,材料要求反复提交", "option_codes": [],
-        "evaluator_name": "卓玛", "evaluator_mobile": MOBILE, "is_anonymous": anonymous,
+        "level": level,
+        "channel": Channel.EVALUATOR,
+        "assessed_at": now(),
+        "case": case,
+        "unit": unit,
+        "text": "窗口态度生硬,材料要求反复提交",
+        "option_codes": [],
+        "evaluator_name": "卓玛",
+        "evaluator_mobile": MOBILE,
+        "is_anonymous": anonymous,
     }
     fields.update(overrides)
     return rating_submit(**fields).rating
@@ -49,7 +63,9 @@ def open_rectification(tree: Any, **kw: Any) -> Rectification:
     return Rectification.objects.get(rating=rating)
 
 
-def advance(r: Rectification, target: str, *, handler: Any, liaison: Any, supervisor: Any = None) -> Rectification:
+def advance(
+    r: Rectification, target: str, *, handler: Any, liaison: Any, supervisor: Any = None
+) -> Rectification:
     """Move ``r`` to ``target`` along the main path with the real services."""
     rid = r.pk
     path = {
@@ -64,18 +80,38 @@ def advance(r: Rectification, target: str, *, handler: Any, liaison: Any, superv
     }[Status(target)]
     for step in path:
         if step == "contact":
-            services.rectification_contact(rectification_id=rid, note="已电话联系群众", acting_user=handler)
+            services.rectification_contact(
+                rectification_id=rid, note="已电话联系群众", acting_user=handler
+            )
         elif step == "start":
-            services.rectification_start(rectification_id=rid, note="核实属实,开始整改", acting_user=handler)
+            services.rectification_start(
+                rectification_id=rid, note="核实属实,开始整改", acting_user=handler
+            )
         elif step == "feedback":
-            services.rectification_feedback(rectification_id=rid, note="已整改并反馈", acting_user=handler)
+            services.rectification_feedback(
+                rectification_id=rid, note="已整改并反馈", acting_user=handler
+            )
         elif step == "accept":
-            services.rectification_accept_feedback(rectification_id=rid, note="材料齐全", acting_user=liaison)
+            services.rectification_accept_feedback(
+                rectification_id=rid, note="材料齐全", acting_user=liaison
+            )
         elif step == "satisfied":
-            services.rectification_callback(rectification_id=rid, method="phone", outcome="reached",
-                                            satisfaction="satisfied", note="群众满意", acting_user=liaison)
+            services.rectification_callback(
+                rectification_id=rid,
+                method="phone",
+                outcome="reached",
+                satisfaction="satisfied",
+                note="群众满意",
+                acting_user=liaison,
+            )
         elif step in ("reopen", "escalate"):
-            services.rectification_callback(rectification_id=rid, method="phone", outcome="reached",
-                                            satisfaction="unsatisfied", after_unsatisfied=step,
-                                            note="群众不满意", acting_user=liaison)
+            services.rectification_callback(
+                rectification_id=rid,
+                method="phone",
+                outcome="reached",
+                satisfaction="unsatisfied",
+                after_unsatisfied=step,
+                note="群众不满意",
+                acting_user=liaison,
+            )
     return Rectification.objects.get(pk=rid)

@@ -38,13 +38,19 @@ def act(page, action, note, *, files=None):
     page.wait_for_load_state()
 
 
-def test_from_a_bad_rating_to_a_satisfied_close(browser, live_server, org_tree, people, tmp_path, artifacts_dir):
+def test_from_a_bad_rating_to_a_satisfied_close(
+    browser, live_server, org_tree, people, tmp_path, artifacts_dir
+):
     # given a bad rating pushed by the hall's business system (signed API)
     case = completed_case(org_tree)
     client, secret = integration_client_create(name="市政务服务中心评价器", scope_code="540100")
     signed = SignedClient(client.app_id, secret, Client())
-    response = signed.post("/api/v1/ratings", record(case, satisfaction=1, evalDetail="115",
-                                                      writingEvaluation="窗口态度差，材料反复要求"))
+    response = signed.post(
+        "/api/v1/ratings",
+        record(
+            case, satisfaction=1, evalDetail="115", writingEvaluation="窗口态度差，材料反复要求"
+        ),
+    )
     assert response.status_code == 201, response.content
     r = Rectification.objects.get(case=case)
 
@@ -66,7 +72,7 @@ def test_from_a_bad_rating_to_a_satisfied_close(browser, live_server, org_tree, 
     photo.write_bytes(PNG)
     act(page, "feedback", "已对窗口人员培训，并修订材料清单", files=[str(photo)])
     assert page.locator("h1 [data-status]").get_attribute("data-status") == "feedback_given"
-    assert page.locator('a[download]', has_text="整改后窗口.png").count() == 1
+    assert page.locator("a[download]", has_text="整改后窗口.png").count() == 1
     page.context.close()
 
     # and the city liaison checks the file and calls the citizen back
@@ -93,7 +99,12 @@ def test_from_a_bad_rating_to_a_satisfied_close(browser, live_server, org_tree, 
     assert ContactReveal.objects.filter(rectification=r, user=people.handler).count() == 1
     assert Evidence.objects.filter(rectification=r).count() == 1
     assert list(r.events.values_list("type", flat=True)) == [
-        "rectification.opened", "rectification.contact_revealed", "rectification.contacted",
-        "rectification.started", "rectification.feedback_given", "rectification.feedback_accepted",
-        "rectification.closed"]
+        "rectification.opened",
+        "rectification.contact_revealed",
+        "rectification.contacted",
+        "rectification.started",
+        "rectification.feedback_given",
+        "rectification.feedback_accepted",
+        "rectification.closed",
+    ]
     page.context.close()

@@ -47,15 +47,21 @@ def test_two_handlers_contact_at_once_one_wins(org_tree, people):
     r = open_rectification(org_tree)
     path = f"/api/v1/rectifications/{r.pk}/contact"
     # when both record the contact at the same moment
-    results = _race([(people.handler.username, path, {"note": "甲联系", "version": 1}),
-                     (backup.username, path, {"note": "乙联系", "version": 1})])
+    results = _race(
+        [
+            (people.handler.username, path, {"note": "甲联系", "version": 1}),
+            (backup.username, path, {"note": "乙联系", "version": 1}),
+        ]
+    )
     # then one 200, one 409 conflict with a message, and one timeline row
     statuses = sorted(code for code, _body in results)
     assert statuses == [200, 409]
     loser = next(body for code, body in results if code == 409)
     assert loser["code"] == "conflict"
-    assert loser["message"] == ("Someone else changed this rectification a moment ago (now: Citizen "
-                                "contacted). Reload the page and try again.")
+    assert loser["message"] == (
+        "Someone else changed this rectification a moment ago (now: Citizen "
+        "contacted). Reload the page and try again."
+    )
     r.refresh_from_db()
     assert (r.status, r.version) == (Status.CONTACTED, 2)
     assert r.events.filter(type="rectification.contacted").count() == 1
@@ -66,14 +72,32 @@ def test_without_versions_the_state_check_refuses_the_second(org_tree, people):
     from haochaping.rectification.tests.helpers import advance
 
     second = make_user("liaison-2", Role.LIAISON, scope_region=org_tree.lhasa)
-    r = advance(open_rectification(org_tree), Status.AWAITING_CALLBACK, handler=people.handler,
-                liaison=people.liaison)
+    r = advance(
+        open_rectification(org_tree),
+        Status.AWAITING_CALLBACK,
+        handler=people.handler,
+        liaison=people.liaison,
+    )
     path = f"/api/v1/rectifications/{r.pk}/callback"
-    results = _race([
-        (people.liaison.username, path, {"method": "phone", "outcome": "reached", "satisfaction": "satisfied"}),
-        (second.username, path, {"method": "sms", "outcome": "reached", "satisfaction": "unsatisfied",
-                                 "afterUnsatisfied": "escalate"}),
-    ])
+    results = _race(
+        [
+            (
+                people.liaison.username,
+                path,
+                {"method": "phone", "outcome": "reached", "satisfaction": "satisfied"},
+            ),
+            (
+                second.username,
+                path,
+                {
+                    "method": "sms",
+                    "outcome": "reached",
+                    "satisfaction": "unsatisfied",
+                    "afterUnsatisfied": "escalate",
+                },
+            ),
+        ]
+    )
     codes = sorted(code for code, _body in results)
     assert codes == [200, 409]
     loser = next(body for code, body in results if code == 409)

@@ -27,15 +27,18 @@ STEPS = [
 def test_demo_has_a_bad_review_in_every_state():
     # given
     lines: list[str] = []
-    ctx = DemoContext(rng=random.Random(2021), until=today(), months=1, scale=0.003,
-                      log=lines.append)
+    ctx = DemoContext(
+        rng=random.Random(2021), until=today(), months=1, scale=0.003, log=lines.append
+    )
     # when
     for path in STEPS:
         import_string(path)(ctx)
     # then
     assert set(Rectification.objects.values_list("status", flat=True)) == set(Status.values)
     assert any(line.startswith("rectification: 15 demo items in 9 states") for line in lines)
-    states = {clock_info(r).state for r in Rectification.objects.filter(status__in=Status.open_values())}
+    states = {
+        clock_info(r).state for r in Rectification.objects.filter(status__in=Status.open_values())
+    }
     assert {"overdue", "ok", "warning"} <= {str(s) for s in states}
     assert Rectification.objects.filter(is_complex=True).exists()
     assert Rectification.objects.filter(paused_at__isnull=False).exists()

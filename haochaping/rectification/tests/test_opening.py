@@ -23,7 +23,12 @@ def test_a_bad_rating_opens_one_rectification_for_the_case_unit(org_tree, people
     rating = bad_rating(org_tree, case=case)
     # then
     r = Rectification.objects.get(rating=rating)
-    assert (r.status, r.unit, r.case, r.handler) == (Status.NEW, org_tree.police, case, people.handler)
+    assert (r.status, r.unit, r.case, r.handler) == (
+        Status.NEW,
+        org_tree.police,
+        case,
+        people.handler,
+    )
     assert r.is_real_name is True
     assert r.contact_due_at == at("2026-10-13 18:00")
     assert r.feedback_due_at == at("2026-10-19 18:00")
@@ -100,8 +105,13 @@ def test_rectification_rolls_back_with_the_rating(org_tree, people, clock):
     # given a rating transaction that fails after the signal
     case = completed_case(org_tree)
     with pytest.raises(RuntimeError), transaction.atomic():
-        rating_submit(level=Level.VERY_DISSATISFIED, channel="4", assessed_at=case.completed_at,
-                      case=case, text="差")
+        rating_submit(
+            level=Level.VERY_DISSATISFIED,
+            channel="4",
+            assessed_at=case.completed_at,
+            case=case,
+            text="差",
+        )
         raise RuntimeError("boom")
     # then nothing was left behind
     assert not Rectification.objects.exists()

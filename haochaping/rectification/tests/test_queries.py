@@ -9,9 +9,14 @@ from haochaping.rectification.tests.helpers import open_rectification
 
 pytestmark = pytest.mark.django_db
 
-PATHS = ["/api/v1/rectifications", "/api/v1/rectifications/overview",
-         "/api/v1/rectifications/callback-queue", "/rectification/", "/rectification/overview/",
-         "/rectification/callbacks/"]
+PATHS = [
+    "/api/v1/rectifications",
+    "/api/v1/rectifications/overview",
+    "/api/v1/rectifications/callback-queue",
+    "/rectification/",
+    "/rectification/overview/",
+    "/rectification/callbacks/",
+]
 
 
 def _count(client, path):

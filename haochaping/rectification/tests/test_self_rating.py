@@ -16,12 +16,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _waiting(org_tree, people, **kw):
-    return advance(open_rectification(org_tree, **kw), Status.AWAITING_CALLBACK,
-                   handler=people.handler, liaison=people.liaison)
+    return advance(
+        open_rectification(org_tree, **kw),
+        Status.AWAITING_CALLBACK,
+        handler=people.handler,
+        liaison=people.liaison,
+    )
 
 
 def _link(sms: SmsMessage) -> str:
-    return sms.body[sms.body.index("/rectification/rate/"):].split()[0].rstrip("/") + "/"
+    return sms.body[sms.body.index("/rectification/rate/") :].split()[0].rstrip("/") + "/"
 
 
 def test_liaison_sends_the_link_and_the_citizen_is_satisfied(org_tree, people, clock):
@@ -47,7 +51,9 @@ def test_liaison_sends_the_link_and_the_citizen_is_satisfied(org_tree, people, c
     assert 'data-result="thanks"' in answer.content.decode()
     r.refresh_from_db()
     assert (r.status, r.fix_satisfaction) == (Status.CLOSED, "basic")
-    assert list(Callback.objects.values_list("method", "outcome", "satisfaction")) == [("online", "reached", "basic")]
+    assert list(Callback.objects.values_list("method", "outcome", "satisfaction")) == [
+        ("online", "reached", "basic")
+    ]
     assert 'data-result="already"' in citizen.get(path).content.decode()
     again = citizen.post(path, {"satisfaction": "satisfied"})
     assert again.status_code == 409
@@ -80,15 +86,27 @@ def test_bad_tokens_and_answers(org_tree, people, clock):
 def test_invite_refusals(org_tree, people, clock):
     new = open_rectification(org_tree)
     api = login(people.liaison)
-    response = api.post(f"/api/v1/rectifications/{new.pk}/invite-self-rating", json.dumps({}),
-                        content_type="application/json")
+    response = api.post(
+        f"/api/v1/rectifications/{new.pk}/invite-self-rating",
+        json.dumps({}),
+        content_type="application/json",
+    )
     assert (response.status_code, response.json()["message"]) == (
-        409, "“Send the self-rating link” is not possible while the rectification is “New”.")
+        409,
+        "“Send the self-rating link” is not possible while the rectification is “New”.",
+    )
     waiting = _waiting(org_tree, people)
-    assert login(people.handler).post(f"/api/v1/rectifications/{waiting.pk}/invite-self-rating").status_code == 403
+    assert (
+        login(people.handler)
+        .post(f"/api/v1/rectifications/{waiting.pk}/invite-self-rating")
+        .status_code
+        == 403
+    )
     ok = api.post(f"/api/v1/rectifications/{waiting.pk}/invite-self-rating")
     assert ok.status_code == 201 and ok.json()["to"] == "139****5678"
     anonymous = _waiting(org_tree, people, anonymous=True)
     response = api.post(f"/api/v1/rectifications/{anonymous.pk}/invite-self-rating")
     assert (response.status_code, response.json()["extra"]) == (
-        422, {"errors": {"mobile": ["This review has no mobile number."]}})
+        422,
+        {"errors": {"mobile": ["This review has no mobile number."]}},
+    )

@@ -101,18 +101,27 @@ def test_every_state_is_reachable_from_new():
 
 
 ROLE_OF = {
-    A.CONTACT: Role.HANDLER, A.FIX_AT_ONCE: Role.HANDLER, A.START: Role.HANDLER,
-    A.MARK_COMPLEX: Role.HANDLER, A.EXPLAIN: Role.HANDLER, A.FEEDBACK: Role.HANDLER,
-    A.ACCEPT_FEEDBACK: Role.LIAISON, A.RETURN: Role.LIAISON, A.CALLBACK: Role.LIAISON,
-    A.CLOSE: Role.LIAISON, A.REOPEN: Role.LIAISON, A.ESCALATE: Role.LIAISON,
-    A.SUPERVISION_CLOSE: Role.SUPERVISOR, A.SUPERVISION_RETURN: Role.SUPERVISOR,
+    A.CONTACT: Role.HANDLER,
+    A.FIX_AT_ONCE: Role.HANDLER,
+    A.START: Role.HANDLER,
+    A.MARK_COMPLEX: Role.HANDLER,
+    A.EXPLAIN: Role.HANDLER,
+    A.FEEDBACK: Role.HANDLER,
+    A.ACCEPT_FEEDBACK: Role.LIAISON,
+    A.RETURN: Role.LIAISON,
+    A.CALLBACK: Role.LIAISON,
+    A.CLOSE: Role.LIAISON,
+    A.REOPEN: Role.LIAISON,
+    A.ESCALATE: Role.LIAISON,
+    A.SUPERVISION_CLOSE: Role.SUPERVISOR,
+    A.SUPERVISION_RETURN: Role.SUPERVISOR,
 }
 ROLE_PAIRS = list(itertools.product(list(Role), list(Action)))
 
 
 @pytest.mark.parametrize(("role", "action"), ROLE_PAIRS, ids=[f"{r}-{a}" for r, a in ROLE_PAIRS])
 def test_every_role_and_action(role, action):
-    allowed = ({Role.REVIEWER, Role.ADMIN} if action == A.WITHDRAW else {ROLE_OF[action]})
+    allowed = {Role.REVIEWER, Role.ADMIN} if action == A.WITHDRAW else {ROLE_OF[action]}
     assert (role in ACTION_ROLES[action]) == (role in allowed)
     if role in allowed:
         assert_role(role=role, is_superuser=False, action=action)
@@ -128,4 +137,5 @@ def test_reopen_only_once():
     with pytest.raises(InvalidTransition) as exc:
         assert_can_reopen(1)
     assert exc.value.message == (
-        "This rectification was already reopened once; escalate it to supervision instead.")
+        "This rectification was already reopened once; escalate it to supervision instead."
+    )
