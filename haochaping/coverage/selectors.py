@@ -182,15 +182,15 @@ def supplementary_completion(user: Any, *, since: dt.date, until: dt.date) -> Co
     start, end = _bounds(since, until)
     c = SupplementaryTask.objects.filter(unit_scope_q(user, prefix="unit__"),
                                          due_at__gte=start, due_at__lt=end).aggregate(
-        due=Count("pk"),
-        on_time=Count("pk", filter=Q(status=TaskStatus.RATED, on_time=True)),
-        late=Count("pk", filter=Q(status=TaskStatus.RATED, on_time=False)),
-        declined=Count("pk", filter=Q(status=TaskStatus.DECLINED)),
-        defaulted=Count("pk", filter=Q(status=TaskStatus.DEFAULTED)),
-        expired=Count("pk", filter=Q(status=TaskStatus.EXPIRED)),
-        still_open=Count("pk", filter=Q(status__in=TaskStatus.open_values())),
+        n_due=Count("pk"),
+        n_on_time=Count("pk", filter=Q(status=TaskStatus.RATED, on_time=True)),
+        n_late=Count("pk", filter=Q(status=TaskStatus.RATED, on_time=False)),
+        n_declined=Count("pk", filter=Q(status=TaskStatus.DECLINED)),
+        n_defaulted=Count("pk", filter=Q(status=TaskStatus.DEFAULTED)),
+        n_expired=Count("pk", filter=Q(status=TaskStatus.EXPIRED)),
+        n_still_open=Count("pk", filter=Q(status__in=TaskStatus.open_values())),
     )
-    return Completion(**c)
+    return Completion(**{k[2:]: v for k, v in c.items()})
 
 
 def task_resolution_counts(user: Any) -> dict[str, int]:
