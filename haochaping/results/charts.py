@@ -145,5 +145,10 @@ def line_chart(
             )
     parts.append(tail)
     rows = [[label, *[_fmt(vs[i]) for _, vs in series]] for i, label in enumerate(x_labels)]
-    return Chart(title, desc, mark_safe("".join(parts)),  # noqa: S308
-                 [headers_x, *[name for name, _ in series]], rows)
+    return Chart(
+        title,
+        desc,
+        mark_safe("".join(parts)),  # noqa: S308
+        [headers_x, *[name for name, _ in series]],
+        rows,
+    )

@@ -22,8 +22,9 @@ from haochaping.results.periods import Period, last_periods
 TREND_LENGTH = {Grain.DAY: 30, Grain.WEEK: 12, Grain.MONTH: 12, Grain.QUARTER: 8, Grain.YEAR: 5}
 
 
-def headline(t: m.RatingTally, c: m.CaseTally | None = None,
-             r: m.RectTally | None = None) -> dict[str, Any]:
+def headline(
+    t: m.RatingTally, c: m.CaseTally | None = None, r: m.RectTally | None = None
+) -> dict[str, Any]:
     """The named figures of one cell, each a Ratio or a count (templates show ``.percent``)."""
     out: dict[str, Any] = {
         "ratings": m.rating_count(t),
@@ -102,8 +103,10 @@ def channel_chart(by_channel: dict[str, m.RatingTally]) -> Any:
         desc=_("Valid first ratings per channel."),
         labels=[str(Channel(c).label) for c in codes],
         values=[m.rating_count(by_channel[c]) for c in codes],
-        value_labels=[f"{m.rating_count(by_channel[c])} ({m.Ratio(m.rating_count(by_channel[c]), total).percent})"
-                      for c in codes],
+        value_labels=[
+            f"{m.rating_count(by_channel[c])} ({m.Ratio(m.rating_count(by_channel[c]), total).percent})"
+            for c in codes
+        ],
         headers=(_("Channel"), _("Ratings (share)")),
         color="#00727a",
     )
@@ -114,12 +117,19 @@ def reason_labels(codes: list[str]) -> dict[str, str]:
     return dict(rows.values_list("code", "label"))  # the current version's label wins
 
 
-def units_by_bad_rate(by_unit: dict[Any, m.RatingTally], names: dict[int, str],
-                      limit: int = 10) -> list[dict[str, Any]]:
+def units_by_bad_rate(
+    by_unit: dict[Any, m.RatingTally], names: dict[int, str], limit: int = 10
+) -> list[dict[str, Any]]:
     rows = [
-        {"unit_id": k, "name": names.get(k, str(k)), "ratings": m.rating_count(t),
-         "bad": m.bad_rate(t).num, "bad_rate": m.bad_rate(t)}
-        for k, t in by_unit.items() if m.rating_count(t)
+        {
+            "unit_id": k,
+            "name": names.get(k, str(k)),
+            "ratings": m.rating_count(t),
+            "bad": m.bad_rate(t).num,
+            "bad_rate": m.bad_rate(t),
+        }
+        for k, t in by_unit.items()
+        if m.rating_count(t)
     ]
     rows.sort(key=lambda r: (-(r["bad_rate"].value or 0), -r["bad"], r["name"]))
     return rows[:limit]
@@ -151,7 +161,9 @@ def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
     }
 
 
-def breakdown(*, units: QuerySet[Unit] | None, period: Period, by: Dimension) -> list[dict[str, Any]]:
+def breakdown(
+    *, units: QuerySet[Unit] | None, period: Period, by: Dimension
+) -> list[dict[str, Any]]:
     """Headline figures per item / staff / window of the units (for the unit view)."""
     from haochaping.catalog.models import ServiceItem
     from haochaping.org.models import Staff, Window
@@ -161,15 +173,23 @@ def breakdown(*, units: QuerySet[Unit] | None, period: Period, by: Dimension) ->
     if by == Dimension.ITEM:
         names = dict(ServiceItem.objects.filter(pk__in=keys).values_list("pk", "name"))
     elif by == Dimension.STAFF:
-        names = {pk: f"{n} ({no})" for pk, n, no in
-                 Staff.objects.filter(pk__in=keys).values_list("pk", "name", "staff_no")}
+        names = {
+            pk: f"{n} ({no})"
+            for pk, n, no in Staff.objects.filter(pk__in=keys).values_list("pk", "name", "staff_no")
+        }
     elif by == Dimension.WINDOW:
-        names = {pk: f"{h} {no}" for pk, h, no in
-                 Window.objects.filter(pk__in=keys).values_list("pk", "hall__name", "number")}
+        names = {
+            pk: f"{h} {no}"
+            for pk, h, no in Window.objects.filter(pk__in=keys).values_list(
+                "pk", "hall__name", "number"
+            )
+        }
     else:
         raise ValueError(by)
     none_label = _("(none)")
-    rows = [{"key": k, "name": names.get(k, none_label) if k else none_label, **headline(t)}
-            for k, t in tallies.items()]
+    rows = [
+        {"key": k, "name": names.get(k, none_label) if k else none_label, **headline(t)}
+        for k, t in tallies.items()
+    ]
     rows.sort(key=lambda r: (-r["ratings"], r["name"]))
     return rows

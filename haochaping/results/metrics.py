@@ -64,15 +64,18 @@ class Ratio:
 
     @property
     def percent(self) -> str:
-        """"93.5%" or "—" (no data); one decimal, half away from zero."""
+        """ "93.5%" or "—" (no data); one decimal, half away from zero."""
         if not self.den:
             return "—"
         return f"{(self.num * 1000 / self.den + 0.5) // 1 / 10:.1f}%"
 
     def as_dict(self) -> dict[str, Any]:
         v = self.value
-        return {"numerator": self.num, "denominator": self.den,
-                "value": None if v is None else round(v, 6)}
+        return {
+            "numerator": self.num,
+            "denominator": self.den,
+            "value": None if v is None else round(v, 6),
+        }
 
 
 @dataclass
@@ -303,7 +306,9 @@ def _trunc(grain: Grain | None, fieldname: str) -> Any:
 
 
 def _bucket(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value.date()
+    return (
+        value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value.date()
+    )
 
 
 _ROLLUP_FIELD = {
@@ -323,7 +328,9 @@ def _fold(by: Dimension, keys: set[Any]) -> dict[Any, Any]:
     if by == Dimension.REGION:
         return county_of_regions(keys)
     if by == Dimension.HALL:
-        halls = dict(Window.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "hall_id"))
+        halls = dict(
+            Window.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "hall_id")
+        )
         return {k: halls.get(k, 0) for k in keys}
     return {k: k for k in keys}
 
@@ -421,8 +428,9 @@ def case_tallies(
         key = fold.get(r["k"], r["k"]) if by != Dimension.NONE else None
         if grain:
             key = (_bucket(r["b"]), key)
-        out[key].add(online=r["on"], completed=r["c"] or 0, rated=r["r"] or 0,
-                     citizen_rated=r["cr"] or 0)
+        out[key].add(
+            online=r["on"], completed=r["c"] or 0, rated=r["r"] or 0, citizen_rated=r["cr"] or 0
+        )
     return dict(out)
 
 
@@ -481,12 +489,14 @@ def rect_tallies(
         feedback_in_time=Count("pk", filter=Q(feedback_at__lte=F("feedback_due_at"))),
         closed=Count("pk", filter=Q(status=Status.CLOSED)),
         close_clocked=Count("pk", filter=Q(status=Status.CLOSED, close_due_at__isnull=False)),
-        closed_in_time=Count("pk", filter=Q(status=Status.CLOSED,
-                                 closed_at__lte=F("close_due_at"))),
+        closed_in_time=Count(
+            "pk", filter=Q(status=Status.CLOSED, closed_at__lte=F("close_due_at"))
+        ),
         callback_reached=Count("pk", filter=Q(reached=True)),
         fix_rated=Count("pk", filter=~Q(fix_satisfaction="")),
-        fix_satisfied=Count("pk", filter=Q(fix_satisfaction__in=[
-            FixSatisfaction.SATISFIED, FixSatisfaction.BASIC])),
+        fix_satisfied=Count(
+            "pk", filter=Q(fix_satisfaction__in=[FixSatisfaction.SATISFIED, FixSatisfaction.BASIC])
+        ),
         open=Count("pk", filter=Q(status__in=Status.open_values())),
         overdue=Count("pk", filter=Q(status__in=Status.open_values()) & overdue),
     )
@@ -503,8 +513,9 @@ def rect_tallies(
     return dict(out)
 
 
-def open_bad_reviews(*, units: QuerySet[Unit] | Iterable[int] | None = None,
-                     at: dt.datetime | None = None) -> RectTally:
+def open_bad_reviews(
+    *, units: QuerySet[Unit] | Iterable[int] | None = None, at: dt.datetime | None = None
+) -> RectTally:
     """Bad reviews open now (whenever opened) and how many of them are past their running clock."""
     if not rectification_available():
         return RectTally()
@@ -517,9 +528,11 @@ def open_bad_reviews(*, units: QuerySet[Unit] | Iterable[int] | None = None,
         | Q(status__in=[Status.CONTACTED, Status.RECTIFYING], feedback_due_at__lt=at)
         | Q(status__in=[Status.FEEDBACK_GIVEN, Status.AWAITING_CALLBACK], close_due_at__lt=at)
     )
-    agg = Rectification.objects.filter(status__in=Status.open_values()).filter(
-        _unit_filter(units)
-    ).aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue))
+    agg = (
+        Rectification.objects.filter(status__in=Status.open_values())
+        .filter(_unit_filter(units))
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue))
+    )
     return RectTally(open=agg["open"], overdue=agg["overdue"])
 
 
@@ -532,8 +545,9 @@ def top_reasons(
 ) -> list[tuple[str, str, int]]:
     """The most chosen reason codes of valid first ratings of ``levels``: (code, level, count)."""
     rows = (
-        ReasonDayCount.objects.filter(day__gte=period.start, day__lt=period.end,
-                                      level__in=list(levels))
+        ReasonDayCount.objects.filter(
+            day__gte=period.start, day__lt=period.end, level__in=list(levels)
+        )
         .filter(_unit_filter(units))
         .values("code", "level")
         .annotate(n=Sum("count"))
@@ -541,3 +555,143 @@ def top_reasons(
         .order_by("-n", "code")[:limit]
     )
     return [(r["code"], r["level"], r["n"]) for r in rows]
+
+
+# --- supplementary ratings (coverage app) and appeals (appeals app) -----------------------------
+
+
+@dataclass
+class SupplementaryTally:
+    """Supplementary-rating tasks whose clock started (online case completed) in the period."""
+
+    tasks: int = 0
+    ended: int = 0
+    rated: int = 0
+    rated_on_time: int = 0
+    open: int = 0
+
+
+def supplementary_completion(s: SupplementaryTally) -> Ratio:
+    """补评完成率: tasks that ended with a rating collected (SMS link, phone answer, another
+    channel) / tasks whose clock started in the period. Declined, system-default and expired
+    tasks count in the denominator only."""
+    return Ratio(s.rated, s.tasks)
+
+
+def supplementary_on_time(s: SupplementaryTally) -> Ratio:
+    """补评按时率: tasks rated within their 5 working days / tasks rated."""
+    return Ratio(s.rated_on_time, s.rated)
+
+
+def _grouped(qs: Any, by: Dimension, aggregates: dict[str, Any], factory: Any) -> dict[Any, Any]:
+    if by == Dimension.NONE:
+        totals = qs.aggregate(**aggregates)
+        return {None: factory(**totals)} if any(totals.values()) else {}
+    rows = list(qs.values(k=_f(_ROLLUP_FIELD[by])).annotate(**aggregates).order_by())
+    fold = _fold(by, {r["k"] for r in rows})
+    out: dict[Any, Any] = {}
+    for r in rows:
+        key = fold.get(r.pop("k"))
+        cell = factory(**r)
+        if key in out:
+            for name in cell.__dataclass_fields__:
+                setattr(out[key], name, getattr(out[key], name) + getattr(cell, name))
+        else:
+            out[key] = cell
+    return out
+
+
+def supplementary_tallies(
+    *,
+    period: Period,
+    by: Dimension | str = Dimension.NONE,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+) -> dict[Any, SupplementaryTally]:
+    """One aggregate query over ``coverage.SupplementaryTask`` (one row per unrated online case)."""
+    by = Dimension(by)
+    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION) or not apps.is_installed(
+        "haochaping.coverage"
+    ):
+        return {}
+    from haochaping.coverage.enums import TaskStatus
+    from haochaping.coverage.models import SupplementaryTask
+
+    qs = SupplementaryTask.objects.filter(
+        started_at__gte=_local_midnight(period.start), started_at__lt=_local_midnight(period.end)
+    ).filter(_unit_filter(units))
+    aggregates = {
+        "tasks": Count("pk"),
+        "ended": Count("pk", filter=~Q(status__in=TaskStatus.open_values())),
+        "rated": Count("pk", filter=Q(status=TaskStatus.RATED)),
+        "rated_on_time": Count("pk", filter=Q(status=TaskStatus.RATED, on_time=True)),
+        "open": Count("pk", filter=Q(status__in=TaskStatus.open_values())),
+    }
+    return _grouped(qs, by, aggregates, SupplementaryTally)
+
+
+@dataclass
+class AppealTally:
+    """Appeals filed in the period and the outcome in force."""
+
+    filed: int = 0
+    decided: int = 0
+    upheld: int = 0
+    explanation: int = 0
+    not_adopted: int = 0
+    decided_on_time: int = 0
+
+
+def appeal_not_adopted_share(a: AppealTally) -> Ratio:
+    """Share of decided appeals whose rating was not adopted (mis-rating or malicious rating)."""
+    return Ratio(a.not_adopted, a.decided)
+
+
+def appeal_on_time(a: AppealTally) -> Ratio:
+    """复核按时率: appeals decided by their decision due time (7 working days) / decided."""
+    return Ratio(a.decided_on_time, a.decided)
+
+
+def appeal_tallies(
+    *,
+    period: Period,
+    by: Dimension | str = Dimension.NONE,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+) -> dict[Any, AppealTally]:
+    """Appeal outcomes (the rated unit's), one aggregate query over ``appeals.Appeal``.
+
+    ``upheld`` / ``explanation`` / ``not_adopted`` count the outcome in force (the further
+    review's when there was one)."""
+    by = Dimension(by)
+    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION) or not apps.is_installed(
+        "haochaping.appeals"
+    ):
+        return {}
+    from django.db.models import F
+    from django.db.models.functions import Coalesce, NullIf
+
+    from haochaping.appeals.enums import Outcome
+    from haochaping.appeals.models import Appeal
+
+    in_force = Coalesce(NullIf("final_outcome", _value("")), NullIf("outcome", _value("")))
+    qs = (
+        Appeal.objects.filter(
+            filed_at__gte=_local_midnight(period.start), filed_at__lt=_local_midnight(period.end)
+        )
+        .filter(_unit_filter(units))
+        .annotate(in_force=in_force)
+    )
+    aggregates = {
+        "filed": Count("pk"),
+        "decided": Count("pk", filter=Q(decided_at__isnull=False)),
+        "upheld": Count("pk", filter=Q(in_force=Outcome.UPHELD)),
+        "explanation": Count("pk", filter=Q(in_force=Outcome.EXPLANATION)),
+        "not_adopted": Count("pk", filter=Q(in_force=Outcome.NOT_ADOPTED)),
+        "decided_on_time": Count("pk", filter=Q(decided_at__lte=F("decision_due_at"))),
+    }
+    return _grouped(qs, by, aggregates, AppealTally)
+
+
+def _value(v: Any) -> Any:
+    from django.db.models import Value
+
+    return Value(v)

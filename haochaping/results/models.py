@@ -22,8 +22,9 @@ from haochaping.results.enums import TypicalKind
 
 class UnitDayCount(models.Model):
     day = models.DateField()
-    unit = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     channel = models.CharField(max_length=1, choices=Channel.choices)
     level = models.CharField(max_length=20, choices=Level.choices)
     origin = models.CharField(max_length=8, choices=Origin.choices)
@@ -46,8 +47,9 @@ class UnitDayCount(models.Model):
 
 class UnitMonthCount(models.Model):
     month = models.DateField(help_text="First day of the month.")
-    unit = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     channel = models.CharField(max_length=1, choices=Channel.choices)
     level = models.CharField(max_length=20, choices=Level.choices)
     origin = models.CharField(max_length=8, choices=Origin.choices)
@@ -70,8 +72,9 @@ class UnitMonthCount(models.Model):
 
 class ReasonDayCount(models.Model):
     day = models.DateField()
-    unit = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     level = models.CharField(max_length=20, choices=Level.choices)
     code = models.CharField(max_length=8)
     count = models.IntegerField(default=0)
@@ -80,8 +83,9 @@ class ReasonDayCount(models.Model):
         verbose_name = _("daily reason-code count")
         verbose_name_plural = _("daily reason-code counts")
         constraints = [
-            models.UniqueConstraint(fields=["day", "unit", "level", "code"],
-                                    name="results_reasonday_key")
+            models.UniqueConstraint(
+                fields=["day", "unit", "level", "code"], name="results_reasonday_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -92,8 +96,9 @@ class CaseDayCount(models.Model):
     """Cases completed on ``day`` by ``unit``, and how many of them have a valid rating."""
 
     day = models.DateField()
-    unit = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     online = models.BooleanField(default=False)
     completed = models.IntegerField(default=0)
     rated = models.IntegerField(default=0)
@@ -118,8 +123,9 @@ class TypicalCase(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=8, choices=TypicalKind.choices)
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=200)
     title_bo = models.CharField(_("title in Tibetan"), max_length=400, blank=True)
     title_en = models.CharField(_("title in English"), max_length=200, blank=True)
@@ -129,8 +135,9 @@ class TypicalCase(models.Model):
     period = models.DateField(_("month"), help_text=_("Any day of the month the case belongs to."))
     published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -134,9 +134,11 @@ class RankRow:
             "score": None if self.score is None else round(self.score, 6),
             "ratings": self.ratings,
             "components": {
-                c.name: {**c.ratio.as_dict(),
-                         "lower_bound": None if c.lower is None else round(c.lower, 6),
-                         "weight": c.weight}
+                c.name: {
+                    **c.ratio.as_dict(),
+                    "lower_bound": None if c.lower is None else round(c.lower, 6),
+                    "weight": c.weight,
+                }
                 for c in self.components
             },
         }
@@ -164,8 +166,9 @@ def score_row(row: RankRow, config: dict[str, Any]) -> None:
             ratio = RECT_COMPONENTS[name](row.rect)
         else:
             continue
-        row.components.append(Component(name, ratio, wilson_lower_bound(ratio.num, ratio.den, z),
-                                        float(weight)))
+        row.components.append(
+            Component(name, ratio, wilson_lower_bound(ratio.num, ratio.den, z), float(weight))
+        )
     present = [c for c in row.components if c.lower is not None]
     total_weight = sum(c.weight for c in present)
     row.score = (
@@ -173,13 +176,18 @@ def score_row(row: RankRow, config: dict[str, Any]) -> None:
     )
 
 
-def rank_rows(rows: Iterable[RankRow], config: dict[str, Any]) -> tuple[list[RankRow], list[RankRow]]:
+def rank_rows(
+    rows: Iterable[RankRow], config: dict[str, Any]
+) -> tuple[list[RankRow], list[RankRow]]:
     """Score, then rank the rows with at least MIN_RATINGS ratings (ties share a rank)."""
     ranked, insufficient = [], []
     for row in rows:
         score_row(row, config)
-        (ranked if row.ratings >= config["MIN_RATINGS"] and row.score is not None
-         else insufficient).append(row)
+        (
+            ranked
+            if row.ratings >= config["MIN_RATINGS"] and row.score is not None
+            else insufficient
+        ).append(row)
     ranked.sort(key=lambda r: (-(r.score or 0), -r.ratings, r.label))
     previous: tuple[float, int] | None = None
     for position, row in enumerate(ranked, start=1):
@@ -201,7 +209,9 @@ _DIMENSION = {
 }
 
 
-def _labels(kind: RankingKind, keys: set[Any], units: QuerySet[Unit] | None) -> dict[Any, tuple[str, str]]:
+def _labels(
+    kind: RankingKind, keys: set[Any], units: QuerySet[Unit] | None
+) -> dict[Any, tuple[str, str]]:
     """Names of the entities; for counties and units every one in scope (so silence shows)."""
     if kind == RankingKind.UNIT:
         qs = Unit.objects.filter(active=True)
@@ -246,7 +256,15 @@ def ranking(
     for key, (name, name_bo) in labels.items():
         tally = tallies.get(key, m.RatingTally())
         rect = rects.get(key, m.RectTally()) if dim in (Dimension.UNIT, Dimension.REGION) else None
-        rows.append(RankRow(key=key, label=name, label_bo=name_bo, ratings=m.rating_count(tally),
-                            tally=tally, rect=rect))
+        rows.append(
+            RankRow(
+                key=key,
+                label=name,
+                label_bo=name_bo,
+                ratings=m.rating_count(tally),
+                tally=tally,
+                rect=rect,
+            )
+        )
     ranked, insufficient = rank_rows(rows, config)
     return Ranking(kind, period, config, ranked, insufficient)

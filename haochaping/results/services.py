@@ -55,8 +55,14 @@ def case_counts_refresh(*, start: dt.date, end: dt.date) -> int:
         .order_by()
     )
     objs = [
-        CaseDayCount(day=r["d"], unit_id=r["unit_id"], online=bool(r["is_online"]),
-                     completed=r["completed"], rated=r["rated"], citizen_rated=r["citizen_rated"])
+        CaseDayCount(
+            day=r["d"],
+            unit_id=r["unit_id"],
+            online=bool(r["is_online"]),
+            completed=r["completed"],
+            rated=r["rated"],
+            citizen_rated=r["citizen_rated"],
+        )
         for r in rows
     ]
     CaseDayCount.objects.filter(day__gte=start, day__lt=end).delete()
@@ -79,7 +85,9 @@ def summaries_rebuild(*, reasons: bool = True) -> dict[str, int]:
 
     key = "unit_id, channel, level, origin, assess_number"
     vendor = connection.vendor
-    month_expr = "date_trunc('month', day)::date" if vendor == "postgresql" else "strftime('%Y-%m-01', day)"
+    month_expr = (
+        "date_trunc('month', day)::date" if vendor == "postgresql" else "strftime('%Y-%m-01', day)"
+    )
     with connection.cursor() as cur:
         for table in (DAY, MONTH, REASON) if reasons else (DAY, MONTH):
             cur.execute(f"DELETE FROM {table}")  # noqa: S608
@@ -134,8 +142,16 @@ def _identifying_problems(*texts: str) -> list[str]:
     return problems
 
 
-def typical_case_problems(*, kind: str, title: str, body: str, title_bo: str = "",
-                          body_bo: str = "", title_en: str = "", body_en: str = "") -> dict[str, list[str]]:
+def typical_case_problems(
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    title_bo: str = "",
+    body_bo: str = "",
+    title_en: str = "",
+    body_en: str = "",
+) -> dict[str, list[str]]:
     """Field -> messages; empty when the typical case may be saved."""
     errors: dict[str, list[str]] = {}
     if kind not in TypicalKind.values:
@@ -144,8 +160,11 @@ def typical_case_problems(*, kind: str, title: str, body: str, title_bo: str = "
         errors["title"] = [str(_("Give a title."))]
     if not (body or "").strip():
         errors["body"] = [str(_("Write the case."))]
-    for name, texts in (("body", (title, body)), ("body_bo", (title_bo, body_bo)),
-                        ("body_en", (title_en, body_en))):
+    for name, texts in (
+        ("body", (title, body)),
+        ("body_bo", (title_bo, body_bo)),
+        ("body_en", (title_en, body_en)),
+    ):
         problems = _identifying_problems(*texts)
         if problems:
             errors.setdefault(name, []).extend(problems)
@@ -169,11 +188,20 @@ def typical_case_save(
     acting_user: Any = None,
 ) -> TypicalCase:
     """Create or update a typical case; refuses text that identifies the citizen."""
-    errors = typical_case_problems(kind=kind, title=title, body=body, title_bo=title_bo,
-                                   body_bo=body_bo, title_en=title_en, body_en=body_en)
+    errors = typical_case_problems(
+        kind=kind,
+        title=title,
+        body=body,
+        title_bo=title_bo,
+        body_bo=body_bo,
+        title_en=title_en,
+        body_en=body_en,
+    )
     if errors:
         raise InvalidInput(extra={"errors": errors})
-    typical = typical or TypicalCase(created_by=acting_user if getattr(acting_user, "pk", None) else None)
+    typical = typical or TypicalCase(
+        created_by=acting_user if getattr(acting_user, "pk", None) else None
+    )
     was_published = typical.published
     typical.kind = str(kind)
     typical.unit = unit

@@ -28,8 +28,14 @@ from haochaping.results.masking import mask_cert, mask_mobile, mask_name
 from haochaping.results.periods import Period, period_containing, period_parse
 from haochaping.results.ranking import ranking
 
-DASHBOARD_ROLES = (Role.ADMIN, Role.LIAISON, Role.HANDLER, Role.REVIEWER, Role.SUPERVISOR,
-                   Role.LEADER)
+DASHBOARD_ROLES = (
+    Role.ADMIN,
+    Role.LIAISON,
+    Role.HANDLER,
+    Role.REVIEWER,
+    Role.SUPERVISOR,
+    Role.LEADER,
+)
 PAGE_SIZE = 50
 
 
@@ -57,8 +63,13 @@ def period_from(request: HttpRequest, *, default_grain: str = Grain.MONTH) -> Pe
 
 
 def _context(request: HttpRequest, period: Period, **extra: Any) -> dict[str, Any]:
-    return {"period": period, "grains": Grain.choices, "previous": period.previous(),
-            "next": period.next(), **extra}
+    return {
+        "period": period,
+        "grains": Grain.choices,
+        "previous": period.previous(),
+        "next": period.next(),
+        **extra,
+    }
 
 
 @dashboard_page
@@ -76,11 +87,17 @@ def overview(request: HttpRequest) -> HttpResponse:
     data = dashboards.overview(units=units, period=period)
     counties = []
     if user.is_superuser or user.scope_region:
-        counties = list(Region.objects.filter(units__in=units).distinct().order_by("code")
-                        .values_list("code", "name"))
-    return render(request, "results/overview.html",
-                  _context(request, period, heading=heading, data=data, counties=counties,
-                           drill={}))
+        counties = list(
+            Region.objects.filter(units__in=units)
+            .distinct()
+            .order_by("code")
+            .values_list("code", "name")
+        )
+    return render(
+        request,
+        "results/overview.html",
+        _context(request, period, heading=heading, data=data, counties=counties, drill={}),
+    )
 
 
 def _region_in_scope(user: Any, code: str) -> Region:
@@ -100,9 +117,18 @@ def region_view(request: HttpRequest, code: str) -> HttpResponse:
     period = period_from(request)
     units = unit_list_for(request.user).filter(region__path__startswith=region.path)
     data = dashboards.overview(units=units, period=period)
-    return render(request, "results/overview.html",
-                  _context(request, period, heading=_("County overview: %(name)s") % {"name": region.name},
-                           data=data, counties=[], drill={"region": region.code}))
+    return render(
+        request,
+        "results/overview.html",
+        _context(
+            request,
+            period,
+            heading=_("County overview: %(name)s") % {"name": region.name},
+            data=data,
+            counties=[],
+            drill={"region": region.code},
+        ),
+    )
 
 
 @dashboard_page
@@ -113,10 +139,21 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     data = dashboards.overview(units=units, period=period)
     items = dashboards.breakdown(units=units, period=period, by=Dimension.ITEM)
     staff = dashboards.breakdown(units=units, period=period, by=Dimension.STAFF)
-    return render(request, "results/overview.html",
-                  _context(request, period, heading=_("Unit overview: %(name)s") % {"name": unit.name},
-                           data=data, counties=[], unit=unit, items=items, staff=staff,
-                           drill={"unit": unit.pk}))
+    return render(
+        request,
+        "results/overview.html",
+        _context(
+            request,
+            period,
+            heading=_("Unit overview: %(name)s") % {"name": unit.name},
+            data=data,
+            counties=[],
+            unit=unit,
+            items=items,
+            staff=staff,
+            drill={"unit": unit.pk},
+        ),
+    )
 
 
 @dashboard_page
@@ -126,9 +163,18 @@ def rankings(request: HttpRequest) -> HttpResponse:
     if kind not in RankingKind.values:
         raise InvalidInput(extra={"errors": {"kind": [_("Unknown ranking.")]}})
     result = ranking(kind=kind, period=period, units=unit_list_for(request.user))
-    return render(request, "results/rankings.html",
-                  _context(request, period, result=result, kinds=RankingKind.choices, kind=kind,
-                           kind_keep={"kind": kind}))
+    return render(
+        request,
+        "results/rankings.html",
+        _context(
+            request,
+            period,
+            result=result,
+            kinds=RankingKind.choices,
+            kind=kind,
+            kind_keep={"kind": kind},
+        ),
+    )
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -172,9 +218,7 @@ def rating_list(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before")
     if before:
         qs = qs.filter(pk__lt=_int(before))
-    page = list(
-        qs.select_related("unit", "item").order_by("-pk")[: PAGE_SIZE + 1]
-    )
+    page = list(qs.select_related("unit", "item").order_by("-pk")[: PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     rows = [
@@ -186,8 +230,11 @@ def rating_list(request: HttpRequest) -> HttpResponse:
             "level": r.get_level_display(),
             "is_bad": r.is_bad,
             "channel": r.get_channel_display(),
-            "origin": origin_of(is_system_default=r.is_system_default, is_paper=r.is_paper,
-                                is_staff_entered=r.is_staff_entered).label,
+            "origin": origin_of(
+                is_system_default=r.is_system_default,
+                is_paper=r.is_paper,
+                is_staff_entered=r.is_staff_entered,
+            ).label,
             "follow_up": r.assess_number == 2,
             "evaluator": mask_name(r.evaluator_name) if not r.is_anonymous else _("anonymous"),
             "mobile": mask_mobile(r.evaluator_mobile),
@@ -197,9 +244,13 @@ def rating_list(request: HttpRequest) -> HttpResponse:
         }
         for r in page
     ]
-    return render(request, "results/ratings.html",
-                  _context(request, period, rows=rows, filters=filters,
-                           next_before=page[-1].pk if more else None))
+    return render(
+        request,
+        "results/ratings.html",
+        _context(
+            request, period, rows=rows, filters=filters, next_before=page[-1].pk if more else None
+        ),
+    )
 
 
 def _int(value: str) -> int:

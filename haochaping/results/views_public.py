@@ -40,9 +40,15 @@ MAX_AGE = 600
 
 
 class _Response:
-    def __init__(self, body: str | bytes, content_type: str, status: int = 200,
-                 filename: str = "") -> None:
-        self.body, self.content_type, self.status, self.filename = body, content_type, status, filename
+    def __init__(
+        self, body: str | bytes, content_type: str, status: int = 200, filename: str = ""
+    ) -> None:
+        self.body, self.content_type, self.status, self.filename = (
+            body,
+            content_type,
+            status,
+            filename,
+        )
 
 
 def public_page(view: Callable[..., _Response]):
@@ -58,12 +64,22 @@ def public_page(view: Callable[..., _Response]):
             try:
                 out = view(request, language, *args, **kwargs)
             except ApplicationError as exc:
-                out = _Response(_render("results/public/error.html", request, language,
-                                        {"error": exc}), "text/html; charset=utf-8", exc.status)
+                out = _Response(
+                    _render("results/public/error.html", request, language, {"error": exc}),
+                    "text/html; charset=utf-8",
+                    exc.status,
+                )
             except Http404:
-                out = _Response(_render("results/public/error.html", request, language,
-                                        {"error": {"message": _("Not found.")}}),
-                                "text/html; charset=utf-8", 404)
+                out = _Response(
+                    _render(
+                        "results/public/error.html",
+                        request,
+                        language,
+                        {"error": {"message": _("Not found.")}},
+                    ),
+                    "text/html; charset=utf-8",
+                    404,
+                )
         body = out.body.encode() if isinstance(out.body, str) else out.body
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         if out.status == 200 and etag in _etags(request.headers.get("If-None-Match", "")):
@@ -89,8 +105,12 @@ def _etags(header: str) -> set[str]:
 
 def _render(template: str, request: HttpRequest, language: str, context: dict[str, Any]) -> str:
     # No request context processors: nothing here may read the session or the user.
-    base = {"LANGUAGE_CODE": language, "languages": PUBLIC_LANGUAGES, "path": request.path,
-            "query": {k: v for k, v in request.GET.items() if k != "lang"}}
+    base = {
+        "LANGUAGE_CODE": language,
+        "languages": PUBLIC_LANGUAGES,
+        "path": request.path,
+        "query": {k: v for k, v in request.GET.items() if k != "lang"},
+    }
     return render_to_string(template, {**base, **context})
 
 
@@ -113,7 +133,9 @@ def _period(request: HttpRequest) -> Period:
 
 
 def _unit_name(unit: Unit | dict, language: str) -> str:
-    name, name_bo = (unit["name"], unit["name_bo"]) if isinstance(unit, dict) else (unit.name, unit.name_bo)
+    name, name_bo = (
+        (unit["name"], unit["name_bo"]) if isinstance(unit, dict) else (unit.name, unit.name_bo)
+    )
     return name_bo if language == "bo" and name_bo else name
 
 
@@ -126,11 +148,18 @@ def home(request: HttpRequest, language: str) -> _Response:
     units = ranking(kind=RankingKind.UNIT, period=period)
     counties = ranking(kind=RankingKind.REGION, period=period)
     typical = list(TypicalCase.objects.filter(published=True).select_related("unit")[:5])
-    return _html(request, language, "results/public/home.html", {
-        "period": period, "units": units, "counties": counties,
-        "typical": [(t, *t.localized(language)) for t in typical],
-        "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
-    })
+    return _html(
+        request,
+        language,
+        "results/public/home.html",
+        {
+            "period": period,
+            "units": units,
+            "counties": counties,
+            "typical": [(t, *t.localized(language)) for t in typical],
+            "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
+        },
+    )
 
 
 @public_page
@@ -140,10 +169,17 @@ def rankings(request: HttpRequest, language: str) -> _Response:
     if kind not in (RankingKind.UNIT, RankingKind.REGION):
         raise Http404
     result = ranking(kind=kind, period=period)
-    return _html(request, language, "results/public/rankings.html", {
-        "period": period, "result": result, "kind": kind,
-        "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
-    })
+    return _html(
+        request,
+        language,
+        "results/public/rankings.html",
+        {
+            "period": period,
+            "result": result,
+            "kind": kind,
+            "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
+        },
+    )
 
 
 def _resolution_rows(period: Period, language: str) -> list[dict[str, Any]]:
@@ -152,12 +188,19 @@ def _resolution_rows(period: Period, language: str) -> list[dict[str, Any]]:
     rows = []
     for u in units:
         r = rects[u["pk"]]
-        rows.append({"unit_id": u["pk"], "credit_code": u["credit_code"], "name": _unit_name(u, language),
-                     "received": r.received, "rectified": r.closed,
-                     "rectification_rate": m.rectification_rate(r),
-                     "contact_on_time": m.on_time_rate(r, "contact"),
-                     "reply_rate": m.reply_rate(r),
-                     "callback_satisfaction": m.callback_satisfaction(r)})
+        rows.append(
+            {
+                "unit_id": u["pk"],
+                "credit_code": u["credit_code"],
+                "name": _unit_name(u, language),
+                "received": r.received,
+                "rectified": r.closed,
+                "rectification_rate": m.rectification_rate(r),
+                "contact_on_time": m.on_time_rate(r, "contact"),
+                "reply_rate": m.reply_rate(r),
+                "callback_satisfaction": m.callback_satisfaction(r),
+            }
+        )
     rows.sort(key=lambda r: (-r["received"], r["name"]))
     return rows
 
@@ -167,27 +210,47 @@ def resolution(request: HttpRequest, language: str) -> _Response:
     period = _period(request)
     rows = _resolution_rows(period, language)
     total = m.rect_tallies(period=period).get(None, m.RectTally())
-    return _html(request, language, "results/public/resolution.html", {
-        "period": period, "rows": rows, "total": dashboards.headline(m.RatingTally(), None, total),
-        "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
-    })
+    return _html(
+        request,
+        language,
+        "results/public/resolution.html",
+        {
+            "period": period,
+            "rows": rows,
+            "total": dashboards.headline(m.RatingTally(), None, total),
+            "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
+        },
+    )
 
 
 @public_page
 def typical_list(request: HttpRequest, language: str) -> _Response:
     cases = TypicalCase.objects.filter(published=True).select_related("unit")
-    return _html(request, language, "results/public/typical_list.html", {
-        "cases": [(t, *t.localized(language)) for t in cases[:200]],
-    })
+    return _html(
+        request,
+        language,
+        "results/public/typical_list.html",
+        {
+            "cases": [(t, *t.localized(language)) for t in cases[:200]],
+        },
+    )
 
 
 @public_page
 def typical_detail(request: HttpRequest, language: str, pk: int) -> _Response:
     case = get_object_or_404(TypicalCase.objects.select_related("unit"), pk=pk, published=True)
     title, body = case.localized(language)
-    return _html(request, language, "results/public/typical_detail.html", {
-        "case": case, "title": title, "body": body, "unit_name": _unit_name(case.unit, language),
-    })
+    return _html(
+        request,
+        language,
+        "results/public/typical_detail.html",
+        {
+            "case": case,
+            "title": title,
+            "body": body,
+            "unit_name": _unit_name(case.unit, language),
+        },
+    )
 
 
 @public_page
@@ -199,22 +262,44 @@ def unit_page(request: HttpRequest, language: str, pk: int) -> _Response:
     rect = m.rect_tallies(period=period, units=scope).get(None, m.RectTally())
     trend = dashboards.trend_chart(scope, period)
     typical = TypicalCase.objects.filter(published=True, unit=unit)[:10]
-    return _html(request, language, "results/public/unit.html", {
-        "unit": unit, "unit_name": _unit_name(unit, language), "period": period,
-        "f": dashboards.headline(tally, None, rect), "trend": trend,
-        "levels": dashboards.level_chart(tally),
-        "typical": [(t, *t.localized(language)) for t in typical],
-        "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
-    })
+    return _html(
+        request,
+        language,
+        "results/public/unit.html",
+        {
+            "unit": unit,
+            "unit_name": _unit_name(unit, language),
+            "period": period,
+            "f": dashboards.headline(tally, None, rect),
+            "trend": trend,
+            "levels": dashboards.level_chart(tally),
+            "typical": [(t, *t.localized(language)) for t in typical],
+            "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
+        },
+    )
 
 
 # --- open data ----------------------------------------------------------------------------------
 
 UNIT_FIELDS = [
-    "period", "unit_credit_code", "unit_name", "ratings", "very_satisfied", "satisfied", "basic",
-    "dissatisfied", "very_dissatisfied", "good_rate", "satisfaction_rate", "bad_rate",
-    "citizen_ratings", "citizen_good_rate", "bad_reviews_received", "bad_reviews_rectified",
-    "rectification_rate", "contact_on_time_rate",
+    "period",
+    "unit_credit_code",
+    "unit_name",
+    "ratings",
+    "very_satisfied",
+    "satisfied",
+    "basic",
+    "dissatisfied",
+    "very_dissatisfied",
+    "good_rate",
+    "satisfaction_rate",
+    "bad_rate",
+    "citizen_ratings",
+    "citizen_good_rate",
+    "bad_reviews_received",
+    "bad_reviews_rectified",
+    "rectification_rate",
+    "contact_on_time_rate",
 ]
 
 
@@ -223,19 +308,29 @@ def unit_aggregates(period: Period) -> list[dict[str, Any]]:
     tallies = m.rating_tallies(period=period, by=Dimension.UNIT)
     rects = m.rect_tallies(period=period, by=Dimension.UNIT)
     rows = []
-    for u in Unit.objects.filter(active=True).order_by("credit_code").values("pk", "name", "credit_code"):
+    for u in (
+        Unit.objects.filter(active=True).order_by("credit_code").values("pk", "name", "credit_code")
+    ):
         t = tallies.get(u["pk"], m.RatingTally())
         r = rects.get(u["pk"], m.RectTally())
-        rows.append({
-            "period": period.key, "unit_credit_code": u["credit_code"], "unit_name": u["name"],
-            "ratings": m.rating_count(t), **{lv: t.levels[lv] for lv in m.LEVELS},
-            "good_rate": m.good_rate(t).value, "satisfaction_rate": m.satisfaction_rate(t).value,
-            "bad_rate": m.bad_rate(t).value, "citizen_ratings": m.citizen_rating_count(t),
-            "citizen_good_rate": m.citizen_good_rate(t).value,
-            "bad_reviews_received": r.received, "bad_reviews_rectified": r.closed,
-            "rectification_rate": m.rectification_rate(r).value,
-            "contact_on_time_rate": m.on_time_rate(r, "contact").value,
-        })
+        rows.append(
+            {
+                "period": period.key,
+                "unit_credit_code": u["credit_code"],
+                "unit_name": u["name"],
+                "ratings": m.rating_count(t),
+                **{lv: t.levels[lv] for lv in m.LEVELS},
+                "good_rate": m.good_rate(t).value,
+                "satisfaction_rate": m.satisfaction_rate(t).value,
+                "bad_rate": m.bad_rate(t).value,
+                "citizen_ratings": m.citizen_rating_count(t),
+                "citizen_good_rate": m.citizen_good_rate(t).value,
+                "bad_reviews_received": r.received,
+                "bad_reviews_rectified": r.closed,
+                "rectification_rate": m.rectification_rate(r).value,
+                "contact_on_time_rate": m.on_time_rate(r, "contact").value,
+            }
+        )
     return rows
 
 
@@ -243,13 +338,17 @@ def _rounded(value: Any) -> Any:
     return round(value, 6) if isinstance(value, float) else value
 
 
-def _data_response(rows: list[dict[str, Any]], fields: list[str], fmt: str, name: str,
-                   meta: dict[str, Any]) -> _Response:
+def _data_response(
+    rows: list[dict[str, Any]], fields: list[str], fmt: str, name: str, meta: dict[str, Any]
+) -> _Response:
     if fmt not in ("csv", "json"):
         raise Http404
     if fmt == "json":
-        body = json.dumps({**meta, "rows": [{k: _rounded(r[k]) for k in fields} for r in rows]},
-                          ensure_ascii=False, indent=1)
+        body = json.dumps(
+            {**meta, "rows": [{k: _rounded(r[k]) for k in fields} for r in rows]},
+            ensure_ascii=False,
+            indent=1,
+        )
         return _Response(body, "application/json; charset=utf-8", filename=f"{name}.json")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\r\n")
@@ -263,17 +362,25 @@ def _data_response(rows: list[dict[str, Any]], fields: list[str], fmt: str, name
 def data_index(request: HttpRequest, language: str) -> _Response:
     period = _period(request)
     months = last_periods(Grain.MONTH, period_containing(Grain.MONTH, today()).previous(), 12)
-    return _html(request, language, "results/public/data.html", {
-        "period": period, "months": months[::-1], "fields": UNIT_FIELDS,
-    })
+    return _html(
+        request,
+        language,
+        "results/public/data.html",
+        {
+            "period": period,
+            "months": months[::-1],
+            "fields": UNIT_FIELDS,
+        },
+    )
 
 
 @public_page
 def data_units(request: HttpRequest, language: str, fmt: str) -> _Response:
     period = _period(request)
     meta = {"period": period.key, "grain": period.grain, "definitions": "docs/metrics.md"}
-    return _data_response(unit_aggregates(period), UNIT_FIELDS, fmt,
-                          f"units-{period.grain}-{period.key}", meta)
+    return _data_response(
+        unit_aggregates(period), UNIT_FIELDS, fmt, f"units-{period.grain}-{period.key}", meta
+    )
 
 
 RANKING_FIELDS = ["rank", "name", "ratings", "score", "good_rate", "not_bad_rate"]
@@ -289,10 +396,22 @@ def data_ranking(request: HttpRequest, language: str, fmt: str) -> _Response:
     rows = []
     for row in [*result.ranked, *result.insufficient]:
         comps = {c.name: c.ratio.value for c in row.components}
-        rows.append({"rank": row.rank, "name": row.label, "ratings": row.ratings,
-                     "score": row.score if row.rank else None,
-                     "good_rate": comps.get("good_rate"), "not_bad_rate": comps.get("not_bad_rate")})
-    meta = {"period": period.key, "grain": period.grain, "kind": kind,
-            "min_ratings": result.config["MIN_RATINGS"], "z": result.config["Z"],
-            "weights": result.config["WEIGHTS"]}
+        rows.append(
+            {
+                "rank": row.rank,
+                "name": row.label,
+                "ratings": row.ratings,
+                "score": row.score if row.rank else None,
+                "good_rate": comps.get("good_rate"),
+                "not_bad_rate": comps.get("not_bad_rate"),
+            }
+        )
+    meta = {
+        "period": period.key,
+        "grain": period.grain,
+        "kind": kind,
+        "min_ratings": result.config["MIN_RATINGS"],
+        "z": result.config["Z"],
+        "weights": result.config["WEIGHTS"],
+    }
     return _data_response(rows, RANKING_FIELDS, fmt, f"ranking-{kind}-{period.key}", meta)

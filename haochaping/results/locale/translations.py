@@ -88,8 +88,7 @@ ZH = {
     "Show": "查看",
     "Previous": "上一期",
     "Next": "下一期",
-    "Ranking for %(p)s: score = weighted lower 95%% confidence bounds; at least %(n)s ratings to be ranked.":
-        "%(p)s 排名：得分为各指标95%%置信下限的加权值；评价数不少于 %(n)s 条方参与排名。",
+    "Ranking for %(p)s: score = weighted lower 95%% confidence bounds; at least %(n)s ratings to be ranked.": "%(p)s 排名：得分为各指标95%%置信下限的加权值；评价数不少于 %(n)s 条方参与排名。",
     "Rank": "名次",
     "Name": "名称",
     "Score": "得分",
@@ -110,8 +109,7 @@ ZH = {
     "Units by bad-rating rate": "各单位差评率",
     "By service item": "按服务事项",
     "By staff member": "按工作人员",
-    "Definitions: good-rating rate = (very satisfied + satisfied) / valid first ratings; satisfaction rate = levels 3–5 / valid first ratings; excluded ratings never count.":
-        "口径：好评率 =（非常满意 + 满意）/ 有效首次评价数；满意率 =（非常满意 + 满意 + 基本满意）/ 有效首次评价数；不予采纳的评价不计入。",
+    "Definitions: good-rating rate = (very satisfied + satisfied) / valid first ratings; satisfaction rate = levels 3–5 / valid first ratings; excluded ratings never count.": "口径：好评率 =（非常满意 + 满意）/ 有效首次评价数；满意率 =（非常满意 + 满意 + 基本满意）/ 有效首次评价数；不予采纳的评价不计入。",
     "Government service good/bad review: public results": "政务服务好差评结果公开",
     "Skip to content": "跳到正文",
     "Public site": "公开网站",
@@ -120,14 +118,12 @@ ZH = {
     "Open data": "开放数据",
     "Language": "语言",
     "Figures are computed from valid ratings only; ratings not adopted after review are excluded.": "数据仅统计有效评价；经复核不予采纳的评价不计入。",
-    "Aggregates per unit and month, in CSV (UTF-8) and JSON. Rates are shares between 0 and 1; an empty value means there was nothing to count.":
-        "按单位、按月汇总的数据，提供 CSV（UTF-8）和 JSON 格式。比率为 0 到 1 之间的小数；空值表示无可统计的数据。",
+    "Aggregates per unit and month, in CSV (UTF-8) and JSON. Rates are shares between 0 and 1; an empty value means there was nothing to count.": "按单位、按月汇总的数据，提供 CSV（UTF-8）和 JSON 格式。比率为 0 到 1 之间的小数；空值表示无可统计的数据。",
     "Fields": "字段",
     "Back to the public results": "返回结果公开首页",
     "No typical cases published yet.": "尚未公开典型案例。",
     "Download": "下载",
-    "Bad reviews received: %(n)s; rectified: %(c)s (%(r)s); citizen contacted on time: %(o)s.":
-        "收到差评：%(n)s；已整改：%(c)s（%(r)s）；按时联系群众：%(o)s。",
+    "Bad reviews received: %(n)s; rectified: %(c)s (%(r)s); citizen contacted on time: %(o)s.": "收到差评：%(n)s；已整改：%(c)s（%(r)s）；按时联系群众：%(o)s。",
     "Rectified": "已整改",
     "Contacted on time": "按时联系",
     "No bad reviews in this period.": "本期无差评。",
@@ -189,8 +185,7 @@ BO = {
     "Show": "སྟོན།",
     "Previous": "སྔོན་མ།",
     "Next": "རྗེས་མ།",
-    "Ranking for %(p)s: score = weighted lower 95%% confidence bounds; at least %(n)s ratings to be ranked.":
-        "%(p)s ཀྱི་གོ་རིམ། སྐར་མ་ནི་ཡིད་ཆེས་ཚད་ 95%% ཀྱི་མཐའ་དམའ་ཤོས་ལ་ལྗིད་ཚད་བཀོད་པ་ཡིན། གོ་རིམ་འགོད་པར་བསམ་འཆར་ཉུང་མཐར་ %(n)s དགོས།",
+    "Ranking for %(p)s: score = weighted lower 95%% confidence bounds; at least %(n)s ratings to be ranked.": "%(p)s ཀྱི་གོ་རིམ། སྐར་མ་ནི་ཡིད་ཆེས་ཚད་ 95%% ཀྱི་མཐའ་དམའ་ཤོས་ལ་ལྗིད་ཚད་བཀོད་པ་ཡིན། གོ་རིམ་འགོད་པར་བསམ་འཆར་ཉུང་མཐར་ %(n)s དགོས།",
     "Rank": "གོ་རིམ།",
     "Name": "མིང་།",
     "Score": "སྐར་མ།",
@@ -205,16 +200,13 @@ BO = {
     "Typical cases": "དཔེ་མཚོན་དོན་རྐྱེན།",
     "Open data": "སྒོ་འབྱེད་གཞི་གྲངས།",
     "Language": "སྐད་ཡིག",
-    "Figures are computed from valid ratings only; ratings not adopted after review are excluded.":
-        "གྲངས་ཀ་རྣམས་ནུས་ལྡན་བསམ་འཆར་ཁོ་ནས་རྩིས་པ་ཡིན། ཞིབ་བཤེར་རྗེས་ངོས་མ་ལེན་པའི་བསམ་འཆར་ཚུད་མེད།",
-    "Aggregates per unit and month, in CSV (UTF-8) and JSON. Rates are shares between 0 and 1; an empty value means there was nothing to count.":
-        "ལས་ཁུངས་དང་ཟླ་བ་རེ་རེའི་བསྡོམས་གྲངས། CSV (UTF-8) དང་ JSON ། བསྡུར་ཚད་ནི་ 0 ནས་ 1 བར་ཡིན། སྟོང་པ་ནི་རྩིས་རྒྱུ་མེད་པ་ཡིན།",
+    "Figures are computed from valid ratings only; ratings not adopted after review are excluded.": "གྲངས་ཀ་རྣམས་ནུས་ལྡན་བསམ་འཆར་ཁོ་ནས་རྩིས་པ་ཡིན། ཞིབ་བཤེར་རྗེས་ངོས་མ་ལེན་པའི་བསམ་འཆར་ཚུད་མེད།",
+    "Aggregates per unit and month, in CSV (UTF-8) and JSON. Rates are shares between 0 and 1; an empty value means there was nothing to count.": "ལས་ཁུངས་དང་ཟླ་བ་རེ་རེའི་བསྡོམས་གྲངས། CSV (UTF-8) དང་ JSON ། བསྡུར་ཚད་ནི་ 0 ནས་ 1 བར་ཡིན། སྟོང་པ་ནི་རྩིས་རྒྱུ་མེད་པ་ཡིན།",
     "Fields": "ཡིག་དཀྱུས།",
     "Back to the public results": "ཁྱབ་བསྒྲགས་གྲུབ་འབྲས་ལ་ཕྱིར་ལོག",
     "No typical cases published yet.": "དཔེ་མཚོན་དོན་རྐྱེན་ད་དུང་ཁྱབ་བསྒྲགས་བྱས་མེད།",
     "Download": "ཕབ་ལེན།",
-    "Bad reviews received: %(n)s; rectified: %(c)s (%(r)s); citizen contacted on time: %(o)s.":
-        "འབྱོར་བའི་བསམ་འཆར་ངན་པ། %(n)s ཡ་རྒྱ་བཅོས་ཟིན། %(c)s (%(r)s) དུས་ཐོག་འབྲེལ་བ་བྱས་ཚད། %(o)s",
+    "Bad reviews received: %(n)s; rectified: %(c)s (%(r)s); citizen contacted on time: %(o)s.": "འབྱོར་བའི་བསམ་འཆར་ངན་པ། %(n)s ཡ་རྒྱ་བཅོས་ཟིན། %(c)s (%(r)s) དུས་ཐོག་འབྲེལ་བ་བྱས་ཚད། %(o)s",
     "Rectified": "ཡ་རྒྱ་བཅོས་ཟིན།",
     "Contacted on time": "དུས་ཐོག་འབྲེལ་བ་བྱས།",
     "No bad reviews in this period.": "དུས་ཚིགས་འདིར་བསམ་འཆར་ངན་པ་མེད།",

@@ -63,36 +63,91 @@ def build_dataset(tree: OrgTree) -> Dataset:
 
     def case(name, item_key="id_card", *, day, **kw):
         cases[name] = make_case(
-            tree, item_key=item_key, accepted_at=local(2026, 9, 1),
-            completed_at=day, **kw,
+            tree,
+            item_key=item_key,
+            accepted_at=local(2026, 9, 1),
+            completed_at=day,
+            **kw,
         )
         return cases[name]
 
     police_kw = {"window": tree.window, "staff": tree.staff}
-    _rate(case("c1", day=local(2026, 10, 9), **police_kw), Level.VERY_SATISFIED, Channel.EVALUATOR,
-          local(2026, 10, 9, 11), option_codes=["510"])
-    _rate(case("c2", day=local(2026, 10, 12), **police_kw), Level.SATISFIED, Channel.EVALUATOR,
-          local(2026, 10, 12, 11))
-    _rate(case("c3", day=local(2026, 10, 12)), Level.BASIC, Channel.PHONE,
-          local(2026, 10, 13, 11), is_staff_entered=True)
-    _rate(case("c4", day=local(2026, 10, 20)), Level.DISSATISFIED, Channel.PC,
-          local(2026, 10, 20, 15), option_codes=["213"], evaluator_name="卓玛",
-          evaluator_mobile="13912345678")
-    _rate(case("c5", day=local(2026, 10, 21)), Level.BASIC, Channel.MOBILE,
-          local(2026, 10, 28, 11), is_system_default=True)
-    r6 = _rate(case("c6", day=local(2026, 10, 22), **police_kw), Level.VERY_SATISFIED,
-               Channel.EVALUATOR, local(2026, 10, 22, 11))
+    _rate(
+        case("c1", day=local(2026, 10, 9), **police_kw),
+        Level.VERY_SATISFIED,
+        Channel.EVALUATOR,
+        local(2026, 10, 9, 11),
+        option_codes=["510"],
+    )
+    _rate(
+        case("c2", day=local(2026, 10, 12), **police_kw),
+        Level.SATISFIED,
+        Channel.EVALUATOR,
+        local(2026, 10, 12, 11),
+    )
+    _rate(
+        case("c3", day=local(2026, 10, 12)),
+        Level.BASIC,
+        Channel.PHONE,
+        local(2026, 10, 13, 11),
+        is_staff_entered=True,
+    )
+    _rate(
+        case("c4", day=local(2026, 10, 20)),
+        Level.DISSATISFIED,
+        Channel.PC,
+        local(2026, 10, 20, 15),
+        option_codes=["213"],
+        evaluator_name="卓玛",
+        evaluator_mobile="13912345678",
+    )
+    _rate(
+        case("c5", day=local(2026, 10, 21)),
+        Level.BASIC,
+        Channel.MOBILE,
+        local(2026, 10, 28, 11),
+        is_system_default=True,
+    )
+    r6 = _rate(
+        case("c6", day=local(2026, 10, 22), **police_kw),
+        Level.VERY_SATISFIED,
+        Channel.EVALUATOR,
+        local(2026, 10, 22, 11),
+    )
     rating_exclude(rating=r6, reason="刷好评")
     case("c10", day=local(2026, 10, 23), apply_channel="online")
-    _rate(case("c7", "cg_hukou", day=local(2026, 10, 14)), Level.VERY_DISSATISFIED,
-          Channel.QR_CODE, local(2026, 10, 14, 18), option_codes=["113", "115"])
+    _rate(
+        case("c7", "cg_hukou", day=local(2026, 10, 14)),
+        Level.VERY_DISSATISFIED,
+        Channel.QR_CODE,
+        local(2026, 10, 14, 18),
+        option_codes=["113", "115"],
+    )
     _rate(cases["c7"], Level.SATISFIED, Channel.QR_CODE, local(2026, 10, 30, 9), assess_number=2)
-    _rate(case("c8", "cg_hukou", day=local(2026, 10, 15)), Level.SATISFIED, Channel.EVALUATOR,
-          local(2026, 10, 15, 12), is_paper=True)
-    _rate(case("c9", "cg_hukou", day=local(2026, 9, 30)), Level.SATISFIED, Channel.MOBILE,
-          local(2026, 9, 30, 20))
-    _rate(case("c11", "cg_hukou", day=local(2026, 10, 31, 23), apply_channel="app"),
-          Level.SATISFIED, Channel.MOBILE, local(2026, 10, 31, 23, ))
+    _rate(
+        case("c8", "cg_hukou", day=local(2026, 10, 15)),
+        Level.SATISFIED,
+        Channel.EVALUATOR,
+        local(2026, 10, 15, 12),
+        is_paper=True,
+    )
+    _rate(
+        case("c9", "cg_hukou", day=local(2026, 9, 30)),
+        Level.SATISFIED,
+        Channel.MOBILE,
+        local(2026, 9, 30, 20),
+    )
+    _rate(
+        case("c11", "cg_hukou", day=local(2026, 10, 31, 23), apply_channel="app"),
+        Level.SATISFIED,
+        Channel.MOBILE,
+        local(
+            2026,
+            10,
+            31,
+            23,
+        ),
+    )
     return Dataset(tree, cases)
 
 

@@ -4,8 +4,13 @@ from haochaping.results.charts import bar_chart, line_chart
 
 
 def test_bar_chart_is_accessible_and_escaped():
-    chart = bar_chart(title="Levels <October>", desc="Ratings per level", labels=["好", "a&b"],
-                      values=[3, 1], headers=("Level", "Ratings"))
+    chart = bar_chart(
+        title="Levels <October>",
+        desc="Ratings per level",
+        labels=["好", "a&b"],
+        values=[3, 1],
+        headers=("Level", "Ratings"),
+    )
     svg = str(chart.svg)
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" role="img"')
     assert "<title id=" in svg and ">Levels &lt;October&gt;</title>" in svg
@@ -24,8 +29,13 @@ def test_bar_lengths_are_proportional():
 
 
 def test_line_chart_has_one_polyline_per_series_and_a_table():
-    chart = line_chart(title="Trend", desc="Ratings per month", x_labels=["2026-09", "2026-10"],
-                       series=[("All", [1, 8]), ("Bad", [0, 2])], headers_x="Month")
+    chart = line_chart(
+        title="Trend",
+        desc="Ratings per month",
+        x_labels=["2026-09", "2026-10"],
+        series=[("All", [1, 8]), ("Bad", [0, 2])],
+        headers_x="Month",
+    )
     svg = str(chart.svg)
     assert svg.count("<polyline") == 2
     assert svg.count("<circle") == 4

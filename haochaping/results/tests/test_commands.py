@@ -18,7 +18,9 @@ def test_refresh_cases_command(dataset):
     CaseDayCount.objects.all().delete()
     out = StringIO()
     call_command("results_refresh_cases", "--from", "2026-10-01", "--to", "2026-11-01", stdout=out)
-    assert out.getvalue().startswith(f"{CaseDayCount.objects.count()} rows for 2026-10-01..2026-10-31")
+    assert out.getvalue().startswith(
+        f"{CaseDayCount.objects.count()} rows for 2026-10-01..2026-10-31"
+    )
     assert sum(CaseDayCount.objects.values_list("completed", flat=True)) == 10
 
 

@@ -24,7 +24,11 @@ def test_city_totals_for_october(dataset):
     # then: c6 is excluded, c9 is in September, c7's follow-up is apart
     assert m.rating_count(t) == 8
     assert t.levels == {
-        "very_satisfied": 1, "satisfied": 3, "basic": 2, "dissatisfied": 1, "very_dissatisfied": 1,
+        "very_satisfied": 1,
+        "satisfied": 3,
+        "basic": 2,
+        "dissatisfied": 1,
+        "very_dissatisfied": 1,
     }
     assert m.good_rate(t) == m.Ratio(4, 8)
     assert m.satisfaction_rate(t) == m.Ratio(6, 8)
@@ -55,11 +59,16 @@ def test_by_unit_region_and_channel(dataset):
     assert m.citizen_good_rate(cg) == m.Ratio(1, 2)
     by_region = m.rating_tallies(period=OCT, by=Dimension.REGION)
     assert {k: m.rating_count(v) for k, v in by_region.items()} == {
-        tree.lhasa.pk: 5, tree.chengguan.pk: 3,
+        tree.lhasa.pk: 5,
+        tree.chengguan.pk: 3,
     }
     by_channel = m.rating_tallies(period=OCT, by=Dimension.CHANNEL)
     assert {k: m.rating_count(v) for k, v in by_channel.items()} == {
-        "1": 1, "2": 2, "3": 1, "4": 3, "6": 1,
+        "1": 1,
+        "2": 2,
+        "3": 1,
+        "4": 3,
+        "6": 1,
     }
 
 
@@ -98,8 +107,9 @@ def test_trend_by_week_and_month_buckets(dataset):
         dt.date(2026, 10, 19): 1,  # c4
         dt.date(2026, 10, 26): 2,  # c5 (28th), c11 (31st)
     }
-    monthly = m.rating_tallies(period=period_parse("quarter", "2026-Q3"), grain=Grain.MONTH,
-                               by=Dimension.UNIT)
+    monthly = m.rating_tallies(
+        period=period_parse("quarter", "2026-Q3"), grain=Grain.MONTH, by=Dimension.UNIT
+    )
     assert {(k[0], k[1]): m.rating_count(v) for k, v in monthly.items()} == {
         (dt.date(2026, 9, 1), dataset.tree.cg_police.pk): 1,
     }
@@ -145,17 +155,31 @@ def test_summaries_equal_the_rollup_and_survive_a_rebuild(dataset):
     rollup = RatingRollup.objects.aggregate(n=Sum("count"))["n"]
     assert UnitDayCount.objects.aggregate(n=Sum("count"))["n"] == rollup == 10
     assert UnitMonthCount.objects.aggregate(n=Sum("count"))["n"] == 10
-    before = sorted(UnitDayCount.objects.filter(count__gt=0).values_list(
-        "day", "unit_id", "channel", "level", "origin", "assess_number", "count"))
-    reasons = sorted(ReasonDayCount.objects.filter(count__gt=0).values_list(
-        "day", "unit_id", "level", "code", "count"))
+    before = sorted(
+        UnitDayCount.objects.filter(count__gt=0).values_list(
+            "day", "unit_id", "channel", "level", "origin", "assess_number", "count"
+        )
+    )
+    reasons = sorted(
+        ReasonDayCount.objects.filter(count__gt=0).values_list(
+            "day", "unit_id", "level", "code", "count"
+        )
+    )
     # when
     summaries_rebuild()
     # then
-    assert sorted(UnitDayCount.objects.filter(count__gt=0).values_list(
-        "day", "unit_id", "channel", "level", "origin", "assess_number", "count")) == before
-    assert sorted(ReasonDayCount.objects.values_list(
-        "day", "unit_id", "level", "code", "count")) == reasons
+    assert (
+        sorted(
+            UnitDayCount.objects.filter(count__gt=0).values_list(
+                "day", "unit_id", "channel", "level", "origin", "assess_number", "count"
+            )
+        )
+        == before
+    )
+    assert (
+        sorted(ReasonDayCount.objects.values_list("day", "unit_id", "level", "code", "count"))
+        == reasons
+    )
 
 
 def test_excluding_a_rating_takes_its_reasons_away(dataset):
@@ -164,8 +188,10 @@ def test_excluding_a_rating_takes_its_reasons_away(dataset):
 
     rating = Rating.objects.get(case=dataset.cases["c4"])
     rating_exclude(rating=rating, reason="恶意差评")
-    assert m.top_reasons(period=OCT) == [("113", "very_dissatisfied", 1),
-                                         ("115", "very_dissatisfied", 1)]
+    assert m.top_reasons(period=OCT) == [
+        ("113", "very_dissatisfied", 1),
+        ("115", "very_dissatisfied", 1),
+    ]
     assert m.rating_count(m.rating_tallies(period=OCT)[None]) == 7
 
 
@@ -191,8 +217,13 @@ def test_bad_review_handling_metrics(dataset, clock):
     clock.move_to(local(2026, 10, 20, 16))
     rect.rectification_fix_at_once(rectification_id=r4.pk, note="当场补办", acting_user=boss)
     rect.rectification_accept_feedback(rectification_id=r4.pk, note="", acting_user=boss)
-    rect.rectification_callback(rectification_id=r4.pk, method="phone", outcome="reached",
-                                satisfaction="satisfied", acting_user=boss)
+    rect.rectification_callback(
+        rectification_id=r4.pk,
+        method="phone",
+        outcome="reached",
+        satisfaction="satisfied",
+        acting_user=boss,
+    )
     clock.move_to(local(2026, 11, 5, 12))
     # when
     total = m.rect_tallies(period=OCT)[None]
@@ -209,3 +240,35 @@ def test_bad_review_handling_metrics(dataset, clock):
     assert m.reply_rate(by_unit[tree.cg_police.pk]) == m.Ratio(0, 1)
     assert (m.open_bad_reviews().open, m.open_bad_reviews().overdue) == (1, 1)
     assert m.open_bad_reviews(units=[tree.police.pk]).open == 0
+
+
+def test_supplementary_rating_completion(dataset):
+    import datetime as dt
+
+    from haochaping.accounts.enums import Role
+    from haochaping.coverage.models import SupplementaryTask
+    from haochaping.coverage.services import supplementary_tasks_create, task_phone_answer_record
+    from haochaping.testing.builders import make_user
+
+    tree = dataset.tree
+    # given c10 (online, completed 23 Oct, unrated) becomes a task
+    assert supplementary_tasks_create(run_day=dt.date(2026, 11, 1)) == 1
+    before = m.supplementary_tallies(period=OCT)[None]
+    assert (before.tasks, before.rated, before.open) == (1, 0, 1)
+    assert m.supplementary_completion(before) == m.Ratio(0, 1)
+    # when the citizen's answer is recorded by phone on 5 November (after the 5 working days)
+    task = SupplementaryTask.objects.get(case=dataset.cases["c10"])
+    boss = make_user("boss", Role.ADMIN, is_superuser=True)
+    task_phone_answer_record(task_id=task.pk, level="satisfied", acting_user=boss)
+    # then
+    after = m.supplementary_tallies(period=OCT, by=Dimension.UNIT)[tree.police.pk]
+    assert (after.tasks, after.rated, after.open) == (1, 1, 0)
+    assert m.supplementary_completion(after) == m.Ratio(1, 1)
+    assert m.supplementary_on_time(after) == m.Ratio(0, 1)
+
+
+def test_appeal_tallies_without_appeals(dataset):
+    assert m.appeal_tallies(period=OCT) == {}
+    assert m.appeal_tallies(period=OCT, by=Dimension.REGION) == {}
+    assert m.appeal_not_adopted_share(m.AppealTally(decided=4, not_adopted=1)) == m.Ratio(1, 4)
+    assert m.appeal_on_time(m.AppealTally(decided=4, decided_on_time=3)) == m.Ratio(3, 4)

@@ -20,8 +20,13 @@ OCT = "grain=month&period=2026-10"
 @pytest.fixture
 def typical(dataset):
     return typical_case_save(
-        kind="bad", unit=dataset.tree.police, title="身份证办理差评整改", body="群众反映等候时间长，窗口增设专人引导。",
-        title_bo="ཐོབ་ཐང་ལག་ཁྱེར་གྱི་དཔེ་མཚོན།", body_bo="བོད་ཡིག་གི་ནང་དོན།", period=dt.date(2026, 10, 20),
+        kind="bad",
+        unit=dataset.tree.police,
+        title="身份证办理差评整改",
+        body="群众反映等候时间长，窗口增设专人引导。",
+        title_bo="ཐོབ་ཐང་ལག་ཁྱེར་གྱི་དཔེ་མཚོན།",
+        body_bo="བོད་ཡིག་གི་ནང་དོན།",
+        period=dt.date(2026, 10, 20),
         published=True,
     )
 
@@ -78,8 +83,13 @@ def test_unit_page_in_both_languages(client, dataset):
 
 
 def test_typical_cases_published_only_and_localised(client, typical, dataset):
-    hidden = typical_case_save(kind="good", unit=dataset.tree.police, title="未发布", body="草稿",
-                               period=dt.date(2026, 10, 1))
+    hidden = typical_case_save(
+        kind="good",
+        unit=dataset.tree.police,
+        title="未发布",
+        body="草稿",
+        period=dt.date(2026, 10, 1),
+    )
     listing = client.get("/public/cases/").content.decode()
     assert "身份证办理差评整改" in listing and "未发布" not in listing
     assert client.get(f"/public/cases/{hidden.pk}/").status_code == 404
@@ -89,11 +99,18 @@ def test_typical_cases_published_only_and_localised(client, typical, dataset):
 
 def test_typical_case_refuses_identifying_text(dataset):
     with pytest.raises(InvalidInput) as exc:
-        typical_case_save(kind="bad", unit=dataset.tree.police, title="案例",
-                          body="联系人 13912345678，身份证 540102199005170012",
-                          period=dt.date(2026, 10, 1))
-    assert exc.value.extra == {"errors": {"body": ["The text contains an ID number.",
-                                                   "The text contains a mobile number."]}}
+        typical_case_save(
+            kind="bad",
+            unit=dataset.tree.police,
+            title="案例",
+            body="联系人 13912345678，身份证 540102199005170012",
+            period=dt.date(2026, 10, 1),
+        )
+    assert exc.value.extra == {
+        "errors": {
+            "body": ["The text contains an ID number.", "The text contains a mobile number."]
+        }
+    }
     assert not TypicalCase.objects.exists()
 
 

@@ -52,7 +52,12 @@ def test_three_perfect_ratings_cannot_top_the_table():
 
 def test_units_under_the_minimum_sample_are_listed_apart_without_rank():
     config = ranking_config({"MIN_RATINGS": 30, "WEIGHTS": {"good_rate": 1}})
-    rows = [row("a", tally(29)), row("b", tally(30)), row("c", tally(0)), row("d", tally(40, bad=5))]
+    rows = [
+        row("a", tally(29)),
+        row("b", tally(30)),
+        row("c", tally(0)),
+        row("d", tally(40, bad=5)),
+    ]
     ranked, insufficient = rank_rows(rows, config)
     assert [r.key for r in ranked] == ["b", "d"]
     assert [r.key for r in insufficient] == ["a", "c"]
@@ -60,8 +65,7 @@ def test_units_under_the_minimum_sample_are_listed_apart_without_rank():
 
 
 def test_missing_components_renormalise_and_weights_apply():
-    config = ranking_config({"MIN_RATINGS": 1,
-                             "WEIGHTS": {"good_rate": 0.5, "reply_rate": 0.5}})
+    config = ranking_config({"MIN_RATINGS": 1, "WEIGHTS": {"good_rate": 0.5, "reply_rate": 0.5}})
     no_bad = row("no-bad", tally(100), m.RectTally())
     late = row("late", tally(100), m.RectTally(received=10, contacted_in_time=0))
     rank_rows([no_bad, late], config)
@@ -73,8 +77,9 @@ def test_missing_components_renormalise_and_weights_apply():
 
 def test_ties_share_a_rank():
     config = ranking_config({"MIN_RATINGS": 1, "WEIGHTS": {"good_rate": 1}})
-    ranked, _ = rank_rows([row("x", tally(50)), row("y", tally(50)), row("z", tally(10, bad=40))],
-                          config)
+    ranked, _ = rank_rows(
+        [row("x", tally(50)), row("y", tally(50)), row("z", tally(10, bad=40))], config
+    )
     assert [(r.key, r.rank) for r in ranked] == [("x", 1), ("y", 1), ("z", 3)]
 
 
@@ -96,8 +101,11 @@ def test_unit_ranking_on_the_dataset(dataset):
     assert cg.score == pytest.approx((0.4 * w(2, 3) + 0.2 * w(2, 3)) / 0.85)
     assert police.ratings == 5
     assert {c.name: (c.ratio.num, c.ratio.den) for c in police.components} == {
-        "good_rate": (2, 5), "not_bad_rate": (4, 5), "reply_rate": (0, 1),
-        "rectification_rate": (0, 1), "callback_satisfaction": (0, 0),
+        "good_rate": (2, 5),
+        "not_bad_rate": (4, 5),
+        "reply_rate": (0, 1),
+        "rectification_rate": (0, 1),
+        "callback_satisfaction": (0, 0),
     }
     # units without ratings are listed as too little data
     assert tree.bureau.pk in {r.key for r in result.insufficient}
@@ -108,6 +116,8 @@ def test_unit_ranking_on_the_dataset(dataset):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", list(RankingKind))
-def test_ranking_query_count_does_not_grow_with_ratings(dataset, django_assert_max_num_queries, kind):
+def test_ranking_query_count_does_not_grow_with_ratings(
+    dataset, django_assert_max_num_queries, kind
+):
     with django_assert_max_num_queries(5):
         ranking(kind=kind, period=OCT)

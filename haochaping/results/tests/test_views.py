@@ -101,7 +101,7 @@ def test_drill_down_masks_identities(client, city_leader, dataset):
     html = client.get(f"/results/ratings/?{OCT}&level=bad").content.decode()
     assert "卓*" in html and "139****5678" in html
     assert "13912345678" not in html and "卓玛" not in html
-    assert html.count("<tr class=\"bad\">") == 2
+    assert html.count('<tr class="bad">') == 2
 
 
 def test_drill_down_keyset_pages(client, city_leader, dataset):
@@ -143,21 +143,33 @@ def _count_queries(client, url: str) -> int:
 
 @pytest.mark.parametrize(
     "url",
-    [f"/results/?{OCT}", "/results/regions/540102/?" + OCT, f"/results/rankings/?kind=unit&{OCT}",
-     f"/results/rankings/?kind=item&{OCT}", f"/results/rankings/?kind=region&{OCT}",
-     "/results/?grain=week&period=2026-W42", "/results/?grain=year&period=2026"],
+    [
+        f"/results/?{OCT}",
+        "/results/regions/540102/?" + OCT,
+        f"/results/rankings/?kind=unit&{OCT}",
+        f"/results/rankings/?kind=item&{OCT}",
+        f"/results/rankings/?kind=region&{OCT}",
+        "/results/?grain=week&period=2026-W42",
+        "/results/?grain=year&period=2026",
+    ],
 )
-def test_query_count_does_not_depend_on_the_number_of_ratings(client, city_leader, dataset,
-                                                               clock, url):
+def test_query_count_does_not_depend_on_the_number_of_ratings(
+    client, city_leader, dataset, clock, url
+):
     client.force_login(city_leader)
     before = _count_queries(client, url)
     # given 6 more ratings in October over new cases
     for i in range(6):
-        case = make_case(dataset.tree, accepted_at=local(2026, 9, 1),
-                         completed_at=local(2026, 10, 5 + i % 20))
+        case = make_case(
+            dataset.tree, accepted_at=local(2026, 9, 1), completed_at=local(2026, 10, 5 + i % 20)
+        )
         clock.move_to(local(2026, 10, 5 + i % 20, 12))
-        rating_submit(case=case, level=Level.SATISFIED, channel=Channel.EVALUATOR,
-                      assessed_at=local(2026, 10, 5 + i % 20, 11))
+        rating_submit(
+            case=case,
+            level=Level.SATISFIED,
+            channel=Channel.EVALUATOR,
+            assessed_at=local(2026, 10, 5 + i % 20, 11),
+        )
     clock.move_to(local(2026, 11, 5, 12))
     # then
     assert _count_queries(client, url) == before

@@ -21,8 +21,11 @@ class Command(BaseCommand):
     def handle(self, *args, start=None, end=None, **options):
         try:
             end_day = dt.date.fromisoformat(end) if end else today() + dt.timedelta(days=1)
-            start_day = (dt.date.fromisoformat(start) if start else
-                         end_day - dt.timedelta(days=rating_setting("RATING_WINDOW_DAYS") + 6))
+            start_day = (
+                dt.date.fromisoformat(start)
+                if start
+                else end_day - dt.timedelta(days=rating_setting("RATING_WINDOW_DAYS") + 6)
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if start_day >= end_day:
