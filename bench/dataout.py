@@ -238,11 +238,12 @@ def main() -> None:
         )
 
         # --- under load: a relay runs while ratings keep coming ------------------------------
+        relay_log = (tmp / "relay-live.log").open("w")
         relay = subprocess.Popen(
             [*relay_cmd, "--worker-id", "bench-live"],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=relay_log,
             stderr=subprocess.STDOUT,
         )
         procs.append(relay)
@@ -283,6 +284,7 @@ def main() -> None:
             produced=share * args.producers,
             producers=args.producers,
             produce_per_s=round(share * args.producers / produce_seconds, 1),
+            relay_log=str(tmp / "relay-live.log"),
             delivered=len(rows),
             lag_p50_s=round(percentile(lags, 0.5), 3),
             lag_p95_s=round(percentile(lags, 0.95), 3),

@@ -71,6 +71,9 @@ class RoundReport:
     dead: int = 0
     lost: int = 0
     stale: int = 0
+    claim_ms: int = 0
+    send_ms: int = 0
+    finish_ms: int = 0
 
     def add(self, other: RoundReport) -> None:
         for name in self.__dataclass_fields__:
@@ -277,13 +280,19 @@ class Deliverer:
 
     # --- a round and a drain ------------------------------------------------------------------
     def round(self) -> RoundReport:
+        t0 = time.monotonic()
         token, rows, report = self.claim()
+        t1 = time.monotonic()
+        report.claim_ms = int((t1 - t0) * 1000)
         if rows:
             if self._pool is not None:
                 sent = list(self._pool.map(self._send_one, rows))
             else:
                 sent = [self._send_one(m) for m in rows]
+            t2 = time.monotonic()
             report.add(self.finish(token, sent))
+            report.send_ms = int((t2 - t1) * 1000)
+            report.finish_ms = int((time.monotonic() - t2) * 1000)
         return report
 
     def drain(self, *, seconds: float | None = None) -> RoundReport:

@@ -18,6 +18,7 @@ stored while the push was disabled).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -183,7 +184,8 @@ def _compare(
             "unknown": len(unknown),
             "changed": len(changed),
         },
-        dedup_key=f"dataout-reconcile:{day}:{topic}:{run.platform_hash}:{here_hash}",
+        dedup_key=f"dataout-reconcile:{day}:{topic}:"
+        + hashlib.sha256(f"{run.platform_hash}:{here_hash}".encode()).hexdigest()[:32],
     )
     return run
 

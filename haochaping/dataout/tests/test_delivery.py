@@ -50,7 +50,8 @@ def test_a_rating_reaches_the_platform_as_a_national_style_record(org_tree, plat
     report = outbox_drain()
 
     # then
-    assert report.as_dict() == {
+    counts = {k: v for k, v in report.as_dict().items() if not k.endswith("_ms")}
+    assert counts == {
         "claimed": 1,
         "delivered": 1,
         "duplicates": 0,
