@@ -20,6 +20,7 @@ urlpatterns = [
     path("public/", include("haochaping.results.urls_public")),
     path("coverage/", include("haochaping.coverage.urls")),
     path("comment/", include("haochaping.coverage.urls_public")),
+    path("integrity/", include("haochaping.integrity.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

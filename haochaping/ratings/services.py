@@ -16,6 +16,7 @@ from haochaping.cases.models import Case
 from haochaping.core.clock import LOCAL_TZ, now
 from haochaping.core.exceptions import Conflict, InvalidInput
 from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from haochaping.integrity.pipeline import check_rating
 from haochaping.ratings.conf import rating_setting
 from haochaping.ratings.enums import (
     Channel,
@@ -337,6 +338,7 @@ def rating_submit(
 @transaction.atomic
 def _insert(rating: Rating, *, acting_user: Any) -> None:
     rating.save(force_insert=True)
+    check_rating(rating, acting_user=acting_user)  # integrity: a reject rolls back; flags stored
     if rating.validity == Validity.VALID:
         rollup_add(rating, +1)
     if rating.is_bad and rating.validity == Validity.VALID and not rating.is_system_default:

@@ -1,0 +1,87 @@
+"""The hook the ratings pipeline calls for every incoming rating.
+
+``check_rating`` runs inside ``ratings.services._insert``'s transaction, right after the
+rating row is written: a "reject" raises InvalidInput (the transaction rolls back, nothing is
+stored or counted); flags are stored with the rating, in the same transaction, and put the
+rating into the bureau's review queue. A replayed idempotency key never gets here (the insert
+fails first), so an idempotent retry is never judged twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from haochaping.core.clock import LOCAL_TZ
+from haochaping.core.exceptions import InvalidInput
+from haochaping.integrity.checks import (
+    ONSITE_TERMINALS,
+    PERSONAL_CHANNELS,
+    Finding,
+    RatingContext,
+    active_checks,
+    is_office_time,
+    text_hash,
+)
+from haochaping.integrity.enums import Outcome
+from haochaping.integrity.models import Fingerprint
+from haochaping.ratings.enums import Level
+from haochaping.ratings.models import Rating
+
+logger = logging.getLogger(__name__)
+
+
+def fingerprint_of(rating: Rating) -> Fingerprint:
+    local = rating.assessed_at.astimezone(LOCAL_TZ)
+    personal_device = rating.channel in PERSONAL_CHANNELS and not rating.is_staff_entered
+    return Fingerprint(
+        rating=rating,
+        at=rating.assessed_at,
+        unit_id=rating.unit_id,
+        window_id=rating.window_id,
+        staff_id=rating.staff_id,
+        mobile="" if rating.is_staff_entered else rating.evaluator_mobile,
+        device=rating.device_id if personal_device else "",
+        text_hash=text_hash(rating.text),
+        is_top=rating.level == Level.VERY_SATISFIED and not rating.is_system_default,
+        onsite_after_hours=(
+            rating.channel in ONSITE_TERMINALS
+            and not rating.is_paper
+            and not is_office_time(local)
+        ),
+    )
+
+
+def run_checks(rating: Rating, *, acting_user: Any = None) -> tuple[Fingerprint, list[tuple[Any, Finding]]]:
+    """Run every active check; returns the (unsaved) fingerprint and the findings."""
+    fingerprint = fingerprint_of(rating)
+    ctx = RatingContext(
+        rating=rating,
+        acting_user=acting_user,
+        fingerprint=fingerprint,
+        local=rating.assessed_at.astimezone(LOCAL_TZ),
+    )
+    findings = []
+    for check in active_checks():
+        finding = check.run(ctx)
+        if finding is not None:
+            findings.append((check, finding))
+    return fingerprint, findings
+
+
+def check_rating(rating: Rating, *, acting_user: Any = None) -> None:
+    """Judge one just-inserted rating (inside the caller's transaction)."""
+    from haochaping.integrity.services import findings_record
+
+    if rating.is_system_default:
+        return  # written by the system itself; never counted as a citizen's rating anyway
+    fingerprint, findings = run_checks(rating, acting_user=acting_user)
+    rejects = [(c, f) for c, f in findings if f.outcome == Outcome.REJECT]
+    if rejects:
+        check, finding = rejects[0]
+        reason = check.describe(finding.details)
+        logger.warning("integrity: rating rejected by %s: %s", check.code, reason)
+        raise InvalidInput(extra={"errors": {"integrity": [reason]}, "check": check.code})
+    fingerprint.save(force_insert=True)
+    if findings:
+        findings_record(rating=rating, findings=findings, acting_user=acting_user)
