@@ -15,4 +15,5 @@ STEPS: list[str] = [
     "haochaping.demo.notifications.seed_notification_preferences",
     "haochaping.demo.channels.seed_channels",
     "haochaping.demo.appeals.seed_appeals",
+    "haochaping.demo.coverage.seed_coverage",
 ]
