@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "haochaping.dataout",
     "haochaping.appeals",
     "haochaping.coverage",
+    "haochaping.reporting",
     "haochaping.integrity",
 ]
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("public/", include("haochaping.results.urls_public")),
     path("coverage/", include("haochaping.coverage.urls")),
     path("comment/", include("haochaping.coverage.urls_public")),
+    path("reports/", include("haochaping.reporting.urls")),
+    path("public/reports/", include("haochaping.reporting.urls_public")),
     path("integrity/", include("haochaping.integrity.urls")),
 ]
 

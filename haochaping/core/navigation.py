@@ -41,6 +41,7 @@ MENU: list[tuple[str, Any, frozenset[str]]] = [
     ("workdays:index", _("Working-day calendar"), BUREAU),
     ("dataout:index", _("Regional platform"), BUREAU),
     ("jobs:dashboard", _("Background jobs"), frozenset({Role.ADMIN})),
+    ("reports:index", _("Reports"), OVERSIGHT),
     ("integrity:index", _("Integrity"), OVERSIGHT),
 ]
 
