@@ -203,7 +203,9 @@ def test_public_form_reports_field_errors_in_tibetan(org_tree, people, clock):
     response = _post(client, org_tree, hidden, text="")
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'lang="bo"' in html
+    assert '<html lang="bo">' in html
+    assert "བསམ་འཆར་འབྲི་རོགས།" in html  # "Write the comment." from the bo catalog
+    assert "ཁྱེད་ཀྱི་བསམ་འཆར་གང་གི་སྐོར་ཡིན།" in html
 
 
 def test_staff_pages_register_and_classify(org_tree, people, clock):
