@@ -17,8 +17,13 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         rule = services.routing_rule_set(
-            region=obj.region, unit=obj.unit, centre=obj.centre, reviewer_unit=obj.reviewer_unit,
-            note=obj.note, acting_user=request.user)
+            region=obj.region,
+            unit=obj.unit,
+            centre=obj.centre,
+            reviewer_unit=obj.reviewer_unit,
+            note=obj.note,
+            acting_user=request.user,
+        )
         obj.pk = rule.pk
 
     def delete_model(self, request, obj):
@@ -30,8 +35,15 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ("label", "unit", "reviewer_unit", "status", "final_outcome", "filed_at",
-                    "decision_due_at")
+    list_display = (
+        "label",
+        "unit",
+        "reviewer_unit",
+        "status",
+        "final_outcome",
+        "filed_at",
+        "decision_due_at",
+    )
     list_filter = ("status", "final_outcome")
 
     def has_add_permission(self, request):

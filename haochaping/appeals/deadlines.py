@@ -38,35 +38,51 @@ class DecisionClock(DeadlineRule):
         return tuple(appeal_setting("WARN_AT"))
 
     def due_items(self, *, now: dt.datetime) -> Iterator[DeadlineItem]:
-        qs = (Appeal.objects.filter(status=self.status,
-                                    **{f"{self.due_field}__lte": now + LOOKAHEAD})
-              .select_related(f"{self.unit_field}__region", "decided_by")
-              .order_by(self.due_field, "pk"))
+        qs = (
+            Appeal.objects.filter(status=self.status, **{f"{self.due_field}__lte": now + LOOKAHEAD})
+            .select_related(f"{self.unit_field}__region", "decided_by")
+            .order_by(self.due_field, "pk")
+        )
         for a in qs.iterator():
             unit = getattr(a, self.unit_field)
             assignees = reviewers_of(unit, roles=self.roles)
             if a.decided_by_id:
                 assignees = assignees.exclude(pk=a.decided_by_id)
             yield DeadlineItem(
-                key=str(a.pk), started_at=getattr(a, self.start_field),
-                due_at=getattr(a, self.due_field), unit=unit,
+                key=str(a.pk),
+                started_at=getattr(a, self.start_field),
+                due_at=getattr(a, self.due_field),
+                unit=unit,
                 assignee_ids=tuple(assignees.values_list("pk", flat=True)),
-                label=a.label, url=a.get_absolute_url(), extra={"id": a.pk})
+                label=a.label,
+                url=a.get_absolute_url(),
+                extra={"id": a.pk},
+            )
 
     def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
         super().warn(item, point=point, now=now)
         events.appeal_event_record(
-            appeal=Appeal.objects.get(pk=item.extra["id"]), type=events.DEADLINE_WARNED,
-            payload={"clock": self.name, "percent": round(point * 100),
-                     "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat()})
+            appeal=Appeal.objects.get(pk=item.extra["id"]),
+            type=events.DEADLINE_WARNED,
+            payload={
+                "clock": self.name,
+                "percent": round(point * 100),
+                "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat(),
+            },
+        )
 
     def escalate(self, item: DeadlineItem, *, level: EscalationLevel, now: dt.datetime) -> None:
         super().escalate(item, level=level, now=now)
         Appeal.objects.filter(pk=item.extra["id"]).update(**{self.overdue_field: True})
         events.appeal_event_record(
-            appeal=Appeal.objects.get(pk=item.extra["id"]), type=events.DEADLINE_ESCALATED,
-            payload={"clock": self.name, "level": int(level),
-                     "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat()})
+            appeal=Appeal.objects.get(pk=item.extra["id"]),
+            type=events.DEADLINE_ESCALATED,
+            payload={
+                "clock": self.name,
+                "level": int(level),
+                "due_at": item.due_at.astimezone(LOCAL_TZ).isoformat(),
+            },
+        )
 
 
 class FurtherReviewClock(DecisionClock):

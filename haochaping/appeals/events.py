@@ -24,12 +24,23 @@ def actor_label(user: Any) -> str:
 
 
 def appeal_event_record(
-    *, appeal: Appeal, type: str, acting_user: Any = None, note: str = "", from_status: str = "",
-    to_status: str = "", payload: dict[str, Any] | None = None,
+    *,
+    appeal: Appeal,
+    type: str,
+    acting_user: Any = None,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> AppealEvent:
     return AppealEvent.objects.create(
-        appeal=appeal, type=type, from_status=from_status, to_status=to_status, note=note,
+        appeal=appeal,
+        type=type,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
         payload=payload or {},
         acting_user=acting_user if getattr(acting_user, "pk", None) else None,
-        actor_label=actor_label(acting_user), created_at=clock_now(),
+        actor_label=actor_label(acting_user),
+        created_at=clock_now(),
     )

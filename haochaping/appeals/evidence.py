@@ -21,8 +21,9 @@ from haochaping.rectification.evidence import ALLOWED, validate_evidence
 __all__ = ["evidence_response", "evidence_store", "validate_evidence"]
 
 
-def evidence_store(*, appeal: Appeal, event: AppealEvent | None, files: list[UploadedFile],
-                   acting_user: Any) -> list[AppealEvidence]:
+def evidence_store(
+    *, appeal: Appeal, event: AppealEvent | None, files: list[UploadedFile], acting_user: Any
+) -> list[AppealEvidence]:
     """Save already validated files (the caller's transaction)."""
     stored = []
     at = clock_now()
@@ -33,9 +34,14 @@ def evidence_store(*, appeal: Appeal, event: AppealEvent | None, files: list[Upl
             digest.update(chunk)
         f.seek(0)
         evidence = AppealEvidence(
-            appeal=appeal, event=event, original_name=os.path.basename(f.name or "")[:200],
-            content_type=ALLOWED[ext][0], size=f.size or 0, sha256=digest.hexdigest(),
-            uploaded_by=acting_user if getattr(acting_user, "pk", None) else None, uploaded_at=at,
+            appeal=appeal,
+            event=event,
+            original_name=os.path.basename(f.name or "")[:200],
+            content_type=ALLOWED[ext][0],
+            size=f.size or 0,
+            sha256=digest.hexdigest(),
+            uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+            uploaded_at=at,
         )
         evidence.file.save(f"{uuid.uuid4().hex}{ext}", f, save=False)
         evidence.save()
@@ -51,8 +57,12 @@ def evidence_response(appeal: Appeal, evidence_id: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise NotFound(_("The file is missing from storage.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -8,8 +8,9 @@ from typing import Any
 from django.db.models.signals import post_save
 
 
-def deliver_notice_on_open(sender: Any, instance: Any, created: bool, raw: bool = False,
-                           **kwargs: Any) -> None:
+def deliver_notice_on_open(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     from haochaping.rectification.events import OPENED
 
     if not created or raw or instance.type != OPENED:
@@ -22,5 +23,8 @@ def deliver_notice_on_open(sender: Any, instance: Any, created: bool, raw: bool 
 def connect() -> None:
     from haochaping.rectification.models import RectificationEvent
 
-    post_save.connect(deliver_notice_on_open, sender=RectificationEvent,
-                      dispatch_uid="appeals-notice-on-rectification-open")
+    post_save.connect(
+        deliver_notice_on_open,
+        sender=RectificationEvent,
+        dispatch_uid="appeals-notice-on-rectification-open",
+    )

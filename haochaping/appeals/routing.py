@@ -33,8 +33,9 @@ def region_codes(path: str) -> list[str]:
     return [p for p in path.strip("/").split("/") if p]
 
 
-def pick_rule(rules: Iterable[Any], *, unit_id: int, in_centre: bool,
-              region_depth: dict[int, int]) -> Any | None:
+def pick_rule(
+    rules: Iterable[Any], *, unit_id: int, in_centre: bool, region_depth: dict[int, int]
+) -> Any | None:
     """The most specific applicable rule: a rule naming the unit before a region-wide one, a
     deeper region before a higher one, a centre/elsewhere rule before an "any" rule. Rules of
     another unit, or for the other kind of item, do not apply."""
@@ -47,8 +48,12 @@ def pick_rule(rules: Iterable[Any], *, unit_id: int, in_centre: bool,
             continue
         if rule.region_id not in region_depth:
             continue
-        key = (rule.unit_id is not None, region_depth[rule.region_id], rule.centre == wanted,
-               -rule.pk)
+        key = (
+            rule.unit_id is not None,
+            region_depth[rule.region_id],
+            rule.centre == wanted,
+            -rule.pk,
+        )
         if best_key is None or key > best_key:
             best, best_key = rule, key
     return best
@@ -57,9 +62,14 @@ def pick_rule(rules: Iterable[Any], *, unit_id: int, in_centre: bool,
 def service_administration_for(region: Region) -> Unit | None:
     """The active service administration of ``region``, else of the nearest region above it."""
     codes = region_codes(region.path)
-    found = {u.region.code: u for u in Unit.objects.filter(
-        is_service_administration=True, active=True, region__code__in=codes
-    ).select_related("region").order_by("-pk")}
+    found = {
+        u.region.code: u
+        for u in Unit.objects.filter(
+            is_service_administration=True, active=True, region__code__in=codes
+        )
+        .select_related("region")
+        .order_by("-pk")
+    }
     for code in reversed(codes):
         if code in found:
             return found[code]
@@ -80,12 +90,13 @@ def route_appeal(*, unit: Unit, rating: Any) -> Route:
     codes = region_codes(unit.region.path)
     regions = dict(Region.objects.filter(code__in=codes).values_list("pk", "code"))
     depth = {pk: codes.index(code) for pk, code in regions.items()}
-    candidates = (RoutingRule.objects.filter(active=True, region_id__in=list(depth))
-                  .select_related("reviewer_unit__region"))
+    candidates = RoutingRule.objects.filter(active=True, region_id__in=list(depth)).select_related(
+        "reviewer_unit__region"
+    )
     rule = pick_rule(candidates, unit_id=unit.pk, in_centre=in_centre, region_depth=depth)
     if rule is not None:
         return Route(rule.reviewer_unit, RoutingBasis.RULE, rule, in_centre)
-    if in_centre:
+    if hall is not None:
         admin = service_administration_for(hall.region)
         if admin is not None:
             return Route(admin, RoutingBasis.SERVICE_ADMINISTRATION, None, True)
@@ -114,12 +125,18 @@ def bureau_for(unit: Unit) -> Unit | None:
     code = appeal_setting("BUREAU_REGION") or settings.HAOCHAPING.get("HOME_REGION", "")
     codes = region_codes(unit.region.path)
     if code and code in codes:
-        found = Unit.objects.filter(is_service_administration=True, active=True,
-                                    region__code=code).order_by("pk").first()
+        found = (
+            Unit.objects.filter(is_service_administration=True, active=True, region__code=code)
+            .order_by("pk")
+            .first()
+        )
         if found is not None:
             return found
-    city = (Region.objects.filter(code__in=codes, level=RegionLevel.CITY).order_by("-path").first())
+    city = Region.objects.filter(code__in=codes, level=RegionLevel.CITY).order_by("-path").first()
     if city is None:
         return None
-    return Unit.objects.filter(is_service_administration=True, active=True,
-                               region=city).order_by("pk").first()
+    return (
+        Unit.objects.filter(is_service_administration=True, active=True, region=city)
+        .order_by("pk")
+        .first()
+    )

@@ -8,7 +8,8 @@ from ninja import Field, Schema
 
 class VersionIn(Schema):
     version: int | None = Field(
-        None, description="The version you read; a different current version answers 409 conflict.")
+        None, description="The version you read; a different current version answers 409 conflict."
+    )
 
 
 class DecideIn(VersionIn):

@@ -59,7 +59,9 @@ def reviewers_of(unit: Unit, *, roles: Iterable[Role] = (Role.REVIEWER,)) -> Que
     return users.none()
 
 
-def rectification_for_appellant(user: Any, rectification_id: int, *, for_update: bool = False) -> Rectification:
+def rectification_for_appellant(
+    user: Any, rectification_id: int, *, for_update: bool = False
+) -> Rectification:
     """The rectification a user may appeal: the rated staff member only their own (the rating
     names their staff record); a handler any in scope. Others: 403; unknown: 404."""
     if not user.is_authenticated:
@@ -68,7 +70,8 @@ def rectification_for_appellant(user: Any, rectification_id: int, *, for_update:
         if user.staff_id is None:
             raise NotFound()
         qs = Rectification.objects.filter(rating__staff_id=user.staff_id).select_related(
-            "unit__region", "case__item", "rating")
+            "unit__region", "case__item", "rating"
+        )
         if for_update:
             qs = qs.select_for_update(of=("self",))
         r = qs.filter(pk=rectification_id).first() if str(rectification_id).isdigit() else None
@@ -84,16 +87,23 @@ def notices_for_staff(user: Any) -> QuerySet[RectificationNotice]:
     """The rated staff member's rectification notices, newest first."""
     if not user.is_authenticated or user.staff_id is None:
         return RectificationNotice.objects.none()
-    return (RectificationNotice.objects.filter(staff_id=user.staff_id)
-            .select_related("rectification__case__item", "rectification__unit", "rectification__appeal",
-                            "rectification__rating")
-            .order_by("-delivered_at", "-pk"))
+    return (
+        RectificationNotice.objects.filter(staff_id=user.staff_id)
+        .select_related(
+            "rectification__case__item",
+            "rectification__unit",
+            "rectification__appeal",
+            "rectification__rating",
+        )
+        .order_by("-delivered_at", "-pk")
+    )
 
 
 def appeal_queue(user: Any, *, status: str = "") -> QuerySet[Appeal]:
     """Appeals in the user's reach; a reviewer sees what is routed to their reviewing units."""
-    qs = appeal_list_for(user).select_related("unit", "reviewer_unit", "further_unit", "staff",
-                                              "rectification__case__item")
+    qs = appeal_list_for(user).select_related(
+        "unit", "reviewer_unit", "further_unit", "staff", "rectification__case__item"
+    )
     if user.role == Role.REVIEWER and not user.is_superuser:
         from haochaping.accounts.access import unit_scope_q
 
@@ -107,14 +117,21 @@ def further_queue(user: Any) -> QuerySet[Appeal]:
     """The city bureau's further reviews in the user's scope, earliest deadline first."""
     from haochaping.accounts.access import unit_scope_q
 
-    return (appeal_list_for(user).filter(unit_scope_q(user, prefix="further_unit__"))
-            .filter(status__in=[Status.FURTHER_REVIEW, Status.FINAL])
-            .select_related("unit", "reviewer_unit", "further_unit", "rectification__case__item")
-            .order_by("status", "further_due_at", "pk"))
+    return (
+        appeal_list_for(user)
+        .filter(unit_scope_q(user, prefix="further_unit__"))
+        .filter(status__in=[Status.FURTHER_REVIEW, Status.FINAL])
+        .select_related("unit", "reviewer_unit", "further_unit", "rectification__case__item")
+        .order_by("status", "further_due_at", "pk")
+    )
 
 
 def timeline(a: Appeal) -> QuerySet[AppealEvent]:
-    return AppealEvent.objects.filter(appeal=a).prefetch_related("evidence").order_by("created_at", "pk")
+    return (
+        AppealEvent.objects.filter(appeal=a)
+        .prefetch_related("evidence")
+        .order_by("created_at", "pk")
+    )
 
 
 def evidence_list(a: Appeal) -> QuerySet[AppealEvidence]:
@@ -123,9 +140,20 @@ def evidence_list(a: Appeal) -> QuerySet[AppealEvidence]:
 
 # --- figures ---------------------------------------------------------------------------------
 
-FIGURE_KEYS = ("filed", "pending", "decided", "decided_on_time", "decided_late", "overdue",
-               "upheld", "explanation", "not_adopted", "further_requested", "further_decided",
-               "further_changed")
+FIGURE_KEYS = (
+    "filed",
+    "pending",
+    "decided",
+    "decided_on_time",
+    "decided_late",
+    "overdue",
+    "upheld",
+    "explanation",
+    "not_adopted",
+    "further_requested",
+    "further_decided",
+    "further_changed",
+)
 
 DEFINITIONS = {
     "filed": "appeals filed in the period (filed_at)",
@@ -148,23 +176,32 @@ def _figure_annotations(now: dt.datetime) -> dict[str, Any]:
         "filed": Count("pk"),
         "pending": Count("pk", filter=Q(status=Status.PENDING)),
         "decided": Count("pk", filter=Q(decided_at__isnull=False)),
-        "decided_on_time": Count("pk", filter=Q(decided_at__isnull=False,
-                                                decided_at__lte=F("decision_due_at"))),
-        "decided_late": Count("pk", filter=Q(decided_at__isnull=False,
-                                             decided_at__gt=F("decision_due_at"))),
+        "decided_on_time": Count(
+            "pk", filter=Q(decided_at__isnull=False, decided_at__lte=F("decision_due_at"))
+        ),
+        "decided_late": Count(
+            "pk", filter=Q(decided_at__isnull=False, decided_at__gt=F("decision_due_at"))
+        ),
         "overdue": Count("pk", filter=Q(status=Status.PENDING, decision_due_at__lt=now)),
         "upheld": Count("pk", filter=Q(final_outcome=Outcome.UPHELD)),
         "explanation": Count("pk", filter=Q(final_outcome=Outcome.EXPLANATION)),
         "not_adopted": Count("pk", filter=Q(final_outcome=Outcome.NOT_ADOPTED)),
         "further_requested": Count("pk", filter=Q(further_requested_at__isnull=False)),
         "further_decided": Count("pk", filter=Q(further_decided_at__isnull=False)),
-        "further_changed": Count("pk", filter=Q(further_decided_at__isnull=False)
-                                 & ~Q(further_outcome=F("outcome"))),
+        "further_changed": Count(
+            "pk", filter=Q(further_decided_at__isnull=False) & ~Q(further_outcome=F("outcome"))
+        ),
     }
 
 
-def appeal_figures(user: Any, *, by: str = "unit", since: dt.datetime | None = None,
-                   until: dt.datetime | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+def appeal_figures(
+    user: Any,
+    *,
+    by: str = "unit",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """Appeals filed, decided on time, outcomes and further reviews, by rated unit or by
     reviewing unit (``by="reviewer"``), over the appeals the user may read. One query for the
     rows, one for the totals."""
@@ -176,13 +213,22 @@ def appeal_figures(user: Any, *, by: str = "unit", since: dt.datetime | None = N
         qs = qs.filter(filed_at__lt=until)
     field = "reviewer_unit" if by == "reviewer" else "unit"
     annotations = _figure_annotations(now)
-    rows = list(qs.values(f"{field}_id", f"{field}__name").annotate(**annotations)
-                .order_by(f"{field}__name", f"{field}_id"))
+    rows = list(
+        qs.values(f"{field}_id", f"{field}__name")
+        .annotate(**annotations)
+        .order_by(f"{field}__name", f"{field}_id")
+    )
     totals = qs.aggregate(**annotations)
     return {
         "by": "reviewer" if by == "reviewer" else "unit",
-        "rows": [{"unit_id": row[f"{field}_id"], "unit": row[f"{field}__name"],
-                  **{k: row[k] for k in FIGURE_KEYS}} for row in rows],
+        "rows": [
+            {
+                "unit_id": row[f"{field}_id"],
+                "unit": row[f"{field}__name"],
+                **{k: row[k] for k in FIGURE_KEYS},
+            }
+            for row in rows
+        ],
         "totals": {k: totals[k] or 0 for k in FIGURE_KEYS},
         "definitions": DEFINITIONS,
     }

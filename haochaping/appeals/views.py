@@ -13,13 +13,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haochaping.accounts.access import access_appeal, require_role
 from haochaping.accounts.enums import Role
+from haochaping.accounts.models import User
 from haochaping.appeals import selectors, services
 from haochaping.appeals.enums import Outcome, Status
 from haochaping.appeals.evidence import evidence_response
@@ -30,6 +31,12 @@ from haochaping.core.exceptions import ApplicationError, InvalidInput
 from haochaping.rectification.models import Rectification
 
 EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.pdf"
+
+
+class StaffRequest(HttpRequest):
+    """A request behind @login_required."""
+
+    user: User
 
 
 def appeals_page(view):
@@ -55,8 +62,9 @@ def rating_facts(r: Rectification, *, viewer: Any) -> dict[str, Any]:
     """What the appeal pages show about the bad review: never the evaluator's identity; the
     rated staff member also does not get the case number or the receipt code."""
     rating = r.rating
+    case = r.case
     facts: dict[str, Any] = {
-        "item": r.case.item.name if r.case_id and r.case.item_id else "",
+        "item": case.item.name if case is not None and case.item_id else "",
         "unit": r.unit.name,
         "level": rating.get_level_display(),
         "channel": rating.get_channel_display(),
@@ -66,7 +74,7 @@ def rating_facts(r: Rectification, *, viewer: Any) -> dict[str, Any]:
         "other_text": rating.other_text,
     }
     if viewer.is_superuser or viewer.role != Role.WINDOW_STAFF:
-        facts["case_no"] = r.case.project_no if r.case_id else ""
+        facts["case_no"] = case.project_no if case is not None else ""
         facts["rectification_id"] = r.pk
     return facts
 
@@ -76,19 +84,23 @@ def rating_facts(r: Rectification, *, viewer: Any) -> dict[str, Any]:
 
 @appeals_page
 @require_GET
-def notices(request: HttpRequest) -> HttpResponse:
+def notices(request: StaffRequest) -> HttpResponse:
     """My rectification notices, each with its appeal deadline and the appeal if filed."""
     require_role(request.user, Role.WINDOW_STAFF)
     now = clock_now()
-    rows = [(n, getattr(n.rectification, "appeal", None), now <= n.file_due_at)
-            for n in selectors.notices_for_staff(request.user)[:200]]
+    rows = [
+        (n, getattr(n.rectification, "appeal", None), now <= n.file_due_at)
+        for n in selectors.notices_for_staff(request.user)[:200]
+    ]
     return render(request, "appeals/notices.html", {"rows": rows})
 
 
-def _file_context(request: HttpRequest, r: Rectification) -> dict[str, Any]:
+def _file_context(request: StaffRequest, r: Rectification) -> dict[str, Any]:
     notice = RectificationNotice.objects.filter(rectification=r).first()
     return {
-        "r": r, "notice": notice, "facts": rating_facts(r, viewer=request.user),
+        "r": r,
+        "notice": notice,
+        "facts": rating_facts(r, viewer=request.user),
         "appeal": Appeal.objects.filter(rectification=r).first(),
         "open_for_filing": notice is None or clock_now() <= notice.file_due_at,
         "evidence_accept": EVIDENCE_ACCEPT,
@@ -97,7 +109,7 @@ def _file_context(request: HttpRequest, r: Rectification) -> dict[str, Any]:
 
 @appeals_page
 @require_http_methods(["GET", "POST"])
-def file(request: HttpRequest, rectification_id: int) -> HttpResponse:
+def file(request: StaffRequest, rectification_id: int) -> HttpResponse:
     """The notice and the filing form (the rated staff member, or the unit's handler)."""
     r = selectors.rectification_for_appellant(request.user, rectification_id)
     if request.method == "GET":
@@ -106,8 +118,12 @@ def file(request: HttpRequest, rectification_id: int) -> HttpResponse:
             services.notice_mark_read(notice=notice, acting_user=request.user)
         return render(request, "appeals/file.html", _file_context(request, r))
     try:
-        a = services.appeal_file(rectification_id=r.pk, reasons=request.POST.get("reasons", ""),
-                                 files=request.FILES.getlist("files"), acting_user=request.user)
+        a = services.appeal_file(
+            rectification_id=r.pk,
+            reasons=request.POST.get("reasons", ""),
+            files=request.FILES.getlist("files"),
+            acting_user=request.user,
+        )
     except InvalidInput as exc:
         context = _file_context(request, r)
         context.update(form_errors=exc.extra.get("errors", {}), posted=request.POST)
@@ -118,8 +134,11 @@ def file(request: HttpRequest, rectification_id: int) -> HttpResponse:
         context = _file_context(request, r)
         context.update(refusal=exc, posted=request.POST)
         return render(request, "appeals/file.html", context, status=409)
-    messages.success(request, _("Appeal %(appeal)s filed. The decision is due by %(due)s.")
-                     % {"appeal": a.label, "due": services._local(a.decision_due_at)})
+    messages.success(
+        request,
+        _("Appeal %(appeal)s filed. The decision is due by %(due)s.")
+        % {"appeal": a.label, "due": services._local(a.decision_due_at)},
+    )
     return redirect(a.get_absolute_url())
 
 
@@ -128,11 +147,19 @@ def file(request: HttpRequest, rectification_id: int) -> HttpResponse:
 
 @appeals_page
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     """Reviewers: appeals routed to their reviewing units, pending first. Others: the appeals
     they may read."""
-    require_role(request.user, Role.WINDOW_STAFF, Role.HANDLER, Role.REVIEWER, Role.LIAISON,
-                 Role.SUPERVISOR, Role.LEADER, Role.ADMIN)
+    require_role(
+        request.user,
+        Role.WINDOW_STAFF,
+        Role.HANDLER,
+        Role.REVIEWER,
+        Role.LIAISON,
+        Role.SUPERVISOR,
+        Role.LEADER,
+        Role.ADMIN,
+    )
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
     rows = list(selectors.appeal_queue(request.user, status=status)[:500])
@@ -140,70 +167,103 @@ def queue(request: HttpRequest) -> HttpResponse:
     is_staff_member = request.user.role == Role.WINDOW_STAFF and not request.user.is_superuser
     open_notices = []
     if is_staff_member:
-        open_notices = [n for n in selectors.notices_for_staff(request.user)[:200]
-                        if now <= n.file_due_at and not hasattr(n.rectification, "appeal")]
-    return render(request, "appeals/queue.html", {
-        "open_notices": open_notices,
-        "pending": [a for a in rows if a.status == Status.PENDING],
-        "others": [a for a in rows if a.status != Status.PENDING],
-        "statuses": Status.choices, "status": status, "now": now,
-        "is_staff_member": is_staff_member,
-    })
+        open_notices = [
+            n
+            for n in selectors.notices_for_staff(request.user)[:200]
+            if now <= n.file_due_at and not hasattr(n.rectification, "appeal")
+        ]
+    return render(
+        request,
+        "appeals/queue.html",
+        {
+            "open_notices": open_notices,
+            "pending": [a for a in rows if a.status == Status.PENDING],
+            "others": [a for a in rows if a.status != Status.PENDING],
+            "statuses": Status.choices,
+            "status": status,
+            "now": now,
+            "is_staff_member": is_staff_member,
+        },
+    )
 
 
 @appeals_page
 @require_GET
-def further(request: HttpRequest) -> HttpResponse:
+def further(request: StaffRequest) -> HttpResponse:
     """The city bureau's further reviews."""
     require_role(request.user, Role.REVIEWER, Role.LIAISON, Role.ADMIN)
     rows = list(selectors.further_queue(request.user)[:500])
-    return render(request, "appeals/further.html", {
-        "pending": [a for a in rows if a.status == Status.FURTHER_REVIEW],
-        "done": [a for a in rows if a.status == Status.FINAL], "now": clock_now()})
+    return render(
+        request,
+        "appeals/further.html",
+        {
+            "pending": [a for a in rows if a.status == Status.FURTHER_REVIEW],
+            "done": [a for a in rows if a.status == Status.FINAL],
+            "now": clock_now(),
+        },
+    )
 
 
 @appeals_page
 @require_GET
-def figures(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, Role.REVIEWER, Role.LIAISON, Role.SUPERVISOR, Role.LEADER,
-                 Role.ADMIN)
+def figures(request: StaffRequest) -> HttpResponse:
+    require_role(
+        request.user, Role.REVIEWER, Role.LIAISON, Role.SUPERVISOR, Role.LEADER, Role.ADMIN
+    )
     by = "reviewer" if request.GET.get("by") == "reviewer" else "unit"
-    return render(request, "appeals/figures.html",
-                  {"fig": selectors.appeal_figures(request.user, by=by), "by": by})
+    return render(
+        request,
+        "appeals/figures.html",
+        {"fig": selectors.appeal_figures(request.user, by=by), "by": by},
+    )
 
 
 # --- one appeal -------------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, a: Appeal) -> dict[str, Any]:
+def _detail_context(request: StaffRequest, a: Appeal) -> dict[str, Any]:
     user = request.user
     now = clock_now()
     su = user.is_superuser
-    can_decide = (a.status == Status.PENDING and (su or role_may(user.role, "decide"))
-                  and selectors.unit_in_scope(user, a.reviewer_unit))
-    can_request = (a.status == Status.DECIDED and a.outcome in FURTHER_REVIEW_AFTER
-                   and (su or role_may(user.role, "request_further"))
-                   and (a.further_request_due_at is None or now <= a.further_request_due_at))
-    can_decide_further = (a.status == Status.FURTHER_REVIEW and a.further_unit is not None
-                          and (su or role_may(user.role, "decide_further"))
-                          and selectors.unit_in_scope(user, a.further_unit)
-                          and user.pk != a.decided_by_id)
+    can_decide = (
+        a.status == Status.PENDING
+        and (su or role_may(user.role, "decide"))
+        and selectors.unit_in_scope(user, a.reviewer_unit)
+    )
+    can_request = (
+        a.status == Status.DECIDED
+        and a.outcome in FURTHER_REVIEW_AFTER
+        and (su or role_may(user.role, "request_further"))
+        and (a.further_request_due_at is None or now <= a.further_request_due_at)
+    )
+    can_decide_further = (
+        a.status == Status.FURTHER_REVIEW
+        and a.further_unit is not None
+        and (su or role_may(user.role, "decide_further"))
+        and selectors.unit_in_scope(user, a.further_unit)
+        and user.pk != a.decided_by_id
+    )
     return {
-        "a": a, "facts": rating_facts(a.rectification, viewer=user),
-        "timeline": selectors.timeline(a), "evidence": selectors.evidence_list(a),
-        "outcomes": Outcome.choices, "can_decide": can_decide, "can_request": can_request,
-        "can_decide_further": can_decide_further, "now": now,
+        "a": a,
+        "facts": rating_facts(a.rectification, viewer=user),
+        "timeline": selectors.timeline(a),
+        "evidence": selectors.evidence_list(a),
+        "outcomes": Outcome.choices,
+        "can_decide": can_decide,
+        "can_request": can_request,
+        "can_decide_further": can_decide_further,
+        "now": now,
     }
 
 
 @appeals_page
 @require_GET
-def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def detail(request: StaffRequest, appeal_id: int) -> HttpResponse:
     a = access_appeal(request.user, appeal_id)
     return render(request, "appeals/detail.html", _detail_context(request, a))
 
 
-def _act(request: HttpRequest, appeal_id: int, run) -> HttpResponse:
+def _act(request: StaffRequest, appeal_id: int, run) -> HttpResponse:
     try:
         a = run()
     except InvalidInput as exc:
@@ -224,33 +284,56 @@ def _act(request: HttpRequest, appeal_id: int, run) -> HttpResponse:
 
 @appeals_page
 @require_POST
-def decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def decide(request: StaffRequest, appeal_id: int) -> HttpResponse:
     p = request.POST
-    return _act(request, appeal_id, lambda: services.appeal_decide(
-        appeal_id=appeal_id, outcome=p.get("outcome", ""), reason=p.get("reason", ""),
-        acting_user=request.user, expected_version=_int(p.get("version"))))
+    return _act(
+        request,
+        appeal_id,
+        lambda: services.appeal_decide(
+            appeal_id=appeal_id,
+            outcome=p.get("outcome", ""),
+            reason=p.get("reason", ""),
+            acting_user=request.user,
+            expected_version=_int(p.get("version")),
+        ),
+    )
 
 
 @appeals_page
 @require_POST
-def request_further(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def request_further(request: StaffRequest, appeal_id: int) -> HttpResponse:
     p = request.POST
-    return _act(request, appeal_id, lambda: services.appeal_request_further(
-        appeal_id=appeal_id, reason=p.get("reason", ""), acting_user=request.user,
-        expected_version=_int(p.get("version"))))
+    return _act(
+        request,
+        appeal_id,
+        lambda: services.appeal_request_further(
+            appeal_id=appeal_id,
+            reason=p.get("reason", ""),
+            acting_user=request.user,
+            expected_version=_int(p.get("version")),
+        ),
+    )
 
 
 @appeals_page
 @require_POST
-def decide_further(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def decide_further(request: StaffRequest, appeal_id: int) -> HttpResponse:
     p = request.POST
-    return _act(request, appeal_id, lambda: services.appeal_decide_further(
-        appeal_id=appeal_id, outcome=p.get("outcome", ""), reason=p.get("reason", ""),
-        acting_user=request.user, expected_version=_int(p.get("version"))))
+    return _act(
+        request,
+        appeal_id,
+        lambda: services.appeal_decide_further(
+            appeal_id=appeal_id,
+            outcome=p.get("outcome", ""),
+            reason=p.get("reason", ""),
+            acting_user=request.user,
+            expected_version=_int(p.get("version")),
+        ),
+    )
 
 
 @appeals_page
 @require_GET
-def evidence_download(request: HttpRequest, appeal_id: int, evidence_id: int) -> HttpResponse:
+def evidence_download(request: StaffRequest, appeal_id: int, evidence_id: int) -> FileResponse:
     a = access_appeal(request.user, appeal_id)
     return evidence_response(a, evidence_id)

@@ -25,10 +25,8 @@ ZH = {
     "Supervising department": "主管部门",
     "The file is missing from storage.": "存储中找不到该文件。",
     "Rectification notice: a bad review of your service": "整改通知：您的服务收到差评",
-    "A bad review of your service (%(item)s, %(day)s) is being rectified. If you believe it is mistaken, you may appeal in writing with evidence by %(due)s.":
-        "您的服务（%(item)s，%(day)s）收到差评，正在整改。如认为评价有误，可于 %(due)s 前提交书面复核申请并附证据。",
-    "[Good/Bad Review] A bad review of your service (%(item)s) is being rectified. You may appeal by %(due)s.":
-        "【好差评】您的服务（%(item)s）收到差评，正在整改。如有异议，可于 %(due)s 前申请复核。",
+    "A bad review of your service (%(item)s, %(day)s) is being rectified. If you believe it is mistaken, you may appeal in writing with evidence by %(due)s.": "您的服务（%(item)s，%(day)s）收到差评，正在整改。如认为评价有误，可于 %(due)s 前提交书面复核申请并附证据。",
+    "[Good/Bad Review] A bad review of your service (%(item)s) is being rectified. You may appeal by %(due)s.": "【好差评】您的服务（%(item)s）收到差评，正在整改。如有异议，可于 %(due)s 前申请复核。",
     "New appeal to review: %(appeal)s": "新的复核申请：%(appeal)s",
     "%(unit)s appealed a bad review (%(appeal)s). Decide by %(due)s.": "%(unit)s 对一条差评申请复核（%(appeal)s），请于 %(due)s 前作出决定。",
     "[Good/Bad Review] New appeal %(appeal)s to review: decide by %(due)s.": "【好差评】新的复核申请 %(appeal)s，请于 %(due)s 前作出决定。",
@@ -40,10 +38,8 @@ ZH = {
     "Further review decided: %(appeal)s": "再复核已决定：%(appeal)s",
     "The further review of appeal %(appeal)s was decided: %(outcome)s.": "复核申请 %(appeal)s 的再复核已决定：%(outcome)s。",
     "About your review": "关于您的评价",
-    "[Good/Bad Review] Your review of %(item)s on %(day)s was checked under the rating rules and will not be counted in the results. Thank you for your feedback.":
-        "【好差评】您于%(day)s对“%(item)s”的评价经按评价规则核查，不计入评价结果。感谢您的反馈。",
-    "[Good/Bad Review] About your review of %(item)s on %(day)s: %(explanation)s":
-        "【好差评】关于您于%(day)s对“%(item)s”的评价：%(explanation)s",
+    "[Good/Bad Review] Your review of %(item)s on %(day)s was checked under the rating rules and will not be counted in the results. Thank you for your feedback.": "【好差评】您于%(day)s对“%(item)s”的评价经按评价规则核查，不计入评价结果。感谢您的反馈。",
+    "[Good/Bad Review] About your review of %(item)s on %(day)s: %(explanation)s": "【好差评】关于您于%(day)s对“%(item)s”的评价：%(explanation)s",
     "rated staff member": "被评价工作人员",
     "delivered at": "送达时间",
     "appeal period (working days)": "申请期限（工作日）",
@@ -112,8 +108,7 @@ ZH = {
     "Someone else changed this appeal a moment ago (now: %(status)s). Reload the page and try again.": "刚刚有其他人修改了该复核申请（当前：%(status)s）。请刷新页面后重试。",
     "An appeal against this bad review was already filed (%(appeal)s).": "该差评已提交过复核申请（%(appeal)s）。",
     "This bad review was already set aside.": "该差评已不予采纳。",
-    "The appeal period ended on %(deadline)s (%(n)s working days after the rectification notice of %(delivered)s). A late appeal cannot be filed.":
-        "申请期限已于 %(deadline)s 届满（整改通知 %(delivered)s 送达后 %(n)s 个工作日），逾期不能申请复核。",
+    "The appeal period ended on %(deadline)s (%(n)s working days after the rectification notice of %(delivered)s). A late appeal cannot be filed.": "申请期限已于 %(deadline)s 届满（整改通知 %(delivered)s 送达后 %(n)s 个工作日），逾期不能申请复核。",
     "An appeal against this bad review was filed at the same moment.": "该差评刚刚已被他人提交复核申请。",
     "Appeal %(appeal)s pending": "复核申请 %(appeal)s 处理中",
     "Appeal %(appeal)s: %(outcome)s": "复核申请 %(appeal)s：%(outcome)s",
@@ -184,12 +179,10 @@ ZH = {
     "Further reviews": "再复核",
     "Changed on further review": "再复核改变结果",
     "Total": "合计",
-    "Outcomes count the outcome in force (after any further review). Decided on time: within 7 working days of filing.":
-        "结果按生效结果统计（含再复核）。按时决定：申请后7个工作日内作出决定。",
+    "Outcomes count the outcome in force (after any further review). Decided on time: within 7 working days of filing.": "结果按生效结果统计（含再复核）。按时决定：申请后7个工作日内作出决定。",
     "Rectification notice and appeal": "整改通知与复核申请",
     "Rectification notice": "整改通知",
-    "Notice delivered %(delivered)s. An appeal may be filed within %(n)s working days, until %(due)s.":
-        "通知于 %(delivered)s 送达。可在 %(n)s 个工作日内（%(due)s 前）申请复核。",
+    "Notice delivered %(delivered)s. An appeal may be filed within %(n)s working days, until %(due)s.": "通知于 %(delivered)s 送达。可在 %(n)s 个工作日内（%(due)s 前）申请复核。",
     "An appeal was already filed:": "已提交复核申请：",
     "Why the review is mistaken or malicious": "评价有误或属恶意评价的理由",
     "Evidence (JPEG, PNG or PDF)": "佐证材料（JPEG、PNG 或 PDF）",
@@ -204,8 +197,7 @@ ZH = {
     "Read the notice and appeal": "查看通知并申请复核",
     "Read the notice": "查看通知",
     "No rectification notices.": "没有整改通知。",
-    "A bad review of your service is rectified by your unit. If you believe it is mistaken or malicious, you may appeal in writing with evidence within the period shown.":
-        "您的服务收到的差评由所在单位整改。如认为评价有误或属恶意评价，可在所示期限内提交书面复核申请并附证据。",
+    "A bad review of your service is rectified by your unit. If you believe it is mistaken or malicious, you may appeal in writing with evidence within the period shown.": "您的服务收到的差评由所在单位整改。如认为评价有误或属恶意评价，可在所示期限内提交书面复核申请并附证据。",
     "Status": "状态",
     "All": "全部",
     "Awaiting a decision": "待决定",
@@ -222,15 +214,11 @@ ZH = {
 
 BO = {
     "About your review": "ཁྱེད་ཀྱི་དཔྱད་བརྗོད་སྐོར།",
-    "[Good/Bad Review] Your review of %(item)s on %(day)s was checked under the rating rules and will not be counted in the results. Thank you for your feedback.":
-        "【ལེགས་ཉེས་དཔྱད་བརྗོད།】ཁྱེད་ཀྱིས་ %(day)s ལ་“%(item)s”ལ་བཏང་བའི་དཔྱད་བརྗོད་དེ་དཔྱད་བརྗོད་ཀྱི་སྒྲིག་སྲོལ་ལྟར་ཞིབ་བཤེར་བྱས་པས། དཔྱད་བརྗོད་ཀྱི་མཇུག་འབྲས་ནང་མི་རྩིས། ཁྱེད་ཀྱི་བསམ་འཆར་ལ་ཐུགས་རྗེ་ཆེ།",
-    "[Good/Bad Review] About your review of %(item)s on %(day)s: %(explanation)s":
-        "【ལེགས་ཉེས་དཔྱད་བརྗོད།】ཁྱེད་ཀྱིས་ %(day)s ལ་“%(item)s”ལ་བཏང་བའི་དཔྱད་བརྗོད་སྐོར། %(explanation)s",
+    "[Good/Bad Review] Your review of %(item)s on %(day)s was checked under the rating rules and will not be counted in the results. Thank you for your feedback.": "【ལེགས་ཉེས་དཔྱད་བརྗོད།】ཁྱེད་ཀྱིས་ %(day)s ལ་“%(item)s”ལ་བཏང་བའི་དཔྱད་བརྗོད་དེ་དཔྱད་བརྗོད་ཀྱི་སྒྲིག་སྲོལ་ལྟར་ཞིབ་བཤེར་བྱས་པས། དཔྱད་བརྗོད་ཀྱི་མཇུག་འབྲས་ནང་མི་རྩིས། ཁྱེད་ཀྱི་བསམ་འཆར་ལ་ཐུགས་རྗེ་ཆེ།",
+    "[Good/Bad Review] About your review of %(item)s on %(day)s: %(explanation)s": "【ལེགས་ཉེས་དཔྱད་བརྗོད།】ཁྱེད་ཀྱིས་ %(day)s ལ་“%(item)s”ལ་བཏང་བའི་དཔྱད་བརྗོད་སྐོར། %(explanation)s",
     "Rectification notice: a bad review of your service": "བསྐྱར་བཅོས་བརྡ་ཐོ། ཁྱེད་ཀྱི་ཞབས་ཞུར་དཔྱད་བརྗོད་ཉེས་པ་ཐོབ་འདུག",
-    "A bad review of your service (%(item)s, %(day)s) is being rectified. If you believe it is mistaken, you may appeal in writing with evidence by %(due)s.":
-        "ཁྱེད་ཀྱི་ཞབས་ཞུ（%(item)s，%(day)s）ལ་དཔྱད་བརྗོད་ཉེས་པ་ཐོབ་ནས་བསྐྱར་བཅོས་བྱེད་བཞིན་ཡོད། དཔྱད་བརྗོད་ནོར་འཁྲུལ་ཡིན་པར་དགོངས་ན། %(due)s སྔོན་ལ་ཡིག་ཐོག་ནས་ར་སྤྲོད་དང་བཅས་བསྐྱར་ཞིབ་ཞུ་ཆོག",
-    "[Good/Bad Review] A bad review of your service (%(item)s) is being rectified. You may appeal by %(due)s.":
-        "【ལེགས་ཉེས་དཔྱད་བརྗོད།】ཁྱེད་ཀྱི་ཞབས་ཞུ（%(item)s）ལ་དཔྱད་བརྗོད་ཉེས་པ་ཐོབ་ནས་བསྐྱར་བཅོས་བྱེད་བཞིན་ཡོད། %(due)s སྔོན་ལ་བསྐྱར་ཞིབ་ཞུ་ཆོག",
+    "A bad review of your service (%(item)s, %(day)s) is being rectified. If you believe it is mistaken, you may appeal in writing with evidence by %(due)s.": "ཁྱེད་ཀྱི་ཞབས་ཞུ（%(item)s，%(day)s）ལ་དཔྱད་བརྗོད་ཉེས་པ་ཐོབ་ནས་བསྐྱར་བཅོས་བྱེད་བཞིན་ཡོད། དཔྱད་བརྗོད་ནོར་འཁྲུལ་ཡིན་པར་དགོངས་ན། %(due)s སྔོན་ལ་ཡིག་ཐོག་ནས་ར་སྤྲོད་དང་བཅས་བསྐྱར་ཞིབ་ཞུ་ཆོག",
+    "[Good/Bad Review] A bad review of your service (%(item)s) is being rectified. You may appeal by %(due)s.": "【ལེགས་ཉེས་དཔྱད་བརྗོད།】ཁྱེད་ཀྱི་ཞབས་ཞུ（%(item)s）ལ་དཔྱད་བརྗོད་ཉེས་པ་ཐོབ་ནས་བསྐྱར་བཅོས་བྱེད་བཞིན་ཡོད། %(due)s སྔོན་ལ་བསྐྱར་ཞིབ་ཞུ་ཆོག",
     "My rectification notices": "ངའི་བསྐྱར་བཅོས་བརྡ་ཐོ།",
     "File an appeal": "བསྐྱར་ཞིབ་ཞུ་བ།",
     "File the appeal": "བསྐྱར་ཞིབ་ཞུ་ཡིག་འབུལ་བ།",

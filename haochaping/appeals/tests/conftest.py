@@ -45,8 +45,9 @@ def people(org_tree):
     from haochaping.org.services import staff_create
 
     t = org_tree
-    other = staff_create(unit=t.police, name="次仁", staff_no="P002", window=t.window,
-                         mobile="13800000002")
+    other = staff_create(
+        unit=t.police, name="次仁", staff_no="P002", window=t.window, mobile="13800000002"
+    )
     return People(
         staff=make_user("window-zhaxi", Role.WINDOW_STAFF, scope_unit=t.police, staff=t.staff),
         other_staff=make_user("window-ciren", Role.WINDOW_STAFF, scope_unit=t.police, staff=other),

@@ -29,8 +29,9 @@ def log_in(page, live_server, user):
     page.get_by_role("button", name="登录").click()
 
 
-def test_staff_files_and_the_reviewer_sets_the_rating_aside(browser, page, live_server, org_tree,
-                                                          people, artifacts_dir, tmp_path):
+def test_staff_files_and_the_reviewer_sets_the_rating_aside(
+    browser, page, live_server, org_tree, people, artifacts_dir, tmp_path
+):
     # given a bad review of 扎西顿珠's service today, and an older one whose period has passed
     with time_machine.travel(now() - dt.timedelta(days=20), tick=False):
         old = rectification_for(org_tree)
@@ -46,7 +47,8 @@ def test_staff_files_and_the_reviewer_sets_the_rating_aside(browser, page, live_
     page.locator(f'a[href="/appeals/file/{old.pk}/"]').click()
     deadline = old.appeal_notice.file_due_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert page.get_by_test_id("period-ended").inner_text() == (
-        f"申请期限已于 {deadline:%Y-%m-%d %H:%M} 届满。")
+        f"申请期限已于 {deadline:%Y-%m-%d %H:%M} 届满。"
+    )
     # the open one: read it and appeal with a PDF
     page.goto(live_server.url + "/appeals/notices/")
     page.get_by_role("link", name="查看通知并申请复核").click()
@@ -62,7 +64,12 @@ def test_staff_files_and_the_reviewer_sets_the_rating_aside(browser, page, live_
     assert page.get_by_role("link", name="监控截图.pdf").count() == 1
     page.screenshot(path=str(artifacts_dir / "appeal-filed-zh.png"), full_page=True)
     # and nowhere does the staff member see the evaluator
-    for path in ("/appeals/notices/", f"/appeals/file/{r.pk}/", f"/appeals/{appeal.pk}/", "/appeals/"):
+    for path in (
+        "/appeals/notices/",
+        f"/appeals/file/{r.pk}/",
+        f"/appeals/{appeal.pk}/",
+        "/appeals/",
+    ):
         page.goto(live_server.url + path)
         html = page.content()
         for secret in (EVALUATOR, MOBILE, "139****5678", r.case.project_no, r.rating.receipt):
@@ -86,7 +93,10 @@ def test_staff_files_and_the_reviewer_sets_the_rating_aside(browser, page, live_
     appeal.refresh_from_db()
     assert appeal.rating.validity == Validity.EXCLUDED
     assert appeal.rectification.status == RectStatus.WITHDRAWN
-    assert RatingRollup.objects.filter(unit=org_tree.police).aggregate(n=Sum("count"))["n"] == counted - 1
+    assert (
+        RatingRollup.objects.filter(unit=org_tree.police).aggregate(n=Sum("count"))["n"]
+        == counted - 1
+    )
     # the staff member sees the outcome; no further review is offered after "not adopted"
     page.goto(live_server.url + f"/appeals/{appeal.pk}/")
     assert page.get_by_test_id("outcome").inner_text().startswith("不予采纳")
@@ -94,14 +104,17 @@ def test_staff_files_and_the_reviewer_sets_the_rating_aside(browser, page, live_
     reviewer_context.close()
 
 
-def test_further_review_by_the_city_bureau(browser, page, live_server, org_tree, people, artifacts_dir):
+def test_further_review_by_the_city_bureau(
+    browser, page, live_server, org_tree, people, artifacts_dir
+):
     from haochaping.appeals import services
     from haochaping.appeals.tests.helpers import filed
 
     # given an appeal the reviewer upheld
     a = filed(org_tree, people)
-    services.appeal_decide(appeal_id=a.pk, outcome="upheld", reason="评价属实",
-                           acting_user=people.reviewer)
+    services.appeal_decide(
+        appeal_id=a.pk, outcome="upheld", reason="评价属实", acting_user=people.reviewer
+    )
     # when the staff member asks for a further review
     log_in(page, live_server, people.staff)
     page.goto(live_server.url + f"/appeals/{a.pk}/")

@@ -19,23 +19,32 @@ NEEDED = ("workdays", "lhasa_org", "lhasa_catalog", "accounts", "cases")
 
 
 def test_demo_appeals_in_every_state():
-    assert STEPS[-1] == "haochaping.demo.appeals.seed_appeals"
     assert STEPS.index("haochaping.demo.appeals.seed_appeals") > STEPS.index(
-        "haochaping.demo.rectification.seed_rectifications")
+        "haochaping.demo.rectification.seed_rectifications"
+    )
     log: list[str] = []
-    ctx = DemoContext(rng=random.Random(7), until=dt.date(2026, 10, 31), months=1, scale=0.003,
-                      log=log.append)
+    ctx = DemoContext(
+        rng=random.Random(7), until=dt.date(2026, 10, 31), months=1, scale=0.003, log=log.append
+    )
     for path in STEPS:
         if path.split(".")[2] in NEEDED:
             import_string(path)(ctx)
     import_string("haochaping.demo.appeals.seed_appeals")(ctx)
     states = sorted(Appeal.objects.values_list("status", "final_outcome"))
-    assert states == sorted([
-        (Status.PENDING, ""), (Status.DECIDED, Outcome.UPHELD),
-        (Status.DECIDED, Outcome.EXPLANATION), (Status.DECIDED, Outcome.NOT_ADOPTED),
-        (Status.FURTHER_REVIEW, Outcome.UPHELD), (Status.FINAL, Outcome.NOT_ADOPTED)])
+    assert states == sorted(
+        [
+            (Status.PENDING, ""),
+            (Status.DECIDED, Outcome.UPHELD),
+            (Status.DECIDED, Outcome.EXPLANATION),
+            (Status.DECIDED, Outcome.NOT_ADOPTED),
+            (Status.FURTHER_REVIEW, Outcome.UPHELD),
+            (Status.FINAL, Outcome.NOT_ADOPTED),
+        ]
+    )
     # one more notice is still open for appeal, without an appeal
     assert RectificationNotice.objects.filter(rectification__appeal__isnull=True).count() == 1
-    excluded = Appeal.objects.filter(final_outcome=Outcome.NOT_ADOPTED, rating__validity=Validity.EXCLUDED)
+    excluded = Appeal.objects.filter(
+        final_outcome=Outcome.NOT_ADOPTED, rating__validity=Validity.EXCLUDED
+    )
     assert excluded.count() == 2
     assert log[-1].startswith("appeals: notice rectification ")
