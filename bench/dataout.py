@@ -276,9 +276,13 @@ def main() -> None:
         rows = list(
             OutboxMessage.objects.filter(
                 id__gt=first_new, status=MessageStatus.DELIVERED
-            ).values_list("created_at", "delivered_at")
+            ).values_list("created_at", "delivered_at", "payload__level")
         )
-        lags = [(d - c).total_seconds() for c, d in rows]
+        lags = [(d - c).total_seconds() for c, d, _level in rows]
+        # A bad review's transaction also opens its rectification (deadlines, notifications): its
+        # outbox row is stamped at the rating's insert, so its lag includes that commit time.
+        good = [(d - c).total_seconds() for c, d, level in rows if level not in Level.bad_levels()]
+        bad = [(d - c).total_seconds() for c, d, level in rows if level in Level.bad_levels()]
         emit(
             step="under_load",
             produced=share * args.producers,
@@ -289,6 +293,10 @@ def main() -> None:
             lag_p50_s=round(percentile(lags, 0.5), 3),
             lag_p95_s=round(percentile(lags, 0.95), 3),
             lag_max_s=round(max(lags), 3),
+            good_lag_p50_s=round(percentile(good, 0.5), 3),
+            good_lag_p95_s=round(percentile(good, 0.95), 3),
+            bad_lag_p50_s=round(percentile(bad, 0.5), 3) if bad else None,
+            bad_lag_p95_s=round(percentile(bad, 0.95), 3) if bad else None,
         )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_control", timeout=10) as resp:
             stats = json.loads(resp.read())["stats"]

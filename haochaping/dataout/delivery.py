@@ -225,6 +225,7 @@ class Deliverer:
                 .values_list("pk", flat=True)
             )
             attempts = []
+            retry: list[OutboxMessage] = []
             by_reply: dict[str, list[int]] = {}
             for s in sent:
                 m, r = s.message, s.result
@@ -246,12 +247,11 @@ class Deliverer:
                     report.dead += 1
                 else:
                     delay = backoff_delay(m.attempts, base=base, cap=cap)
-                    OutboxMessage.objects.filter(pk=m.pk).update(
-                        status=MessageStatus.PENDING,
-                        next_attempt_at=now + dt.timedelta(seconds=delay),
-                        lease_until=None,
-                        last_error=(r.error or f"HTTP {r.http_status}")[:2000],
-                    )
+                    m.status = MessageStatus.PENDING
+                    m.next_attempt_at = now + dt.timedelta(seconds=delay)
+                    m.lease_until = None
+                    m.last_error = (r.error or f"HTTP {r.http_status}")[:2000]
+                    retry.append(m)
                     report.retried += 1
                 attempts.append(
                     OutboxAttempt(
@@ -275,6 +275,10 @@ class Deliverer:
                     last_error="",
                     platform_reply=str(reply)[:40],
                 )
+            # The rows are ours and locked (SELECT ... FOR UPDATE above): one UPDATE for all retries.
+            OutboxMessage.objects.bulk_update(
+                retry, ["status", "next_attempt_at", "lease_until", "last_error"], batch_size=500
+            )
             OutboxAttempt.objects.bulk_create(attempts)
         return report
 

@@ -13,6 +13,7 @@ from haochaping.dataout.fakeplatform import LOOPBACK, serve
 
 class Command(BaseCommand):
     help = "Run a stand-in for the Tibet regional 好差评 platform on loopback (tests, demo)."
+    requires_system_checks = []  # it uses no database; start fast
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=8765, help="0: any free port (printed)")
