@@ -157,6 +157,9 @@ def seed_ratings(ctx: DemoContext) -> None:
             option_codes=codes,
             text=text,
             assessed_at=assessed_at,
+            evaluator_type=EvaluatorType.PERSON
+            if case.applicant_type == "1"
+            else EvaluatorType.LEGAL_PERSON,
             evaluator_name=case.applicant_name,
             evaluator_cert_no=case.applicant_cert_no,
             evaluator_mobile=case.applicant_mobile,
