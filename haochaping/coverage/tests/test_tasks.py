@@ -286,3 +286,47 @@ def test_window_case_without_task_also_gets_a_default(org_tree, people, clock):
 
     # then
     assert case.ratings.get().channel == Channel.EVALUATOR
+
+
+def test_supplementary_completion_on_a_hand_made_set(org_tree, people, clock):
+    # given four tasks due in November: rated on time by phone, rated late on the portal,
+    # declined, still open; and one due in December (completed 11-30, not counted)
+    cases = [online_case(org_tree, completed=at(f"2026-11-0{d} 10:00")) for d in (2, 3, 4, 4)]
+    services.supplementary_tasks_create(run_day=dt.date(2026, 11, 5))
+    tasks = [_task_for(c) for c in cases]
+    services.task_phone_answer_record(task_id=tasks[0].pk, level=Level.SATISFIED,
+                                      acting_user=people.window)
+    services.task_attempt_record(task_id=tasks[2].pk, kind=AttemptKind.DECLINED, note="不评",
+                                 acting_user=people.window)
+    clock.move_to(at("2026-11-12 09:00"))
+    rating_submit(case=cases[1], level=Level.SATISFIED, channel=Channel.PC,
+                  assessed_at=at("2026-11-12 09:00"))
+    clock.move_to(at("2026-12-01 02:00"))
+    later = online_case(org_tree, completed=at("2026-11-30 10:00"))
+    services.supplementary_tasks_create(run_day=dt.date(2026, 12, 1))
+    assert _task_for(later).due_at == at("2026-12-07 18:00")
+
+    # when
+    from haochaping.coverage.selectors import supplementary_completion
+
+    c = supplementary_completion(people.liaison, since=dt.date(2026, 11, 1),
+                                 until=dt.date(2026, 11, 30))
+
+    # then
+    assert c.as_dict() == {"due": 4, "onTime": 1, "late": 1, "declined": 1, "defaulted": 0,
+                           "expired": 0, "open": 1, "rate": {"numerator": 1, "denominator": 4,
+                                                             "value": 0.25, "percent": "25.0%"}}
+
+
+def test_task_list_endpoint_query_count_does_not_grow(org_tree, people, clock,
+                                                      django_assert_max_num_queries):
+    from haochaping.coverage.tests.conftest import login
+
+    for d in range(1, 5):
+        online_case(org_tree, completed=at(f"2026-11-0{d} 10:00"))
+    services.supplementary_tasks_create(run_day=dt.date(2026, 11, 5))
+    client = login(people.liaison)
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/coverage/tasks").json()["count"] == 4
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/coverage/online-rating-rate?since=2026-11-01").status_code == 200
