@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ARGS ?=
+# Test processes: the machines have 2 cores; `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint format messages install clean-db help
 
@@ -27,7 +29,7 @@ demo: messages
 	$(BIN)/haochaping demo
 
 test: messages
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
