@@ -631,3 +631,34 @@ def test_missing_notices_are_delivered_from_the_opening(org_tree, people, clock)
     )
     call_command("appeals_deliver_notices", stdout=out)
     assert RectificationNotice.objects.filter(rectification=r).count() == 1
+
+
+def test_a_closed_rectification_stays_closed_when_the_rating_is_not_adopted(
+    org_tree, people, clock
+):
+    from haochaping.rectification.tests.helpers import advance
+
+    # given a bad review fixed and closed within the appeal period
+    r = advance(
+        rectification_for(org_tree),
+        RectStatus.CLOSED,
+        handler=people.handler,
+        liaison=people.liaison,
+    )
+    total = _unit_total(org_tree.police)
+    # when the staff member still appeals and the rating is set aside
+    a = filed(org_tree, people, rectification=r)
+    assert a.paused_rectification is False
+    services.appeal_decide(
+        appeal_id=a.pk, outcome="not_adopted", reason="误评", acting_user=people.reviewer
+    )
+    # then the rating leaves the counts; the closed rectification keeps its history
+    assert _unit_total(org_tree.police) == total - 1
+    assert Rectification.objects.get(pk=r.pk).status == RectStatus.CLOSED
+
+
+def test_explanation_before_contact_leaves_the_explaining_to_the_handler(org_tree, people, clock):
+    a = decided(org_tree, people, "explanation")
+    r = Rectification.objects.get(pk=a.rectification_id)
+    assert (r.status, r.is_paused, r.resolution) == (RectStatus.NEW, False, "")
+    assert SmsMessage.objects.filter(message="appeals.citizen_explanation").count() == 1
