@@ -206,6 +206,22 @@ def task_close_on_rating(rating: Rating) -> SupplementaryTask | None:
                   acting_user=None)
 
 
+def tasks_close_rated() -> int:
+    """Close open tasks whose case got a valid first rating without a post_save (the ratings
+    app's bulk import writes rows directly). Run by the daily job."""
+    n = 0
+    rated = SupplementaryTask.objects.filter(status__in=TaskStatus.open_values()).alias(
+        rated=Exists(Rating.objects.filter(case=OuterRef("case_id"), validity=Validity.VALID,
+                                           assess_number=1))).filter(rated=True)
+    for task in rated.values_list("case_id", flat=True).iterator():
+        rating = (Rating.objects.filter(case_id=task, validity=Validity.VALID, assess_number=1)
+                  .order_by("received_at", "pk").first())
+        with transaction.atomic():
+            if rating is not None and task_close_on_rating(rating) is not None:
+                n += 1
+    return n
+
+
 @transaction.atomic
 def task_sms_send(*, task_id: int, acting_user: Any, language: str = "",
                   request: Any = None) -> TaskAttempt:

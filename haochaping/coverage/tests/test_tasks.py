@@ -99,7 +99,7 @@ def test_the_periodic_registry_runs_this_task(org_tree, people, clock):
     result = import_string(job.task_path).call(period="2026-11-05")
 
     # then
-    assert result == {"created": 1, "defaults": 0, "expired": 0}
+    assert result == {"closed": 0, "created": 1, "defaults": 0, "expired": 0}
     assert _task_for(case).status == TaskStatus.OPEN
 
 
@@ -330,3 +330,23 @@ def test_task_list_endpoint_query_count_does_not_grow(org_tree, people, clock,
         assert client.get("/api/v1/coverage/tasks").json()["count"] == 4
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/coverage/online-rating-rate?since=2026-11-01").status_code == 200
+
+
+def test_the_daily_job_closes_tasks_of_cases_rated_without_a_signal(org_tree, people, clock):
+    # given a task whose case got a rating written without post_save (as the bulk importer does)
+    from haochaping.ratings.models import Rating
+
+    task = _one_task(org_tree, clock)
+    rating = rating_submit(case=online_case(org_tree, completed=at("2026-11-04 15:00")),
+                           level=Level.SATISFIED, channel=Channel.PC,
+                           assessed_at=at("2026-11-04 16:00")).rating
+    Rating.objects.filter(pk=rating.pk).update(case=task.case)  # moved under the task's case
+
+    # when
+    closed = services.tasks_close_rated()
+
+    # then
+    task.refresh_from_db()
+    assert closed == 1
+    assert (task.status, task.resolution, task.rating_id) == (
+        TaskStatus.RATED, TaskResolution.OTHER_CHANNEL, rating.pk)
