@@ -254,7 +254,7 @@ def _bad_review_list(period: Period) -> dict[str, Any]:
         Rectification.objects.filter(opened_at__gte=m._local_midnight(period.start),
                                      opened_at__lt=m._local_midnight(period.end))
         .exclude(status=Status.WITHDRAWN)
-        .select_related("unit", "case", "case__item", "rating")
+        .select_related("unit", "case", "case__item", "rating", "rating__item")
         .order_by("opened_at", "pk")
     )
     out = []
@@ -262,8 +262,8 @@ def _bad_review_list(period: Period) -> dict[str, Any]:
         rating = r.rating
         out.append([
             r.unit.name,
-            r.case.project_no,
-            r.case.item.name if r.case.item_id else "",
+            r.case.project_no if r.case_id else "",
+            r.rating.item.name if r.rating.item_id else "",
             str(rating.level),
             ",".join(rating.option_codes or []),
             mask_name(rating.evaluator_name),

@@ -81,20 +81,38 @@ def _charts(data: dict[str, Any]) -> list[Any]:
     return charts
 
 
+# The PDF is the readable summary: wide tables keep their key columns (the XLSX has them all).
+PDF_COLUMNS: dict[str, list[str]] = {
+    "regions": ["region", "ratings", "good_rate", "satisfaction_rate", "bad", "bad_rate",
+                "citizen_good_rate", "staff_entered_share", "completed", "rating_rate"],
+    "units": ["unit", "ratings", "good_rate", "satisfaction_rate", "bad", "bad_rate",
+              "citizen_good_rate", "staff_entered_share", "completed", "rating_rate"],
+    "trend": ["period", "ratings", "good_rate", "satisfaction_rate", "bad", "bad_rate",
+              "citizen_good_rate", "completed", "rating_rate"],
+    "bad_review_handling": ["unit", "received", "reply_rate", "rectification_rate",
+                            "callback_rate", "callback_satisfaction", "closed", "open",
+                            "overdue"],
+}
+
+
+def _pdf_table(t: dict[str, Any]) -> dict[str, Any]:
+    keys = [c["key"] for c in t["columns"]]
+    keep = [keys.index(k) for k in PDF_COLUMNS.get(t["key"], keys)]
+    columns = [t["columns"][i] for i in keep]
+    return {
+        "title": str(TABLE_TITLES.get(t["key"], t["key"])),
+        "headers": [column_label(c["key"]) for c in columns],
+        "rows": [[format_cell(c["type"], row[i], c["key"]) for c, i in zip(columns, keep,
+                                                                           strict=True)]
+                 for row in t["rows"]],
+    }
+
+
 def report_html(data: dict[str, Any], *, version: int = 1, problems_found: str = "",
                 typical_cases: str = "", draft: bool = False,
                 language: str = "zh-hans") -> str:
     with translation.override(language):
-        tables = [
-            {
-                "title": str(TABLE_TITLES.get(t["key"], t["key"])),
-                "headers": [column_label(c["key"]) for c in t["columns"]],
-                "rows": [[format_cell(c["type"], v, c["key"]) for c, v in zip(t["columns"], row,
-                                                                               strict=True)]
-                         for row in t["rows"]],
-            }
-            for t in data["tables"]
-        ]
+        tables = [_pdf_table(t) for t in data["tables"]]
         headline = [(column_label(f["key"]), format_cell(f["type"], f["value"]))
                     for f in data["headline"]]
         zh, bo = TITLES[data["kind"]]
