@@ -162,6 +162,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Turn yesterday's unrated online cases into supplementary-rating tasks.",
     ),
     PeriodicJob(
+        "results-case-counts",
+        Daily(dt.time(0, 30)),
+        "haochaping.results.tasks.refresh_case_counts",
+        description="Recompute completed/rated case counts over the rating window.",
+    ),
+    PeriodicJob(
         "monthly-report",
         MonthlyFirstWorkingDay(dt.time(7, 0)),
         "haochaping.reporting.tasks.monthly_report",
