@@ -214,6 +214,8 @@ def case_push(request: HttpRequest, payload: CaseIn):
 )
 def case_get(request: HttpRequest, projectNo: str):
     """The case and its ratings (no evaluator identity)."""
+    if "\x00" in projectNo:
+        raise NotFound()
     case = (
         Case.objects.select_related("item", "unit__region")
         .filter(client_unit_q(request_client(request), prefix="unit__"), project_no=projectNo)

@@ -12,6 +12,7 @@ import random
 import re
 
 from django.http import HttpRequest
+from django.utils.encoding import escape_uri_path
 from ninja.security.base import AuthBase
 
 from haochaping.core.clock import now
@@ -64,15 +65,12 @@ class HmacAuth(AuthBase):
         client = integration_client_get(app_id=app_id)
         if client is None:
             raise AuthBadSignature()
+        secret = decrypt_secret(client.secret_encrypted)
+        method, body, signature = request.method or "", request.body, signature.lower()
+        # The path as sent (percent-encoded) or decoded: both sign the same request.
         ok = verify(
-            decrypt_secret(client.secret_encrypted),
-            request.method or "",
-            request.path,
-            timestamp,
-            nonce,
-            request.body,
-            signature.lower(),
-        )
+            secret, method, escape_uri_path(request.path), timestamp, nonce, body, signature
+        ) or verify(secret, method, request.path, timestamp, nonce, body, signature)
         if not ok:
             raise AuthBadSignature()
         if client.revoked_at is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
-from haochaping.ratings.schemas import CaseRatingOut
+from haochaping.ratings.schemas import CaseRatingOut, TextInput
 
 
 class UnitOut(Schema):
@@ -23,7 +23,7 @@ class ItemOut(Schema):
     onlineCapable: bool
 
 
-class CaseIn(Schema):
+class CaseIn(TextInput):
     projectNo: str = Field(..., description="Case number, unique.")
     taskCode: str = Field(..., description="Service item code (see GET /catalog/items).")
     deptCode: str | None = Field(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 BATCH_MAX = 1000
 
@@ -15,7 +16,18 @@ class ErrorOut(Schema):
     extra: dict[str, Any] = {}
 
 
-class RatingIn(Schema):
+class TextInput(Schema):
+    """Input schema refusing NUL characters in any string (PostgreSQL text cannot hold them)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
+
+
+class RatingIn(TextInput):
     """One rating record. Unknown national fields (taskName, proStatus, dataSource ...) are accepted and ignored."""
 
     projectNo: str | None = Field(

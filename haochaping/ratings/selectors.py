@@ -51,6 +51,8 @@ def content_version_current() -> ContentVersion:
 
 
 def content_version_get(*, code: str) -> ContentVersion | None:
+    if "\x00" in code:
+        return None
     version = ContentVersion.objects.filter(code=code).only("id", "code").first()
     if version is None and not ContentVersion.objects.exists():
         content_version_current()
@@ -81,6 +83,8 @@ def content_version_detail(version: ContentVersion) -> dict:
 
 
 def rating_get_by_receipt(*, receipt: str) -> Rating | None:
+    if "\x00" in receipt or len(receipt) > 12:
+        return None
     return (
         Rating.objects.select_related("case", "unit", "item", "content_version")
         .filter(receipt=receipt.upper())

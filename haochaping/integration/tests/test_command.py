@@ -52,6 +52,7 @@ def test_list_and_revoke(org_tree, capsys):
     assert "secret" not in rows[0]
 
 
+@pytest.mark.slow
 def test_console_script_with_hyphenated_name(tmp_path):
     # given: a fresh SQLite database migrated by the real CLI
     env = {
@@ -60,7 +61,7 @@ def test_console_script_with_hyphenated_name(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
     }
     cli = str(Path(sys.executable).with_name("haochaping"))
-    subprocess.run([cli, "migrate", "-v0"], env=env, check=True, timeout=120)
+    subprocess.run([cli, "migrate", "-v0"], env=env, check=True, timeout=600)
     subprocess.run(
         [
             cli,
@@ -71,14 +72,14 @@ def test_console_script_with_hyphenated_name(tmp_path):
         ],
         env=env,
         check=True,
-        timeout=60,
+        timeout=300,
     )
     # when
     result = subprocess.run(
         [cli, "integration-client", "create", "--name", "CLI", "--scope", "540100"],
         env=env,
         check=True,
-        timeout=60,
+        timeout=300,
         capture_output=True,
         text=True,
     )

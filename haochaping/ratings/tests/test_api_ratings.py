@@ -351,3 +351,18 @@ def test_case_view_lists_ratings_without_identity(city_client, org_tree):
         (5, "510,517", "completion")
     ]
     assert "13900000000" not in response.content.decode()
+
+
+def test_nul_characters_refused_not_500(client, city_client, org_tree):
+    # given: PostgreSQL text cannot hold NUL; such input is invalid, not a server error
+    case = completed_case(org_tree)
+    # when
+    response = city_client.post(URL, record(case, writingEvaluation="好\x00"))
+    # then
+    assert response.status_code == 422
+    assert response.json()["extra"]["errors"] == {
+        "writingEvaluation": ["Value error, NUL characters are not allowed"]
+    }
+    assert client.get("/api/v1/ratings/AB%00CD").status_code == 404
+    assert city_client.get("/api/v1/cases/AB%00CD").status_code == 404
+    assert _nothing_stored()
