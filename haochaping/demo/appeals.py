@@ -37,9 +37,14 @@ def _rectification(ctx: DemoContext, case: Case) -> Rectification | None:
     assessed = min(case.completed_at + dt.timedelta(hours=1), now) if case.completed_at else now
     try:
         rating = rating_submit(
-            level=Level.VERY_DISSATISFIED, channel=Channel.EVALUATOR, assessed_at=assessed,
-            case=case, text=ctx.rng.choice(TEXTS), evaluator_name=case.applicant_name,
-            evaluator_mobile=case.applicant_mobile, language="zh-hans",
+            level=Level.VERY_DISSATISFIED,
+            channel=Channel.EVALUATOR,
+            assessed_at=assessed,
+            case=case,
+            text=ctx.rng.choice(TEXTS),
+            evaluator_name=case.applicant_name,
+            evaluator_mobile=case.applicant_mobile,
+            language="zh-hans",
         ).rating
     except ApplicationError:
         return None
@@ -71,27 +76,39 @@ def seed_appeals(ctx: DemoContext) -> None:
         appellant = staff_user if r.rating.staff_id == staff_user.staff_id else handler
         try:
             if state == "explanation":
-                rect_services.rectification_contact(rectification_id=r.pk, note="已电话联系群众",
-                                                    acting_user=handler)
+                rect_services.rectification_contact(
+                    rectification_id=r.pk, note="已电话联系群众", acting_user=handler
+                )
             a = services.appeal_file(
-                rectification_id=r.pk, acting_user=appellant,
-                reasons="群众所述情况与窗口监控记录不符:当日已一次性告知所需材料,并提供了样表。")
+                rectification_id=r.pk,
+                acting_user=appellant,
+                reasons="群众所述情况与窗口监控记录不符:当日已一次性告知所需材料,并提供了样表。",
+            )
             if state != "pending":
-                outcome = {"explanation": "explanation", "not_adopted": "not_adopted"}.get(state, "upheld")
+                outcome = {"explanation": "explanation", "not_adopted": "not_adopted"}.get(
+                    state, "upheld"
+                )
                 reason = {
                     "upheld": "经调阅监控和办件记录,评价反映的问题属实,维持差评,继续整改。",
                     "explanation": "群众要求代办,但身份证申领须本人到场采集指纹,依法不能代办。",
                     "not_adopted": "监控显示评价人当日未在该窗口办理业务,系误评,不予采纳。",
                 }[outcome]
-                a = services.appeal_decide(appeal_id=a.pk, outcome=outcome, reason=reason,
-                                           acting_user=reviewer)
+                a = services.appeal_decide(
+                    appeal_id=a.pk, outcome=outcome, reason=reason, acting_user=reviewer
+                )
             if state in ("further_review", "final"):
-                a = services.appeal_request_further(appeal_id=a.pk, acting_user=appellant,
-                                                    reason="复核未调取当日监控,申请市局复查。")
+                a = services.appeal_request_further(
+                    appeal_id=a.pk,
+                    acting_user=appellant,
+                    reason="复核未调取当日监控,申请市局复查。",
+                )
             if state == "final":
-                a = services.appeal_decide_further(appeal_id=a.pk, outcome="not_adopted",
-                                                   reason="市局调取监控,确认评价人未办理该业务。",
-                                                   acting_user=liaison)
+                a = services.appeal_decide_further(
+                    appeal_id=a.pk,
+                    outcome="not_adopted",
+                    reason="市局调取监控,确认评价人未办理该业务。",
+                    acting_user=liaison,
+                )
         except ApplicationError as exc:
             ctx.log(f"  appeal demo ({state}) skipped: {exc.message}")
             continue
