@@ -16,8 +16,9 @@ Creates a scratch database (``haochaping_bench_dataout``), migrates it, starts
   messages; ``msgs_per_s`` is N over first claim to last delivery (from the attempt rows, so
   process start-up is not counted);
 - ``under_load``: one relay running while ``--producers`` threads of this process store
-  ``--load`` more ratings as fast as they can; lag = delivered_at - queued_at per message
-  (p50, p95, max seconds).
+  ``--load`` more ratings as fast as they can; ``lag`` = delivered_at - queued_at (the outbox
+  row's insert, inside the rating's transaction) and ``after_commit`` = delivered_at - the moment
+  ``rating_submit`` returned (its transaction committed), p50 / p95 / max seconds.
 The scratch database is dropped at the end.
 """
 
@@ -149,19 +150,22 @@ def main() -> None:
         tree = build_org_tree()
         levels = list(Level)
 
+        committed: dict = {}
+
         def store_ratings(count: int) -> float:
             start = time.perf_counter()
             for i in range(count):
                 done = now() - dt.timedelta(hours=1)
                 case = make_case(tree, accepted_at=done - dt.timedelta(days=1), completed_at=done)
                 level = Level.DISSATISFIED if i % 10 == 9 else levels[i % 3]  # 1 in 10 is bad
-                rating_submit(
+                result = rating_submit(
                     case=case,
                     level=level,
                     channel=Channel.EVALUATOR,
                     assessed_at=now(),
                     text="差" if level in Level.bad_levels() else "",
                 )
+                committed[result.rating.receipt] = now()  # returned: its transaction committed
             return time.perf_counter() - start
 
         # --- setup: N ratings, each with its outbox row -----------------------------------------
@@ -276,13 +280,18 @@ def main() -> None:
         rows = list(
             OutboxMessage.objects.filter(
                 id__gt=first_new, status=MessageStatus.DELIVERED
-            ).values_list("created_at", "delivered_at", "payload__level")
+            ).values_list("created_at", "delivered_at", "payload__level", "payload__receipt")
         )
-        lags = [(d - c).total_seconds() for c, d, _level in rows]
+        after_commit = [
+            (d - committed[r]).total_seconds() for _c, d, _l, r in rows if r in committed
+        ]
+        lags = [(d - c).total_seconds() for c, d, _level, _r in rows]
         # A bad review's transaction also opens its rectification (deadlines, notifications): its
         # outbox row is stamped at the rating's insert, so its lag includes that commit time.
-        good = [(d - c).total_seconds() for c, d, level in rows if level not in Level.bad_levels()]
-        bad = [(d - c).total_seconds() for c, d, level in rows if level in Level.bad_levels()]
+        good = [
+            (d - c).total_seconds() for c, d, level, _r in rows if level not in Level.bad_levels()
+        ]
+        bad = [(d - c).total_seconds() for c, d, level, _r in rows if level in Level.bad_levels()]
         emit(
             step="under_load",
             produced=share * args.producers,
@@ -293,6 +302,9 @@ def main() -> None:
             lag_p50_s=round(percentile(lags, 0.5), 3),
             lag_p95_s=round(percentile(lags, 0.95), 3),
             lag_max_s=round(max(lags), 3),
+            after_commit_p50_s=round(percentile(after_commit, 0.5), 3),
+            after_commit_p95_s=round(percentile(after_commit, 0.95), 3),
+            after_commit_max_s=round(max(after_commit), 3),
             good_lag_p50_s=round(percentile(good, 0.5), 3),
             good_lag_p95_s=round(percentile(good, 0.95), 3),
             bad_lag_p50_s=round(percentile(bad, 0.5), 3) if bad else None,
