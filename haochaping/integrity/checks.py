@@ -31,6 +31,8 @@ from haochaping.ratings.enums import Channel, Level, Origin
 from haochaping.ratings.models import Rating, RatingRollup
 
 ONSITE_TERMINALS = frozenset({Channel.EVALUATOR.value, Channel.KIOSK.value})
+# Where the window's staff hold the terminal or print the code: a rigged burst happens here.
+STAFF_HANDLED = frozenset({Channel.EVALUATOR.value, Channel.KIOSK.value, Channel.QR_CODE.value})
 PERSONAL_CHANNELS = frozenset(
     {Channel.PC.value, Channel.MOBILE.value, Channel.QR_CODE.value, Channel.SMS.value}
 )
@@ -497,7 +499,8 @@ def unit_entered_share(unit_id: int, day: dt.date) -> tuple[int, int]:
         entered = counts.get(Origin.STAFF_ENTERED, 0) + counts.get(Origin.PAPER, 0)
         return entered, sum(counts.values())
 
-    return cached(("share", unit_id, day), compute)
+    hour = int(time.time() // 3600)  # at most an hour old, so a unit crossing the line is seen the same day
+    return cached(("share", unit_id, day, hour), compute)
 
 
 class UnitShareCheck(Check):

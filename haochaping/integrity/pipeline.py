@@ -17,12 +17,14 @@ from haochaping.core.exceptions import InvalidInput
 from haochaping.integrity.checks import (
     ONSITE_TERMINALS,
     PERSONAL_CHANNELS,
+    STAFF_HANDLED,
     Finding,
     RatingContext,
     active_checks,
     is_office_time,
     text_hash,
 )
+from haochaping.integrity.conf import integrity_enabled
 from haochaping.integrity.enums import Outcome
 from haochaping.integrity.models import Fingerprint
 from haochaping.ratings.enums import Level
@@ -43,7 +45,11 @@ def fingerprint_of(rating: Rating) -> Fingerprint:
         mobile="" if rating.is_staff_entered else rating.evaluator_mobile,
         device=rating.device_id if personal_device else "",
         text_hash=text_hash(rating.text),
-        is_top=rating.level == Level.VERY_SATISFIED and not rating.is_system_default,
+        is_top=(
+            rating.level == Level.VERY_SATISFIED
+            and rating.channel in STAFF_HANDLED
+            and not rating.is_staff_entered
+        ),
         onsite_after_hours=(
             rating.channel in ONSITE_TERMINALS
             and not rating.is_paper
@@ -73,7 +79,7 @@ def check_rating(rating: Rating, *, acting_user: Any = None) -> None:
     """Judge one just-inserted rating (inside the caller's transaction)."""
     from haochaping.integrity.services import findings_record
 
-    if rating.is_system_default:
+    if rating.is_system_default or not integrity_enabled():
         return  # written by the system itself; never counted as a citizen's rating anyway
     fingerprint, findings = run_checks(rating, acting_user=acting_user)
     rejects = [(c, f) for c, f in findings if f.outcome == Outcome.REJECT]
