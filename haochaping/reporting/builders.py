@@ -262,8 +262,8 @@ def _bad_review_list(period: Period) -> dict[str, Any]:
         rating = r.rating
         out.append([
             r.unit.name,
-            r.case.project_no if r.case_id else "",
-            r.rating.item.name if r.rating.item_id else "",
+            r.case.project_no if r.case is not None else "",
+            rating.item.name if rating.item is not None else "",
             str(rating.level),
             ",".join(rating.option_codes or []),
             mask_name(rating.evaluator_name),

@@ -202,7 +202,7 @@ def report_correct(*, report_id: int, reason: str, acting_user: Any) -> Report:
 
 
 def render(report: Report, fmt: str, *, draft: bool = False) -> bytes:
-    kwargs = {"version": report.version, "problems_found": report.problems_found,
+    kwargs: dict[str, Any] = {"version": report.version, "problems_found": report.problems_found,
               "typical_cases": report.typical_cases}
     if fmt == FileFormat.XLSX:
         from haochaping.reporting.xlsx import render_xlsx
@@ -245,9 +245,9 @@ def monthly_drafts(*, period_key: str) -> list[Report]:
     """The monthly bulletin and bad-review report drafts of ``period_key`` (existing ones kept)."""
     out = []
     for kind in (ReportKind.MONTHLY_BULLETIN, ReportKind.MONTHLY_BAD_REVIEWS):
-        existing = Report.objects.filter(kind=kind, period_key=period_key).order_by("-version")
-        if existing.exists():
-            out.append(existing.first())
+        existing = Report.objects.filter(kind=kind, period_key=period_key).order_by("-version").first()
+        if existing is not None:
+            out.append(existing)
             continue
         out.append(report_generate(kind=kind, period_key=period_key))
     return out
