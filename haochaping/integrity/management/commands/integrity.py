@@ -20,11 +20,21 @@ class Command(BaseCommand):
         ev.add_argument("--per-day", type=int, default=12, help="clean ratings per unit and weekday")
         ev.add_argument("--keep", action="store_true", help="keep the generated data (default: roll back)")
         ev.add_argument("--json", action="store_true", help="one JSON line instead of a table")
+        bench = sub.add_parser("bench", help="ms per rating_submit with the checks on and off")
+        bench.add_argument("--ratings", type=int, default=400)
+        bench.add_argument("--rounds", type=int, default=4)
         ev.add_argument("--strict", action="store_true",
                         help="exit 1 unless precision >= 0.9, recall >= 0.8, false flags < 1%%")
 
     def handle(self, *args, **options):
         from haochaping.integrity.synthetic import evaluate
+
+        if options["action"] == "bench":
+            from haochaping.integrity.benchmark import measure
+
+            self.stdout.write(json.dumps(measure(ratings=options["ratings"],
+                                                 rounds=options["rounds"])))
+            return
 
         t0 = time.monotonic()
         result = evaluate(seed=options["seed"], days=options["days"], units=options["units"],

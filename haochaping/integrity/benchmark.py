@@ -1,0 +1,67 @@
+"""In-process cost of the checks: rating_submit with the hook on and off, alternating rounds.
+
+The payload is the ingest benchmark's (bench/ingest.py): hall tablet channel, top level,
+the same mobile number and text on every rating, so the velocity check fires on nearly every
+rating (its worst case: a flag, a review and a timeline row are written each time).
+Runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+
+from django.db import transaction
+
+from haochaping.core.clock import now
+
+
+class _Rollback(Exception):
+    pass
+
+
+def measure(*, ratings: int = 400, rounds: int = 4) -> dict:
+    import random
+
+    from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
+    from haochaping.cases.models import Case
+    from haochaping.integrity.synthetic import build_world
+    from haochaping.ratings.services import rating_submit
+
+    out: dict = {"on": [], "off": []}
+    try:
+        with transaction.atomic():
+            world = build_world(random.Random(1), units=1)  # noqa: S311
+            uw = world.units[0]
+            done = now() - dt.timedelta(hours=2)
+            cases = Case.objects.bulk_create(
+                Case(project_no=f"IB-{uuid.uuid4().hex[:16]}", item=uw.item, unit=uw.unit,
+                     applicant_type=ApplicantType.PERSON, applicant_name="卓玛",
+                     apply_channel=ApplyChannel.WINDOW, status=CaseStatus.COMPLETED,
+                     accepted_at=done - dt.timedelta(days=1), completed_at=done)
+                for _i in range(ratings * rounds * 2)
+            )
+            assess = now() - dt.timedelta(minutes=5)
+            it = iter(cases)
+            for _round in range(rounds):
+                for mode in ("off", "on"):
+                    os.environ["HAOCHAPING_INTEGRITY_ENABLED"] = "1" if mode == "on" else "0"
+                    t0 = time.perf_counter()
+                    for _i in range(ratings):
+                        rating_submit(case=next(it), level="very_satisfied", channel="4",
+                                      assessed_at=assess, option_codes=["510", "517"],
+                                      text="办事效率高", evaluator_name="卓玛",
+                                      evaluator_mobile="13900000000",
+                                      idempotency_key=str(uuid.uuid4()))
+                    out[mode].append((time.perf_counter() - t0) / ratings * 1000)
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        os.environ.pop("HAOCHAPING_INTEGRITY_ENABLED", None)
+    off, on = min(out["off"]), min(out["on"])
+    return {"ms_per_rating_off": round(off, 2), "ms_per_rating_on": round(on, 2),
+            "overhead": round(on / off - 1, 3), "rounds_off": [round(x, 2) for x in out["off"]],
+            "rounds_on": [round(x, 2) for x in out["on"]]}
