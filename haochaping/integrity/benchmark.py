@@ -22,7 +22,7 @@ class _Rollback(Exception):
     pass
 
 
-def measure(*, ratings: int = 400, rounds: int = 4) -> dict:
+def measure(*, ratings: int = 400, rounds: int = 4, distinct_mobiles: bool = False) -> dict:
     import random
 
     from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
@@ -53,7 +53,8 @@ def measure(*, ratings: int = 400, rounds: int = 4) -> dict:
                         rating_submit(case=next(it), level="very_satisfied", channel="4",
                                       assessed_at=assess, option_codes=["510", "517"],
                                       text="办事效率高", evaluator_name="卓玛",
-                                      evaluator_mobile="13900000000",
+                                      evaluator_mobile=(f"139{_i + 10_000_000 * _round:08d}"
+                                                        if distinct_mobiles else "13900000000"),
                                       idempotency_key=str(uuid.uuid4()))
                     out[mode].append((time.perf_counter() - t0) / ratings * 1000)
             raise _Rollback

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         bench = sub.add_parser("bench", help="ms per rating_submit with the checks on and off")
         bench.add_argument("--ratings", type=int, default=400)
         bench.add_argument("--rounds", type=int, default=4)
+        bench.add_argument("--distinct-mobiles", action="store_true",
+                           help="a new mobile per rating (no check fires) instead of one for all")
         ev.add_argument("--strict", action="store_true",
                         help="exit 1 unless precision >= 0.9, recall >= 0.8, false flags < 1%%")
 
@@ -33,7 +35,8 @@ class Command(BaseCommand):
             from haochaping.integrity.benchmark import measure
 
             self.stdout.write(json.dumps(measure(ratings=options["ratings"],
-                                                 rounds=options["rounds"])))
+                                                 rounds=options["rounds"],
+                                                 distinct_mobiles=options["distinct_mobiles"])))
             return
 
         t0 = time.monotonic()
