@@ -286,7 +286,9 @@ def seed_rectifications(ctx: DemoContext) -> None:
     if not with_handler:
         ctx.log("rectification: no demo case has a unit with a handler account; skipped")
         return
-    base = clock_now()
+    # Anchored to the last demo day (not the wall clock) so that a seed and --until give the
+    # same data; "now" only when the demo ends today and the office day is not over yet.
+    base = min(clock_now(), dt.datetime.combine(ctx.until, dt.time(18, 0), tzinfo=LOCAL_TZ))
     counts: dict[str, int] = {}
     for seq, (label, days_ago, text, steps) in enumerate(SCENARIOS, start=1):
         template = with_handler[ctx.rng.randrange(len(with_handler))]

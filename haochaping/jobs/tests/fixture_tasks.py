@@ -93,3 +93,13 @@ PERIODIC = [
         pass_period=True,
     )
 ]
+
+
+def _missing_periodic():
+    from haochaping.jobs.periodic import Every, PeriodicJob
+
+    return [PeriodicJob("site-report", Every(3600), "haochaping.nowhere.tasks.gone")]
+
+
+# A site's extra periodic job whose task does not exist (HAOCHAPING_JOBS["EXTRA_PERIODIC"]).
+MISSING_PERIODIC = _missing_periodic()

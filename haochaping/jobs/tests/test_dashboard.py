@@ -53,7 +53,11 @@ def test_queue_depth_lag_and_failures():
     assert (stats.failed_24h, stats.parked) == (1, 1)
 
 
-def test_the_page_shows_queues_workers_periodic_jobs_and_parked_jobs(admin_client):
+def test_the_page_shows_queues_workers_periodic_jobs_and_parked_jobs(admin_client, settings):
+    settings.HAOCHAPING_JOBS = {
+        **settings.HAOCHAPING_JOBS,
+        "EXTRA_PERIODIC": "haochaping.jobs.tests.fixture_tasks.MISSING_PERIODIC",
+    }
     fixture_tasks.flaky_job.enqueue("a", failures=0)
     row = park(fixture_tasks.broken_job.enqueue().id, "rating 42 vanished")
     heartbeat_beat(worker_id="host-1-abc")
@@ -62,7 +66,8 @@ def test_the_page_shows_queues_workers_periodic_jobs_and_parked_jobs(admin_clien
     assert '<td data-figure="parked">1</td>' in html
     assert "<td>host-1-abc</td>" in html and "运行中" in html
     assert '<tr data-periodic="deadline-sweep"><td>deadline-sweep</td><td>every 1 min</td>' in html
-    assert re.search(r'data-periodic="monthly-report">.*?任务不存在', html, re.S)
+    assert re.search(r'data-periodic="site-report">.*?任务不存在', html, re.S)
+    assert not re.search(r'data-periodic="monthly-report">[^\n]*?任务不存在', html)
     assert f'data-job="{row.id}"' in html and "RuntimeError: rating 42 vanished" in html
 
 
