@@ -381,10 +381,11 @@ def test_tablet_starts_without_network_and_sends_its_queue_later(tablet, live_se
     # then: the page comes from the service worker and shows the idle screen
     assert response is not None and response.from_service_worker
     page.locator("#idle").wait_for(state="visible")
-    assert Rating.objects.count() == 0
+    # No "nothing stored yet" check here: Chromium's offline emulation does not cover fetches
+    # the service worker makes itself, so the queue may already drain through it (seen on CI).
     # when: the network returns
     page.context.set_offline(False)
-    # then: the queued rating is sent, once
+    # then: the queued rating is sent, exactly once
     assert wait_for_count(1) == 1
     time.sleep(3.5)
     assert Rating.objects.count() == 1
