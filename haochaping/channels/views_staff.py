@@ -68,7 +68,7 @@ def _form_errors(form, exc: ApplicationError, mapping: dict[str, str] | None = N
             form.add_error(target if target in form.fields else None, msg)
 
 
-@staff_page()
+@staff_page(*set(LINK_ROLES) | set(LIST_ROLES))
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "channels/staff_index.html", {})
 

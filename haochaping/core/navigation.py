@@ -39,7 +39,7 @@ MENU: list[tuple[str, Any, frozenset[str]]] = [
     ),
     ("coverage:index", _("Coverage"), ALL - {Role.REVIEWER}),
     ("workdays:index", _("Working-day calendar"), BUREAU),
-    ("dataout:dashboard", _("Regional platform"), BUREAU),
+    ("dataout:dashboard", _("Regional platform"), frozenset({Role.ADMIN})),
     ("jobs:dashboard", _("Background jobs"), frozenset({Role.ADMIN})),
     ("reports:index", _("Reports"), OVERSIGHT),
     ("integrity:index", _("Integrity"), OVERSIGHT),

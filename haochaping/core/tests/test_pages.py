@@ -91,3 +91,20 @@ def test_menu_follows_the_role(client, org_tree):
     assert 'href="/workdays/"' in liaison_home
     assert 'href="/workdays/"' not in window_home
     assert 'href="/jobs/"' not in liaison_home
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.ADMIN])
+def test_every_menu_link_opens_for_the_role_that_sees_it(client, org_tree, role):
+    # given: a user of the role, scoped to the city
+    make_user("u", role, scope_region=org_tree.lhasa)
+    client.post("/accounts/login/", {"username": "u", "password": "Test-pass-2026!"})
+    # when: they follow every link of their menu
+    from haochaping.accounts.models import User
+    from haochaping.core.navigation import menu_for
+
+    entries = menu_for(User.objects.get(username="u"))
+    statuses = {entry["url"]: client.get(entry["url"]).status_code for entry in entries}
+    # then: no link leads to a refusal
+    assert entries
+    assert {url: s for url, s in statuses.items() if s != 200} == {}
