@@ -23,8 +23,8 @@ def test_staff_log_in_and_switch_language_in_a_real_browser(
     # then: the home page shows their scope
     assert page.locator('[data-figure="cases"]').inner_text() == "1"
     # when: they switch to Tibetan
-    page.select_option("#lang-select", "bo")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the switcher submits its form on change
+        page.select_option("#lang-select", "bo")
     # then
     assert page.locator("html").get_attribute("lang") == "bo"
     assert page.locator("h1").inner_text() == "གཞུང་ཞབས་ཞབས་ཞུའི་ལེགས་ཉེས་དཔྱད་བརྗོད།"
