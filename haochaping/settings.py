@@ -35,6 +35,9 @@ DEBUG = _env_bool("HAOCHAPING_DEBUG", False)
 INSECURE_DEMO_SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [
+# Keys for citizens' ID numbers and mobiles at rest: "id:base64,id:base64", first = current
+# (haochaping.core.crypto). Unset: a key derived from SECRET_KEY; the deploy check core.E002 refuses it.
+HAOCHAPING_DATA_KEYS = os.environ.get("HAOCHAPING_DATA_KEYS", "")
     h.strip()
     for h in os.environ.get("HAOCHAPING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
     if h.strip()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
+from haochaping.core.fields import EncryptedCharField
 from haochaping.core.identifiers import validate_mobile
 
 
@@ -40,13 +41,13 @@ class Case(models.Model):
         _("applicant type"), max_length=1, choices=ApplicantType.choices
     )
     applicant_name = models.CharField(_("applicant name"), max_length=200)
-    applicant_cert_no = models.CharField(
+    applicant_cert_no = EncryptedCharField(
         _("ID number or credit code"),
         max_length=18,
         blank=True,
         help_text=_("Citizen ID number for a person, unified social credit code otherwise."),
     )
-    applicant_mobile = models.CharField(
+    applicant_mobile = EncryptedCharField(
         _("applicant mobile"), max_length=20, blank=True, validators=[validate_mobile]
     )
     apply_channel = models.CharField(

@@ -15,3 +15,27 @@ def check_secret_key(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_data_keys(app_configs, **kwargs):
+    """Citizens' identifiers must not be encrypted under the key derived from SECRET_KEY."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from haochaping.core import crypto
+
+    try:
+        parsed = crypto.parse_keys(settings.HAOCHAPING_DATA_KEYS)
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="core.E003")]
+    if not parsed:
+        return [
+            Error(
+                "HAOCHAPING_DATA_KEYS is not set: citizen data would be encrypted with a key"
+                " derived from SECRET_KEY.",
+                hint="Generate a key with `haochaping data-keys generate ID` and set"
+                " HAOCHAPING_DATA_KEYS=ID:KEY.",
+                id="core.E002",
+            )
+        ]
+    return []

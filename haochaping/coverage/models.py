@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from haochaping.core.fields import EncryptedCharField
 from haochaping.coverage.enums import (
     Answer,
     AttemptKind,
@@ -134,7 +135,7 @@ class Comment(models.Model):
     text = models.TextField(_("comment"))
     source_ref = models.CharField(_("slip, call or message number"), max_length=60, blank=True)
     submitter_name = models.CharField(_("name"), max_length=100, blank=True)
-    submitter_mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    submitter_mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True)
     submitter_email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     received_at = models.DateTimeField(_("received at"))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haochaping.core.fields import EncryptedCharField
 from haochaping.integrity.enums import Outcome, ReviewStatus
 
 
@@ -25,7 +26,7 @@ class Fingerprint(models.Model):
     unit_id = models.BigIntegerField()
     window_id = models.BigIntegerField(null=True)
     staff_id = models.BigIntegerField(null=True)
-    mobile = models.CharField(max_length=20, blank=True)
+    mobile = EncryptedCharField(max_length=20, blank=True)
     device = models.CharField(max_length=64, blank=True)
     text_hash = models.CharField(max_length=16, blank=True)
     is_top = models.BooleanField(default=False)

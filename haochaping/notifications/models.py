@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haochaping.core.fields import EncryptedCharField
 from haochaping.core.identifiers import validate_mobile
 from haochaping.notifications.enums import Delivery, SmsStatus
 
@@ -66,7 +67,7 @@ class NotificationPreference(models.Model):
         _("SMS delivery"), max_length=10, choices=Delivery.choices, default=Delivery.INSTANT
     )
     sms_enabled = models.BooleanField(_("send SMS"), default=True)
-    mobile = models.CharField(
+    mobile = EncryptedCharField(
         _("mobile for SMS"),
         max_length=11,
         blank=True,
@@ -97,7 +98,7 @@ class SmsMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    phone = models.CharField(_("number"), max_length=20, blank=True)  # erased when final
+    phone = EncryptedCharField(_("number"), max_length=20, blank=True)  # erased when final
     phone_masked = models.CharField(_("number"), max_length=20)
     phone_hash = models.CharField(max_length=64, db_index=False)
     message = models.CharField(_("template"), max_length=64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haochaping.core.fields import EncryptedCharField
 from haochaping.core.identifiers import validate_credit_code, validate_mobile, validate_region_code
 from haochaping.org.enums import RegionLevel, UnitKind
 
@@ -153,7 +154,7 @@ class Staff(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     staff_no = models.CharField(_("staff number"), max_length=32)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
+    mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

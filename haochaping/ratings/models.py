@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haochaping.core.fields import EncryptedCharField
 from haochaping.ratings.enums import (
     AssessNumber,
     Channel,
@@ -175,8 +176,8 @@ class Rating(models.Model):
         default=EvaluatorType.PERSON,
     )
     evaluator_name = models.CharField(_("evaluator name"), max_length=200, blank=True)
-    evaluator_cert_no = models.CharField(_("ID number or credit code"), max_length=18, blank=True)
-    evaluator_mobile = models.CharField(_("evaluator mobile"), max_length=20, blank=True)
+    evaluator_cert_no = EncryptedCharField(_("ID number or credit code"), max_length=18, blank=True)
+    evaluator_mobile = EncryptedCharField(_("evaluator mobile"), max_length=20, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
     device_id = models.CharField(_("device or terminal id"), max_length=64, blank=True)
