@@ -36,6 +36,17 @@ def _english_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_accounts(settings):
+    """Tests create many users: MD5 instead of Argon2 (accounts/tests/test_passwords.py checks
+    the production hasher). django-axes needs a request in authenticate(), which Client.login()
+    does not pass, and force_login() skips the second factor: both are switched on again by the
+    accounts tests that exercise them (haochaping/accounts/tests/conftest.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = False
+    settings.HAOCHAPING_ACCOUNTS = {**settings.HAOCHAPING_ACCOUNTS, "ENFORCE_SECOND_FACTOR": False}
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian Chromium driven by Playwright (no browser download)."""

@@ -7,6 +7,7 @@ The embedded default is SQLite in WAL mode under ``var/``; production is Postgre
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "haochaping.core",
     "haochaping.org",
     "haochaping.catalog",
@@ -81,14 +86,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "haochaping.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page (HTTP 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "haochaping.urls"
@@ -145,9 +155,25 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 
+# Accounts (docs/security.md "Accounts"): Argon2id first; the older hashers stay so existing
+# hashes still verify and are upgraded to Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes watches every authenticate() call and refuses locked-out credentials first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -190,6 +216,38 @@ TASKS = {
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# Login throttling (django-axes 8): five failed passwords lock the username for 15 minutes,
+# and lock one client (address + browser) that sprays many usernames. Not the address alone:
+# a hall's windows share one NAT address.
+AXES_FAILURE_LIMIT = int(os.environ.get("HAOCHAPING_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("HAOCHAPING_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "haochaping"
+# Content security policy (django-csp 4): no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # The receipt snippet (channels/_receipt_snippet.html) is HTML for other systems' pages,
+        # so it carries its own style attributes; exactly these three values are allowed, by hash
+        # (the CSP test in accounts/tests/test_csp.py fails when the snippet changes).
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-XXImyw6WGJUgfY2lqROkWQxLI8vO0bl40Gfd6gqDgv4='",
+            "'sha256-q3nqK4VzeI/SowYCYQ/tCfo056B/JMutuSpzbJbHczk='",
+            "'sha256-blIPklHsTxaVLPirCUnwYl7mZ1ZCBWVi2I9kRVbgaFk='",
+        ],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -205,6 +263,13 @@ LOGGING = {
 }
 
 # --- Product settings -----------------------------------------------------------------------
+# --- Accounts (haochaping.accounts; defaults in haochaping/accounts/conf.py, docs/security.md) --
+HAOCHAPING_ACCOUNTS = {
+    "SESSION_IDLE_SECONDS": int(os.environ.get("HAOCHAPING_SESSION_IDLE_SECONDS", "1800")),
+    "SESSION_ABSOLUTE_SECONDS": int(os.environ.get("HAOCHAPING_SESSION_ABSOLUTE_SECONDS", "28800")),
+    "INACTIVE_DAYS": int(os.environ.get("HAOCHAPING_INACTIVE_DAYS", "90")),
+}
+
 HAOCHAPING = {
     # The home region of this installation: the root of the org tree a city admin sees.
     "HOME_REGION": os.environ.get("HAOCHAPING_HOME_REGION", "540100"),

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "haochaping.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from haochaping.accounts import receivers  # noqa: F401

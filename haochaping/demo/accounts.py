@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from haochaping.accounts.enums import Role
-from haochaping.accounts.services import user_create
+from haochaping.accounts.services import totp_device_create, user_create
+from haochaping.accounts.twofactor import DEMO_TOTP_KEY_HEX, requires_second_factor
 from haochaping.demo.context import DemoContext
 
 
@@ -95,7 +96,7 @@ def seed_users(ctx: DemoContext) -> None:
     ]
     for username, role, display, scope, is_staff, is_superuser, what in users:
         password = f"Lhasa-{username}-2026"
-        user_create(
+        user = user_create(
             username=username,
             password=password,
             role=role,
@@ -105,5 +106,9 @@ def seed_users(ctx: DemoContext) -> None:
             check_password=False,
             **scope,
         )
+        if requires_second_factor(user):
+            # Published demo secret (README): the code comes from `haochaping otp-code USER`.
+            totp_device_create(user=user, key_hex=DEMO_TOTP_KEY_HEX)
+            what += f"; code: haochaping otp-code {username}"
         ctx.accounts.append((username, password, what))
     ctx.log(f"accounts: {len(users)} demo users")

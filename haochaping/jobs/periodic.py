@@ -168,6 +168,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Recompute completed/rated case counts over the rating window.",
     ),
     PeriodicJob(
+        "accounts-deactivate-inactive",
+        Daily(dt.time(4, 0)),
+        "haochaping.accounts.tasks.deactivate_inactive_users",
+        description="Deactivate accounts without a login for INACTIVE_DAYS days.",
+    ),
+    PeriodicJob(
         "monthly-report",
         MonthlyFirstWorkingDay(dt.time(7, 0)),
         "haochaping.reporting.tasks.monthly_report",

@@ -17,16 +17,13 @@ from haochaping.core.clock import now
 from haochaping.ratings.enums import Validity
 from haochaping.ratings.models import RatingRollup
 from haochaping.rectification.enums import Status as RectStatus
-from haochaping.testing.builders import TEST_PASSWORD
+from haochaping.testing.login import log_in as log_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, live_server, user):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in_as(page, live_server, user.username)
 
 
 def test_staff_files_and_the_reviewer_sets_the_rating_aside(

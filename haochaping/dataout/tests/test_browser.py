@@ -12,6 +12,7 @@ from haochaping.dataout.enums import MessageStatus
 from haochaping.dataout.models import OutboxMessage
 from haochaping.dataout.tests.conftest import rate
 from haochaping.testing.builders import make_user
+from haochaping.testing.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,10 +30,7 @@ def test_an_admin_sees_a_dead_letter_and_retries_it(
             clock.shift(3600)
     platform.reset()
     m = OutboxMessage.objects.get()
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill("Test-pass-2026!")
-    page.get_by_role("button", name="登录").click()
+    log_in(page, live_server, "admin")
 
     # when the admin opens the page
     page.goto(live_server.url + "/dataout/")

@@ -11,17 +11,13 @@ from haochaping.integrity.models import Review
 from haochaping.integrity.tests.conftest import case_for, new_mobile
 from haochaping.ratings.enums import Channel, Level, Validity
 from haochaping.ratings.services import rating_submit
-from haochaping.testing.builders import TEST_PASSWORD
+from haochaping.testing.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, username, next_url):
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{next_url}")
+    log_in(page, live_server, username, next_url=next_url)
 
 
 def test_liaison_confirms_a_flag_and_supervision_sees_the_unit(page, live_server, org_tree, people):

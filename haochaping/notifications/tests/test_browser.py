@@ -7,6 +7,7 @@ import pytest
 from haochaping.accounts.enums import Role
 from haochaping.notifications.services import notify
 from haochaping.testing.builders import make_user
+from haochaping.testing.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,10 +20,7 @@ def test_a_handler_reads_a_deadline_warning_from_the_header_badge(
     params = {"item": "540100-00000042", "due": "2026-11-30 19:00", "percent": 80}
     notify(recipients=[handler], message="deadline.warning", params=params, url="/")
     notify(recipients=[handler], message="digest.daily", params={"count": 1})
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill("handler")
-    page.get_by_label("密码").fill("Test-pass-2026!")
-    page.get_by_role("button", name="登录").click()
+    log_in(page, live_server, "handler")
     # then the header shows 2 unread
     badge = page.locator("#inbox-link .badge")
     assert badge.get_attribute("data-unread") == "2"

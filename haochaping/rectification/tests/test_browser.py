@@ -10,7 +10,7 @@ from haochaping.ratings.tests.helpers import record
 from haochaping.rectification.enums import Status
 from haochaping.rectification.models import ContactReveal, Evidence, Rectification
 from haochaping.rectification.tests.helpers import completed_case
-from haochaping.testing.builders import TEST_PASSWORD
+from haochaping.testing.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -20,11 +20,7 @@ def login(browser, live_server, username):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/accounts/login/?next=/rectification/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/rectification/")
+    log_in(page, live_server, username, next_url="/rectification/")
     return page
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from haochaping.accounts.enums import Role
 from haochaping.testing.builders import make_user
+from haochaping.testing.login import log_in
 from haochaping.workdays.models import CalendarAudit, CalendarEntry
 from haochaping.workdays.tests.helpers import d
 
@@ -11,11 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/?next=/workdays/%3Fyear%3D2031")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "Test-pass-2026!")
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/workdays/?year=2031")
+    log_in(page, live_server, username, next_url="/workdays/?year=2031")
 
 
 def test_liaison_adds_an_entry_and_sees_it_listed(page, live_server):
