@@ -1,0 +1,219 @@
+"""``make bench``: every scenario in bench/, on PostgreSQL and (where a scenario takes ``--db``)
+on SQLite, at a bounded size, with the JSON lines collected under bench/results/<UTC time>/.
+
+    BENCH_SCALE=small .venv/bin/python bench/run.py       # default; bounded (~15-20 min quiet)
+    BENCH_SCALE=full  .venv/bin/python bench/run.py       # the goals' sizes (30M ratings: hours)
+    .venv/bin/python bench/run.py --only sweep,rating_page
+    .venv/bin/python bench/run.py --table bench/results/<dir>   # Markdown rows for the docs
+
+Each scenario is its own script, run as a subprocess with its own CLI flags (only the flags its
+``--help`` lists are passed, so a scenario that changes its options still runs) and a time limit;
+it creates and drops its own scratch database and prints JSON lines, each figure with a baseline
+measured in the same run (a ``ratio``). Per scenario and database this writes
+``<scenario>.<db>.jsonl`` and ``<scenario>.<db>.log`` (stderr); ``summary.jsonl`` has one line
+per run (exit code, seconds, load average before and after). Exit code 1 when any scenario
+failed or timed out; the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    script: str
+    small: tuple[str, ...]
+    full: tuple[str, ...]
+    small_timeout_s: int = 300
+
+
+SCENARIOS = [
+    Scenario(
+        "ingest",
+        "ingest.py",
+        ("--seconds", "5", "--warmup", "2", "--rounds", "1", "--import-records", "5000"),
+        ("--seconds", "15", "--rounds", "3", "--import-records", "200000"),
+    ),
+    Scenario(
+        "integrity_overhead",
+        "integrity_overhead.py",
+        ("--seconds", "5", "--warmup", "2", "--rounds", "1"),
+        (),
+    ),
+    Scenario(
+        "dashboard",
+        "dashboard.py",
+        ("--scales", "100000,1000000", "--requests", "20"),
+        ("--scales", "1000000,30000000", "--requests", "40"),
+    ),
+    Scenario("reports", "reports.py", ("--ratings", "50000"), ("--ratings", "225000")),
+    Scenario(
+        "dataout",
+        "dataout.py",
+        ("--messages", "200", "--load", "200"),
+        ("--messages", "2000", "--load", "2000"),
+    ),
+    Scenario("jobs_throughput", "jobs_throughput.py", ("--jobs", "500"), ("--jobs", "2000")),
+    Scenario(
+        "sweep",
+        "sweep.py",
+        ("--items", "10000", "--repeat", "1"),
+        ("--items", "100000", "--repeat", "3"),
+        small_timeout_s=600,
+    ),
+    Scenario("rating_page", "rating_page.py", ("--requests", "20"), ("--requests", "100")),
+]
+DATABASES = ("postgresql", "sqlite")
+FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def supported_flags(script: Path) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, str(script), "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return set(FLAG.findall(out.stdout))
+
+
+def keep_supported(args: tuple[str, ...], flags: set[str]) -> tuple[list[str], list[str]]:
+    """The args whose flag the script knows (a flag's value goes with it), and the dropped flags."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    skip_value = False
+    for arg in args:
+        if arg.startswith("--"):
+            skip_value = arg not in flags
+            (dropped if skip_value else kept).append(arg)
+        elif not skip_value:
+            kept.append(arg)
+    return kept, dropped
+
+
+def run_one(scenario: Scenario, db: str, args: list[str], out_dir: Path, timeout: int) -> dict:
+    stem = out_dir / f"{scenario.name}.{db}"
+    cmd = [sys.executable, str(BENCH / scenario.script), *args]
+    print(f"=== {scenario.name} ({db}): {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
+    before, started = load(), time.monotonic()
+    with open(f"{stem}.jsonl", "w") as out, open(f"{stem}.log", "w") as err:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=err, text=True, start_new_session=True
+        )
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)  # the scenario and the servers it started
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            rc = "timeout"
+    lines = [
+        json.loads(line)
+        for line in Path(f"{stem}.jsonl").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    return {
+        "scenario": scenario.name,
+        "db": db,
+        "command": " ".join(["python", *cmd[1:]]),
+        "rc": rc,
+        "seconds": round(time.monotonic() - started, 1),
+        "json_lines": len(lines),
+        "load_before": before,
+        "load_after": load(),
+    }
+
+
+def headline(line: dict) -> str | None:
+    """One short text per JSON line that carries a figure against a baseline or a goal."""
+    if "ratio" not in line and "met" not in line and "overhead" not in line:
+        return None
+    skip = {"scenario", "db", "when", "cpus", "runs", "command"}
+    parts = [f"{k}={v}" for k, v in line.items() if k not in skip and not isinstance(v, dict)]
+    return ", ".join(parts)
+
+
+def table(result_dir: Path) -> str:
+    rows = ["| scenario | db | figures (JSON line) |", "| --- | --- | --- |"]
+    for path in sorted(result_dir.glob("*.jsonl")):
+        if path.name == "summary.jsonl":
+            continue
+        name, db = path.stem.rsplit(".", 1)
+        lines = [json.loads(raw) for raw in path.read_text().splitlines() if raw.startswith("{")]
+        rows.extend(f"| {name} | {db} | {text} |" for line in lines if (text := headline(line)))
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "small"))
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--db", default="", help="postgresql or sqlite (default: both)")
+    parser.add_argument("--table", type=Path, help="print Markdown rows from a results dir")
+    args = parser.parse_args()
+    if args.table:
+        print(table(args.table))
+        return 0
+    if args.scale not in ("small", "full"):
+        parser.error("BENCH_SCALE must be small or full")
+    chosen = [s for s in SCENARIOS if not args.only or s.name in args.only.split(",")]
+    out_dir = RESULTS / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out_dir.mkdir(parents=True)
+    failed = []
+    with open(out_dir / "summary.jsonl", "w") as summary:
+        for scenario in chosen:
+            script = BENCH / scenario.script
+            if not script.exists():
+                record = {"scenario": scenario.name, "skipped": f"{scenario.script} missing"}
+                summary.write(json.dumps(record) + "\n")
+                continue
+            flags = supported_flags(script)
+            wanted = scenario.small if args.scale == "small" else scenario.full
+            base_args, dropped = keep_supported(wanted, flags)
+            timeout = scenario.small_timeout_s if args.scale == "small" else 6 * 3600
+            for db in DATABASES:
+                if args.db and db != args.db:
+                    continue
+                if "--db" not in flags and db != "postgresql":
+                    record = {"scenario": scenario.name, "db": db, "skipped": "PostgreSQL only"}
+                    summary.write(json.dumps(record) + "\n")
+                    continue
+                extra = ["--db", db] if "--db" in flags else []
+                record = run_one(scenario, db, [*base_args, *extra], out_dir, timeout)
+                record["dropped_flags"] = dropped
+                summary.write(json.dumps(record) + "\n")
+                summary.flush()
+                print(json.dumps(record), flush=True)
+                if record["rc"] != 0:
+                    failed.append(f"{scenario.name}/{db}")
+    print(table(out_dir))
+    print(f"results: {out_dir.relative_to(ROOT)}; failed: {failed or 'none'}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
