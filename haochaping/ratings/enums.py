@@ -114,16 +114,28 @@ class EvaluatorType(models.TextChoices):
 class Origin(models.TextChoices):
     """Who produced the rating, for counting: only ``citizen`` is a 主动评价.
 
-    Derived from the rating's flags (system default > paper form > staff-entered > citizen).
+    Derived from the rating: a rating without a case is a 综合点评 (society's comment about a
+    unit, hall or item, coverage app) and is counted apart from case ratings (``comment``);
+    otherwise from its flags (system default > paper form > staff-entered > citizen).
     """
 
     CITIZEN = "citizen", _("Citizen")
     STAFF_ENTERED = "staff", _("Entered by staff")
     PAPER = "paper", _("Paper form keyed in")
     SYSTEM_DEFAULT = "default", _("System default")
+    COMMENT = "comment", _("Society's comment (no case)")
+
+    @classmethod
+    def case_values(cls) -> list[str]:
+        """The origins of case ratings: every origin but ``comment``."""
+        return [v for v in cls.values if v != cls.COMMENT]
 
 
-def origin_of(*, is_system_default: bool, is_paper: bool, is_staff_entered: bool) -> Origin:
+def origin_of(
+    *, is_system_default: bool, is_paper: bool, is_staff_entered: bool, has_case: bool = True
+) -> Origin:
+    if not has_case:
+        return Origin.COMMENT
     if is_system_default:
         return Origin.SYSTEM_DEFAULT
     if is_paper:

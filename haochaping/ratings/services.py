@@ -206,6 +206,7 @@ def rollup_key(rating: Rating) -> tuple:
             is_system_default=rating.is_system_default,
             is_paper=rating.is_paper,
             is_staff_entered=rating.is_staff_entered,
+            has_case=rating.case_id is not None,
         ).value,
         rating.assess_number,
     )

@@ -23,9 +23,15 @@ TREND_LENGTH = {Grain.DAY: 30, Grain.WEEK: 12, Grain.MONTH: 12, Grain.QUARTER: 8
 
 
 def headline(
-    t: m.RatingTally, c: m.CaseTally | None = None, r: m.RectTally | None = None
+    t: m.RatingTally,
+    c: m.CaseTally | None = None,
+    r: m.RectTally | None = None,
+    cm: m.CommentTally | None = None,
 ) -> dict[str, Any]:
-    """The named figures of one cell, each a Ratio or a count (templates show ``.percent``)."""
+    """The named figures of one cell, each a Ratio or a count (templates show ``.percent``).
+
+    Case figures (ratings, rates, bad reviews) leave 综合点评 out; ``cm`` adds their own figures.
+    """
     out: dict[str, Any] = {
         "ratings": m.rating_count(t),
         "citizen_ratings": m.citizen_rating_count(t),
@@ -58,6 +64,14 @@ def headline(
             feedback_on_time=m.on_time_rate(r, "feedback"),
             close_on_time=m.on_time_rate(r, "close"),
             closed=r.closed,
+        )
+    if cm is not None:
+        out.update(
+            comments_received=cm.received,
+            comments_negative=cm.negative,
+            comments_routed=cm.routed,
+            comments_rectified=cm.rectified,
+            comment_rectified_rate=m.comment_rectified_rate(cm),
         )
     return out
 
@@ -140,6 +154,7 @@ def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
     tally = m.rating_tallies(period=period, units=units).get(None, m.RatingTally())
     cases = m.case_tallies(period=period, units=units).get(None, m.CaseTally())
     rects = m.rect_tallies(period=period, units=units).get(None, m.RectTally())
+    comments = m.comment_tallies(period=period, units=units).get(None, m.CommentTally())
     open_now = m.open_bad_reviews(units=units)
     by_channel = m.rating_tallies(period=period, units=units, by=Dimension.CHANNEL)
     by_unit = m.rating_tallies(period=period, units=units, by=Dimension.UNIT)
@@ -147,7 +162,7 @@ def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
     reasons = m.top_reasons(period=period, units=units)
     labels = reason_labels([code for code, _lv, _n in reasons]) if reasons else {}
     return {
-        "figures": headline(tally, cases, rects),
+        "figures": headline(tally, cases, rects, comments),
         "open_bad_reviews": open_now.open,
         "overdue_bad_reviews": open_now.overdue,
         "trend": trend_chart(units, period),

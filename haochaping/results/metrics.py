@@ -46,6 +46,7 @@ LEVELS = [
 GOOD_LEVELS = frozenset({Level.VERY_SATISFIED.value, Level.SATISFIED.value})
 SATISFIED_LEVELS = GOOD_LEVELS | {Level.BASIC.value}
 BAD_LEVELS = Level.bad_levels()
+CASE_ORIGINS = Origin.case_values()
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -80,14 +81,23 @@ class Ratio:
 
 @dataclass
 class RatingTally:
-    """Valid ratings of one breakdown cell: first ratings per level, per origin, follow-ups."""
+    """Valid ratings of one breakdown cell: first ratings per level, per origin, follow-ups.
+
+    Ratings of origin ``comment`` (综合点评: no case) are kept apart in ``comment_levels`` and
+    enter none of the case-rating figures (counts, rates, shares, rankings).
+    """
 
     levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     citizen_levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
-    origins: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Origin.values, 0))
+    origins: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CASE_ORIGINS, 0))
+    comment_levels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     follow_ups: int = 0
 
     def add(self, *, level: str, origin: str, assess_number: int, n: int) -> None:
+        if origin == Origin.COMMENT:
+            if assess_number == 1:
+                self.comment_levels[level] = self.comment_levels.get(level, 0) + n
+            return
         if assess_number != 1:
             self.follow_ups += n
             return
@@ -97,12 +107,10 @@ class RatingTally:
             self.citizen_levels[level] = self.citizen_levels.get(level, 0) + n
 
     def merge(self, other: RatingTally) -> None:
-        for k, v in other.levels.items():
-            self.levels[k] = self.levels.get(k, 0) + v
-        for k, v in other.citizen_levels.items():
-            self.citizen_levels[k] = self.citizen_levels.get(k, 0) + v
-        for k, v in other.origins.items():
-            self.origins[k] = self.origins.get(k, 0) + v
+        for name in ("levels", "citizen_levels", "origins", "comment_levels"):
+            mine = getattr(self, name)
+            for k, v in getattr(other, name).items():
+                mine[k] = mine.get(k, 0) + v
         self.follow_ups += other.follow_ups
 
 
@@ -198,6 +206,12 @@ def citizen_good_rate(t: RatingTally) -> Ratio:
 def origin_share(t: RatingTally, origin: str) -> Ratio:
     """Share of valid first ratings of one origin (e.g. staff-entered: to watch 二次录入)."""
     return Ratio(t.origins.get(origin, 0), rating_count(t))
+
+
+def comment_rating_count(t: RatingTally) -> int:
+    """综合点评 ratings: valid ratings of origin "comment" (a negative society's comment routed to
+    the unit; no case). Counted here only, never in the figures above."""
+    return sum(t.comment_levels.values())
 
 
 def rating_rate(c: CaseTally) -> Ratio:
@@ -349,8 +363,8 @@ def rating_tallies(
     """Rating tallies over ``period`` for the ``units`` (None: all), keyed by the breakdown.
 
     With ``grain`` the key is ``(bucket start date, breakdown key)``; without it the breakdown
-    key alone (None for Dimension.NONE). One query; its result has at most
-    buckets × keys × 5 levels × 4 origins × 2 assess numbers rows, whatever the number of ratings.
+    key alone (None for Dimension.NONE). One query; its result has one row per bucket × key (the
+    levels, origins and assess numbers are summed into columns), whatever the number of ratings.
     Region, unit and channel breakdowns read the per-unit summary (monthly when the period and
     grain allow it); item, window, hall and staff read the full rollup.
     """
@@ -376,19 +390,51 @@ def rating_tallies(
         group["k"] = _f(dim)
     if grain:
         group["b"] = _trunc(grain, datefield) if grain != Grain.DAY else _f(datefield)
-    rows = list(
-        qs.values(**group, lv=_f("level"), og=_f("origin"), an=_f("assess_number"))
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+    if group:
+        rows = list(qs.values(**group).annotate(**_PIVOT).order_by())
+    else:
+        totals = qs.aggregate(**_PIVOT)
+        rows = [totals] if any(totals.values()) else []
     fold = _fold(by, {r["k"] for r in rows}) if dim else {}
-    out: dict[Any, RatingTally] = defaultdict(RatingTally)
+    out: dict[Any, RatingTally] = {}
     for r in rows:
         key = fold.get(r["k"], r["k"]) if dim else None
         if grain:
             key = (_bucket(r["b"]), key)
-        out[key].add(level=r["lv"], origin=r["og"], assess_number=r["an"], n=r["n"] or 0)
-    return dict(out)
+        tally = _unpivot(r)
+        if key in out:
+            out[key].merge(tally)
+        else:
+            out[key] = tally
+    return out
+
+
+def _pivot() -> dict[str, Any]:
+    """One SUM per figure a RatingTally holds, so a breakdown cell is one row (not one per level
+    × origin × assess number): fewer rows to send and to fold in Python."""
+    first = Q(assess_number=1)
+    out: dict[str, Any] = {}
+    for i, lv in enumerate(LEVELS):
+        out[f"l{i}"] = Sum("count", filter=first & Q(level=lv, origin__in=CASE_ORIGINS))
+        out[f"c{i}"] = Sum("count", filter=first & Q(level=lv, origin=Origin.CITIZEN))
+        out[f"m{i}"] = Sum("count", filter=first & Q(level=lv, origin=Origin.COMMENT))
+    for j, og in enumerate(CASE_ORIGINS):
+        out[f"o{j}"] = Sum("count", filter=first & Q(origin=og))
+    out["fu"] = Sum("count", filter=~first & Q(origin__in=CASE_ORIGINS))
+    return out
+
+
+_PIVOT = _pivot()
+
+
+def _unpivot(r: dict[str, Any]) -> RatingTally:
+    return RatingTally(
+        levels={lv: r[f"l{i}"] or 0 for i, lv in enumerate(LEVELS)},
+        citizen_levels={lv: r[f"c{i}"] or 0 for i, lv in enumerate(LEVELS)},
+        origins={og: r[f"o{j}"] or 0 for j, og in enumerate(CASE_ORIGINS)},
+        comment_levels={lv: r[f"m{i}"] or 0 for i, lv in enumerate(LEVELS)},
+        follow_ups=r["fu"] or 0,
+    )
 
 
 def _f(name: str) -> Any:
@@ -449,7 +495,7 @@ def rect_tallies(
     units: QuerySet[Unit] | Iterable[int] | None = None,
     at: dt.datetime | None = None,
 ) -> dict[Any, RectTally]:
-    """Bad-review handling of the bad reviews opened in ``period``, by none/unit/region.
+    """Bad-review handling of the case bad reviews opened in ``period``, by none/unit/region.
 
     ``open`` and ``overdue`` are as of ``at`` (default now). One aggregate query over the
     rectification table (indexed on ``opened_at``), grouped by unit.
@@ -475,7 +521,9 @@ def rect_tallies(
     )
     qs = (
         Rectification.objects.filter(
-            opened_at__gte=_local_midnight(period.start), opened_at__lt=_local_midnight(period.end)
+            opened_at__gte=_local_midnight(period.start),
+            opened_at__lt=_local_midnight(period.end),
+            case__isnull=False,  # 综合点评 are counted by comment_tallies
         )
         .exclude(status=Status.WITHDRAWN)
         .filter(_unit_filter(units))
@@ -516,7 +564,7 @@ def rect_tallies(
 def open_bad_reviews(
     *, units: QuerySet[Unit] | Iterable[int] | None = None, at: dt.datetime | None = None
 ) -> RectTally:
-    """Bad reviews open now (whenever opened) and how many of them are past their running clock."""
+    """Case bad reviews open now (whenever opened) and how many are past their running clock."""
     if not rectification_available():
         return RectTally()
     from haochaping.rectification.enums import Status
@@ -529,7 +577,7 @@ def open_bad_reviews(
         | Q(status__in=[Status.FEEDBACK_GIVEN, Status.AWAITING_CALLBACK], close_due_at__lt=at)
     )
     agg = (
-        Rectification.objects.filter(status__in=Status.open_values())
+        Rectification.objects.filter(status__in=Status.open_values(), case__isnull=False)
         .filter(_unit_filter(units))
         .aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue))
     )
@@ -601,6 +649,15 @@ def _grouped(qs: Any, by: Dimension, aggregates: dict[str, Any], factory: Any) -
     return out
 
 
+def _app_dimension(by: Dimension | str, app: str) -> Dimension | None:
+    """The breakdown of a tally over another app's table (none, unit or region); None when the
+    breakdown is not offered or the app is not installed."""
+    by = Dimension(by)
+    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION) or not apps.is_installed(app):
+        return None
+    return by
+
+
 def supplementary_tallies(
     *,
     period: Period,
@@ -608,10 +665,8 @@ def supplementary_tallies(
     units: QuerySet[Unit] | Iterable[int] | None = None,
 ) -> dict[Any, SupplementaryTally]:
     """One aggregate query over ``coverage.SupplementaryTask`` (one row per unrated online case)."""
-    by = Dimension(by)
-    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION) or not apps.is_installed(
-        "haochaping.coverage"
-    ):
+    by = _app_dimension(by, "haochaping.coverage")
+    if by is None:
         return {}
     from haochaping.coverage.enums import TaskStatus
     from haochaping.coverage.models import SupplementaryTask
@@ -627,6 +682,60 @@ def supplementary_tallies(
         "open": Count("pk", filter=Q(status__in=TaskStatus.open_values())),
     }
     return _grouped(qs, by, aggregates, SupplementaryTally)
+
+
+@dataclass
+class CommentTally:
+    """综合点评 (society's comments, coverage app) received in the period."""
+
+    received: int = 0
+    negative: int = 0
+    routed: int = 0
+    rectified: int = 0
+
+
+def comment_rectified_rate(c: CommentTally) -> Ratio:
+    """综合点评整改率: negative comments routed to the unit whose rectification is closed / routed."""
+    return Ratio(c.rectified, c.routed)
+
+
+def comment_tallies(
+    *,
+    period: Period,
+    by: Dimension | str = Dimension.NONE,
+    units: QuerySet[Unit] | Iterable[int] | None = None,
+) -> dict[Any, CommentTally]:
+    """One aggregate query over ``coverage.Comment`` (comments received in the period, spam left
+    out): received, classified negative, routed to the unit for rectification (a case-less bad
+    rating was made), and rectified (that rating's rectification is closed)."""
+    by = _app_dimension(by, "haochaping.coverage")
+    if by is None:
+        return {}
+    from django.db.models import Exists, OuterRef
+
+    from haochaping.coverage.enums import CommentStatus, Sentiment
+    from haochaping.coverage.models import Comment
+
+    qs = (
+        Comment.objects.filter(
+            received_at__gte=_local_midnight(period.start),
+            received_at__lt=_local_midnight(period.end),
+        )
+        .exclude(status=CommentStatus.REJECTED)
+        .filter(_unit_filter(units))
+    )
+    from haochaping.rectification.enums import Status  # coverage routes through rectification
+    from haochaping.rectification.models import Rectification
+
+    closed = Rectification.objects.filter(rating=OuterRef("rating_id"), status=Status.CLOSED)
+    qs = qs.annotate(closed=Exists(closed))
+    aggregates = {
+        "received": Count("pk"),
+        "negative": Count("pk", filter=Q(sentiment=Sentiment.NEGATIVE)),
+        "routed": Count("pk", filter=Q(status=CommentStatus.ROUTED)),
+        "rectified": Count("pk", filter=Q(status=CommentStatus.ROUTED, closed=True)),
+    }
+    return _grouped(qs, by, aggregates, CommentTally)
 
 
 @dataclass
@@ -661,10 +770,8 @@ def appeal_tallies(
 
     ``upheld`` / ``explanation`` / ``not_adopted`` count the outcome in force (the further
     review's when there was one)."""
-    by = Dimension(by)
-    if by not in (Dimension.NONE, Dimension.UNIT, Dimension.REGION) or not apps.is_installed(
-        "haochaping.appeals"
-    ):
+    by = _app_dimension(by, "haochaping.appeals")
+    if by is None:
         return {}
     from django.db.models import F
     from django.db.models.functions import Coalesce, NullIf

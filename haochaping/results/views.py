@@ -234,6 +234,7 @@ def rating_list(request: HttpRequest) -> HttpResponse:
                 is_system_default=r.is_system_default,
                 is_paper=r.is_paper,
                 is_staff_entered=r.is_staff_entered,
+                has_case=r.case_id is not None,
             ).label,
             "follow_up": r.assess_number == 2,
             "evaluator": mask_name(r.evaluator_name) if not r.is_anonymous else _("anonymous"),

@@ -210,6 +210,7 @@ def resolution(request: HttpRequest, language: str) -> _Response:
     period = _period(request)
     rows = _resolution_rows(period, language)
     total = m.rect_tallies(period=period).get(None, m.RectTally())
+    comments = m.comment_tallies(period=period).get(None, m.CommentTally())
     return _html(
         request,
         language,
@@ -217,7 +218,7 @@ def resolution(request: HttpRequest, language: str) -> _Response:
         {
             "period": period,
             "rows": rows,
-            "total": dashboards.headline(m.RatingTally(), None, total),
+            "total": dashboards.headline(m.RatingTally(), None, total, comments),
             "grains": [(g.value, g.label) for g in PUBLIC_GRAINS],
         },
     )
@@ -260,6 +261,7 @@ def unit_page(request: HttpRequest, language: str, pk: int) -> _Response:
     scope = [unit.pk]
     tally = m.rating_tallies(period=period, units=scope).get(None, m.RatingTally())
     rect = m.rect_tallies(period=period, units=scope).get(None, m.RectTally())
+    comments = m.comment_tallies(period=period, units=scope).get(None, m.CommentTally())
     trend = dashboards.trend_chart(scope, period)
     typical = TypicalCase.objects.filter(published=True, unit=unit)[:10]
     return _html(
@@ -270,7 +272,7 @@ def unit_page(request: HttpRequest, language: str, pk: int) -> _Response:
             "unit": unit,
             "unit_name": _unit_name(unit, language),
             "period": period,
-            "f": dashboards.headline(tally, None, rect),
+            "f": dashboards.headline(tally, None, rect, comments),
             "trend": trend,
             "levels": dashboards.level_chart(tally),
             "typical": [(t, *t.localized(language)) for t in typical],
@@ -300,6 +302,10 @@ UNIT_FIELDS = [
     "bad_reviews_rectified",
     "rectification_rate",
     "contact_on_time_rate",
+    "comments_received",
+    "comments_negative",
+    "comments_routed",
+    "comments_rectified",
 ]
 
 
@@ -307,12 +313,14 @@ def unit_aggregates(period: Period) -> list[dict[str, Any]]:
     """One row per active unit: counts and rates of ``period`` (the open-data table)."""
     tallies = m.rating_tallies(period=period, by=Dimension.UNIT)
     rects = m.rect_tallies(period=period, by=Dimension.UNIT)
+    comments = m.comment_tallies(period=period, by=Dimension.UNIT)
     rows = []
     for u in (
         Unit.objects.filter(active=True).order_by("credit_code").values("pk", "name", "credit_code")
     ):
         t = tallies.get(u["pk"], m.RatingTally())
         r = rects.get(u["pk"], m.RectTally())
+        cm = comments.get(u["pk"], m.CommentTally())
         rows.append(
             {
                 "period": period.key,
@@ -329,6 +337,10 @@ def unit_aggregates(period: Period) -> list[dict[str, Any]]:
                 "bad_reviews_rectified": r.closed,
                 "rectification_rate": m.rectification_rate(r).value,
                 "contact_on_time_rate": m.on_time_rate(r, "contact").value,
+                "comments_received": cm.received,
+                "comments_negative": cm.negative,
+                "comments_routed": cm.routed,
+                "comments_rectified": cm.rectified,
             }
         )
     return rows
