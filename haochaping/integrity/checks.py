@@ -3,8 +3,16 @@
 A check is a class with a ``code``, a ``label``, ``run(ctx) -> Finding | None`` (None = pass)
 and ``describe(details) -> str`` (the reason shown to reviewers, translated at display time
 from the stored facts). Which checks run is ``HAOCHAPING_INTEGRITY["CHECKS"]`` (dotted paths),
-so an installation can add its own. Every lookup is an index range scan over a short time
-window, bounded by the threshold (``LIMIT``), or a per-process cached baseline.
+so an installation can add its own.
+
+A check gets its data in one of two ways. ``lookups(ctx)`` names the rows it needs about this
+rating (earlier fingerprints of the same phone / device / text / window..., the link, the
+tablet, the prompt) as small querysets; the pipeline runs the lookups of every check as ONE
+``UNION ALL`` statement (on PostgreSQL together with the fingerprint insert) and hands the
+rows to ``run(ctx)`` in ``ctx.rows``. Each lookup is an index range scan over a short time
+window bounded by ``LIMIT threshold``. Slow-moving figures (a window's or unit's baseline, the
+staff phone list) come from a per-process cache (``BASELINE_CACHE_SECONDS``). A check that
+does not apply to the rating (its channel, level or text) asks for nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import BigIntegerField, CharField, DateTimeField, F, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,6 +65,28 @@ class RatingContext:
     fingerprint: Fingerprint
     local: dt.datetime
     memo: dict[str, Any] = field(default_factory=dict)
+    # Rows fetched for the checks' lookups: key -> [(n, at, s), ...] (see ``lookup``).
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+
+
+def lookup(qs: QuerySet, *, n: Any = None, at: Any = None, s: Any = None) -> QuerySet:
+    """A lookup's rows in the pipeline's common shape (n: bigint, at: timestamp, s: text)."""
+    return qs.annotate(
+        lk_n=Cast(n if n is not None else Value(None), BigIntegerField()),
+        lk_at=F(at) if at is not None else Cast(Value(None), DateTimeField()),
+        lk_s=Cast(s if s is not None else Value(""), CharField()),
+    ).values_list("lk_n", "lk_at", "lk_s")
+
+
+def earlier(limit: int, **filters: Any) -> QuerySet:
+    """Up to ``limit`` earlier fingerprints (newest first): a bounded index range scan."""
+    return lookup(Fingerprint.objects.filter(**filters).order_by("-at"), n="rating_id", at="at")[
+        :limit
+    ]
+
+
+def ids_of(ctx: RatingContext, key: str) -> list[int]:
+    return [row[0] for row in ctx.rows.get(key, ())]
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -81,9 +112,7 @@ def cache_clear(**kwargs: Any) -> None:
 
 def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(
-        ch for ch in text if ch.isalnum() or unicodedata.category(ch).startswith("M")
-    )
+    return "".join(ch for ch in text if ch.isalnum() or unicodedata.category(ch).startswith("M"))
 
 
 def text_hash(text: str) -> str:
@@ -105,11 +134,6 @@ def is_office_time(local: dt.datetime) -> bool:
     return start <= local.time() < end
 
 
-def earlier_ids(qs, limit: int) -> list[int]:
-    """Up to ``limit`` rating ids from a Fingerprint queryset (bounded index range scan)."""
-    return list(qs.order_by("-at").values_list("rating_id", flat=True)[:limit])
-
-
 def crossing(ids: list[int], threshold: int) -> tuple[bool, list[int]]:
     """(fires, earlier ids to flag too): fires when this rating makes ``threshold`` or more;
     at the crossing itself, the earlier members of the group are flagged with it."""
@@ -123,6 +147,10 @@ class Check:
     code = ""
     label: Any = ""
     help: Any = ""
+
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+        """The rows this check needs, by key (``lookup`` shape); fetched in one statement."""
+        return {}
 
     def run(self, ctx: RatingContext) -> Finding | None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -146,61 +174,90 @@ class TokenCheck(Check):
     code = "token"
     label = gettext_lazy("Replayed or tampered link or device token")
 
-    def run(self, ctx: RatingContext) -> Finding | None:
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
         from haochaping.channels.models import Device, RatingLink
 
         r = ctx.rating
+        out = {}
         m = LINK_KEY.match(r.idempotency_key or "")
         if m:
-            link = (
-                RatingLink.objects.filter(pk=int(m.group(1)))
-                .only("case_id", "stage", "assess_number", "channel", "created_at",
-                      "expires_at", "used_at")
-                .first()
+            links = RatingLink.objects.filter(pk=int(m.group(1)))
+            # two rows: (case, created, "stage/number") and (-, expires, used or "")
+            out["link"] = lookup(
+                links,
+                n="case_id",
+                at="created_at",
+                s=Concat("stage", Value("/"), Cast("assess_number", CharField())),
             )
-            ctx.memo["link"] = link
-            problem = ""
-            if link is None:
-                problem = "unknown_link"
-            elif (link.case_id, link.stage, link.assess_number) != (
-                r.case_id, r.stage, r.assess_number
-            ):
-                problem = "other_case_link"
-            elif link.used_at is not None:
-                problem = "used_link"
-            elif r.received_at >= link.expires_at:
-                problem = "expired_link"
-            if problem:
-                return Finding(Outcome.REJECT, 1.0, {"problem": problem, "key": r.idempotency_key})
+            out["link_state"] = lookup(
+                links.annotate(used=Cast("used_at", CharField())), at="expires_at", s="used"
+            )
         m = TABLET_ID.match(r.device_id or "")
         if m:
-            device = (
-                Device.objects.filter(pk=int(m.group(1)))
-                .only("window_id", "revoked_at", "token_hash").first()
+            out["tablet"] = lookup(
+                Device.objects.filter(pk=int(m.group(1))),
+                n="window_id",
+                at="revoked_at",
+                s="token_hash",
             )
-            if device is None:
-                return Finding(Outcome.REJECT, 1.0, {"problem": "unknown_device",
-                                                     "device": r.device_id})
-            if device.revoked_at is not None or not device.token_hash:
-                return Finding(Outcome.REJECT, 1.0, {"problem": "revoked_device",
-                                                     "device": r.device_id})
-            if r.window_id is not None and device.window_id != r.window_id:
-                return Finding(Outcome.FLAG, 0.6, {"problem": "other_window_device",
-                                                   "device": r.device_id})
+        return out
+
+    def run(self, ctx: RatingContext) -> Finding | None:
+        r = ctx.rating
+        if LINK_KEY.match(r.idempotency_key or ""):
+            link = ctx.rows.get("link")
+            problem = ""
+            if not link:
+                problem = "unknown_link"
+            else:
+                case_id, created_at, stage_number = link[0]
+                _none, expires_at, used = ctx.rows["link_state"][0]
+                ctx.memo["link_created_at"] = created_at
+                if (case_id, stage_number) != (r.case_id, f"{r.stage}/{r.assess_number}"):
+                    problem = "other_case_link"
+                elif used:
+                    problem = "used_link"
+                elif r.received_at >= expires_at:
+                    problem = "expired_link"
+            if problem:
+                return Finding(Outcome.REJECT, 1.0, {"problem": problem, "key": r.idempotency_key})
+        if TABLET_ID.match(r.device_id or ""):
+            device = ctx.rows.get("tablet")
+            if not device:
+                return Finding(
+                    Outcome.REJECT, 1.0, {"problem": "unknown_device", "device": r.device_id}
+                )
+            window_id, revoked_at, token_hash = device[0]
+            if revoked_at is not None or not token_hash:
+                return Finding(
+                    Outcome.REJECT, 1.0, {"problem": "revoked_device", "device": r.device_id}
+                )
+            if r.window_id is not None and window_id != r.window_id:
+                return Finding(
+                    Outcome.FLAG, 0.6, {"problem": "other_window_device", "device": r.device_id}
+                )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
         messages = {
             "unknown_link": _("The rating claims a rating link that does not exist (%(key)s)."),
-            "other_case_link": _("The rating claims the rating link of another case or stage (%(key)s)."),
+            "other_case_link": _(
+                "The rating claims the rating link of another case or stage (%(key)s)."
+            ),
             "used_link": _("The rating link was already used: the rating is a replay (%(key)s)."),
             "expired_link": _("The rating link had expired (%(key)s)."),
-            "unknown_device": _("The rating claims a hall tablet that does not exist (%(device)s)."),
+            "unknown_device": _(
+                "The rating claims a hall tablet that does not exist (%(device)s)."
+            ),
             "revoked_device": _("The rating comes from a revoked hall tablet (%(device)s)."),
-            "other_window_device": _("The rating comes from the tablet of another window (%(device)s)."),
+            "other_window_device": _(
+                "The rating comes from the tablet of another window (%(device)s)."
+            ),
         }
         return messages.get(details.get("problem"), _("Token problem.")) % {
-            "key": details.get("key", ""), "device": details.get("device", "")}
+            "key": details.get("key", ""),
+            "device": details.get("device", ""),
+        }
 
 
 # --- 2. one phone or device, many cases -----------------------------------------------------------
@@ -210,31 +267,45 @@ class DeviceVelocityCheck(Check):
     code = "velocity"
     label = gettext_lazy("One phone or device rating many cases")
 
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+        fp = ctx.fingerprint
+        since = fp.at - dt.timedelta(minutes=integrity_setting("VELOCITY_MINUTES"))
+        return {
+            f"velocity_{kind}": earlier(
+                integrity_setting("VELOCITY_COUNT"), **{kind: value}, at__gte=since, at__lte=fp.at
+            )
+            for kind, value in (("mobile", fp.mobile), ("device", fp.device))
+            if value
+        }
+
     def run(self, ctx: RatingContext) -> Finding | None:
         fp = ctx.fingerprint
         threshold = integrity_setting("VELOCITY_COUNT")
-        since = fp.at - dt.timedelta(minutes=integrity_setting("VELOCITY_MINUTES"))
         for kind, value in (("mobile", fp.mobile), ("device", fp.device)):
             if not value:
                 continue
-            ids = earlier_ids(
-                Fingerprint.objects.filter(**{kind: value}, at__gte=since, at__lte=fp.at),
-                threshold,
-            )
+            ids = ids_of(ctx, f"velocity_{kind}")
             fires, also = crossing(ids, threshold)
             if fires:
                 n = len(ids) + 1
                 return Finding(
-                    Outcome.FLAG, min(1.0, 0.5 + 0.1 * n),
-                    {"kind": kind, "value": value[-4:], "count": n,
-                     "minutes": integrity_setting("VELOCITY_MINUTES")},
+                    Outcome.FLAG,
+                    min(1.0, 0.5 + 0.1 * n),
+                    {
+                        "kind": kind,
+                        "value": value[-4:],
+                        "count": n,
+                        "minutes": integrity_setting("VELOCITY_MINUTES"),
+                    },
                     also,
                 )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
         if details.get("kind") == "mobile":
-            msg = _("The phone number ending %(value)s rated %(count)s cases within %(minutes)s minutes.")
+            msg = _(
+                "The phone number ending %(value)s rated %(count)s cases within %(minutes)s minutes."
+            )
         else:
             msg = _("The device ending %(value)s rated %(count)s cases within %(minutes)s minutes.")
         return msg % details
@@ -248,12 +319,15 @@ def top_baseline_per_hour(kind: str, key: int, day: dt.date) -> float:
     days = integrity_setting("BASELINE_DAYS")
 
     def compute() -> float:
-        total = RatingRollup.objects.filter(
-            **{f"{kind}_key": key},
-            level=Level.VERY_SATISFIED,
-            day__gte=day - dt.timedelta(days=days),
-            day__lt=day,
-        ).aggregate(n=Sum("count"))["n"] or 0
+        total = (
+            RatingRollup.objects.filter(
+                **{f"{kind}_key": key},
+                level=Level.VERY_SATISFIED,
+                day__gte=day - dt.timedelta(days=days),
+                day__lt=day,
+            ).aggregate(n=Sum("count"))["n"]
+            or 0
+        )
         return total / (days * integrity_setting("OFFICE_HOURS_PER_DAY"))
 
     return cached(("top", kind, key, day), compute)
@@ -263,43 +337,64 @@ class TopBurstCheck(Check):
     code = "top_burst"
     label = gettext_lazy("Burst of top ratings far above the window's or staff member's baseline")
 
-    def run(self, ctx: RatingContext) -> Finding | None:
+    def _groups(self, ctx: RatingContext) -> list[tuple[str, int, float, int]]:
+        """(kind, id, baseline, threshold) of the window and staff member of a top rating."""
         fp = ctx.fingerprint
         if not fp.is_top:
-            return None
+            return []
         minutes = integrity_setting("BURST_MINUTES")
-        since = fp.at - dt.timedelta(minutes=minutes)
-        day = ctx.local.date()
+        out = []
         for kind, key in (("window", fp.window_id), ("staff", fp.staff_id)):
             if key is None:
                 continue
-            baseline = top_baseline_per_hour(kind, key, day) * minutes / 60
+            baseline = top_baseline_per_hour(kind, key, ctx.local.date()) * minutes / 60
             threshold = max(
                 integrity_setting("BURST_MIN_COUNT"),
                 int(baseline * integrity_setting("BURST_FACTOR")) + 1,
             )
-            ids = earlier_ids(
-                Fingerprint.objects.filter(
-                    **{f"{kind}_id": key}, is_top=True, at__gte=since, at__lte=fp.at
-                ),
-                threshold,
+            out.append((kind, key, baseline, threshold))
+        return out
+
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+        fp = ctx.fingerprint
+        since = fp.at - dt.timedelta(minutes=integrity_setting("BURST_MINUTES"))
+        return {
+            f"top_{kind}": earlier(
+                threshold, **{f"{kind}_id": key}, is_top=True, at__gte=since, at__lte=fp.at
             )
+            for kind, key, _baseline, threshold in self._groups(ctx)
+        }
+
+    def run(self, ctx: RatingContext) -> Finding | None:
+        minutes = integrity_setting("BURST_MINUTES")
+        for kind, key, baseline, threshold in self._groups(ctx):
+            ids = ids_of(ctx, f"top_{kind}")
             fires, also = crossing(ids, threshold)
             if fires:
                 n = len(ids) + 1
                 return Finding(
-                    Outcome.FLAG, min(1.0, 0.5 + n / (4 * threshold)),
-                    {"kind": kind, "id": key, "count": n, "minutes": minutes,
-                     "baseline": round(baseline, 2)},
+                    Outcome.FLAG,
+                    min(1.0, 0.5 + n / (4 * threshold)),
+                    {
+                        "kind": kind,
+                        "id": key,
+                        "count": n,
+                        "minutes": minutes,
+                        "baseline": round(baseline, 2),
+                    },
                     also,
                 )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
         if details.get("kind") == "window":
-            msg = _("%(count)s top ratings for this window within %(minutes)s minutes (its own usual level: %(baseline)s).")
+            msg = _(
+                "%(count)s top ratings for this window within %(minutes)s minutes (its own usual level: %(baseline)s)."
+            )
         else:
-            msg = _("%(count)s top ratings for this staff member within %(minutes)s minutes (their own usual level: %(baseline)s).")
+            msg = _(
+                "%(count)s top ratings for this staff member within %(minutes)s minutes (their own usual level: %(baseline)s)."
+            )
         return msg % details
 
 
@@ -311,9 +406,11 @@ def staff_mobiles() -> dict[str, list[int]]:
 
     def compute() -> dict[str, list[int]]:
         table: dict[str, list[int]] = {}
-        for staff_id, unit_id, mobile in Staff.objects.filter(active=True).exclude(
-            mobile=""
-        ).values_list("id", "unit_id", "mobile"):
+        for staff_id, unit_id, mobile in (
+            Staff.objects.filter(active=True)
+            .exclude(mobile="")
+            .values_list("id", "unit_id", "mobile")
+        ):
             table.setdefault(mobile, []).extend([staff_id, unit_id])
         return table
 
@@ -342,14 +439,20 @@ class StaffSelfCheck(Check):
         if r.evaluator_mobile:
             hit = staff_mobiles().get(r.evaluator_mobile)
             if hit:
-                return Finding(Outcome.FLAG, 0.8, {"kind": "mobile", "staff": hit[0],
-                                                   "value": r.evaluator_mobile[-4:]})
+                return Finding(
+                    Outcome.FLAG,
+                    0.8,
+                    {"kind": "mobile", "staff": hit[0], "value": r.evaluator_mobile[-4:]},
+                )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
         if details.get("kind") == "account":
             return _("Keyed in by %(user)s, a staff account of the rated unit itself.") % details
-        return _("Given from the mobile number ending %(value)s, which belongs to a staff member.") % details
+        return (
+            _("Given from the mobile number ending %(value)s, which belongs to a staff member.")
+            % details
+        )
 
 
 # --- 5. implausibly short time to complete --------------------------------------------------------
@@ -362,31 +465,49 @@ class ShortDurationCheck(Check):
     code = "short_time"
     label = gettext_lazy("Implausibly short time to complete")
 
-    def run(self, ctx: RatingContext) -> Finding | None:
+    @staticmethod
+    def _applies(r: Rating) -> bool:
+        return r.case_id is not None and not r.is_staff_entered and not r.is_system_default
+
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
         from haochaping.channels.models import Prompt
 
         r = ctx.rating
-        if r.case_id is None or r.is_staff_entered or r.is_system_default:
+        if (
+            not self._applies(r)
+            or r.channel != Channel.EVALUATOR
+            or LINK_KEY.match(r.idempotency_key or "")
+        ):
+            return {}  # a link's creation time comes with the token check's link row
+        prompts = Prompt.objects.filter(
+            case_id=r.case_id, stage=r.stage, created_at__lte=r.assessed_at
+        ).order_by("-id")
+        return {"prompt": lookup(prompts, at="created_at")[:1]}
+
+    def run(self, ctx: RatingContext) -> Finding | None:
+        r = ctx.rating
+        if not self._applies(r):
             return None
-        started = None
-        if "link" in ctx.memo and ctx.memo["link"] is not None:
-            started = ctx.memo["link"].created_at
-        elif r.channel == Channel.EVALUATOR:
-            started = (
-                Prompt.objects.filter(case_id=r.case_id, stage=r.stage, created_at__lte=r.assessed_at)
-                .order_by("-id").values_list("created_at", flat=True).first()
-            )
+        started = ctx.memo.get("link_created_at")
+        if started is None and ctx.rows.get("prompt"):
+            started = ctx.rows["prompt"][0][1]
         if started is None:
             return None
         seconds = (r.assessed_at - started).total_seconds()
         limit = integrity_setting("MIN_SECONDS_TO_COMPLETE")
         if 0 <= seconds < limit:
-            return Finding(Outcome.FLAG, round(0.9 - 0.4 * seconds / limit, 2),
-                           {"seconds": round(seconds, 1), "limit": limit})
+            return Finding(
+                Outcome.FLAG,
+                round(0.9 - 0.4 * seconds / limit, 2),
+                {"seconds": round(seconds, 1), "limit": limit},
+            )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
-        return _("Rated %(seconds)s seconds after it was put to the citizen (less than %(limit)s).") % details
+        return (
+            _("Rated %(seconds)s seconds after it was put to the citizen (less than %(limit)s).")
+            % details
+        )
 
 
 # --- 6. identical text repeated ------------------------------------------------------------------
@@ -396,27 +517,43 @@ class RepeatedTextCheck(Check):
     code = "repeated_text"
     label = gettext_lazy("Identical text repeated")
 
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+        fp = ctx.fingerprint
+        if not fp.text_hash:
+            return {}
+        since = fp.at - dt.timedelta(days=integrity_setting("REPEAT_DAYS"))
+        return {
+            "text": earlier(
+                integrity_setting("REPEAT_COUNT"),
+                text_hash=fp.text_hash,
+                at__gte=since,
+                at__lte=fp.at,
+            )
+        }
+
     def run(self, ctx: RatingContext) -> Finding | None:
         fp = ctx.fingerprint
         if not fp.text_hash:
             return None
         threshold = integrity_setting("REPEAT_COUNT")
         days = integrity_setting("REPEAT_DAYS")
-        ids = earlier_ids(
-            Fingerprint.objects.filter(
-                text_hash=fp.text_hash, at__gte=fp.at - dt.timedelta(days=days), at__lte=fp.at
-            ),
-            threshold,
-        )
+        ids = ids_of(ctx, "text")
         fires, also = crossing(ids, threshold)
         if fires:
             n = len(ids) + 1
-            return Finding(Outcome.FLAG, min(1.0, 0.6 + 0.1 * n),
-                           {"count": n, "days": days, "excerpt": ctx.rating.text[:30]}, also)
+            return Finding(
+                Outcome.FLAG,
+                min(1.0, 0.6 + 0.1 * n),
+                {"count": n, "days": days, "excerpt": ctx.rating.text[:30]},
+                also,
+            )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
-        return _("The same text was written on %(count)s ratings within %(days)s days: “%(excerpt)s”.") % details
+        return (
+            _("The same text was written on %(count)s ratings within %(days)s days: “%(excerpt)s”.")
+            % details
+        )
 
 
 # --- 7. on-site ratings in bulk outside office hours -----------------------------------------------
@@ -426,29 +563,46 @@ class AfterHoursBulkCheck(Check):
     code = "after_hours"
     label = gettext_lazy("On-site ratings in bulk outside office hours")
 
+    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+        fp = ctx.fingerprint
+        if not fp.onsite_after_hours:
+            return {}
+        since = fp.at - dt.timedelta(minutes=integrity_setting("AFTER_HOURS_MINUTES"))
+        return {
+            "after_hours": earlier(
+                integrity_setting("AFTER_HOURS_COUNT"),
+                unit_id=fp.unit_id,
+                onsite_after_hours=True,
+                at__gte=since,
+                at__lte=fp.at,
+            )
+        }
+
     def run(self, ctx: RatingContext) -> Finding | None:
         fp = ctx.fingerprint
         if not fp.onsite_after_hours:
             return None
         threshold = integrity_setting("AFTER_HOURS_COUNT")
         minutes = integrity_setting("AFTER_HOURS_MINUTES")
-        ids = earlier_ids(
-            Fingerprint.objects.filter(
-                unit_id=fp.unit_id, onsite_after_hours=True,
-                at__gte=fp.at - dt.timedelta(minutes=minutes), at__lte=fp.at,
-            ),
-            threshold,
-        )
+        ids = ids_of(ctx, "after_hours")
         fires, also = crossing(ids, threshold)
         if fires:
             n = len(ids) + 1
-            return Finding(Outcome.FLAG, min(1.0, 0.6 + 0.05 * n),
-                           {"count": n, "minutes": minutes,
-                            "time": ctx.local.strftime("%Y-%m-%d %H:%M")}, also)
+            return Finding(
+                Outcome.FLAG,
+                min(1.0, 0.6 + 0.05 * n),
+                {"count": n, "minutes": minutes, "time": ctx.local.strftime("%Y-%m-%d %H:%M")},
+                also,
+            )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
-        return _("%(count)s on-site ratings of this unit within %(minutes)s minutes outside office hours (this one at %(time)s).") % details
+        return (
+            _(
+                "%(count)s on-site ratings of this unit within %(minutes)s minutes outside office hours (this one at %(time)s)."
+            )
+            % details
+        )
 
 
 # --- 8. level and text contradict each other -------------------------------------------------------
@@ -465,11 +619,17 @@ class ContradictionCheck(Check):
             return None
         negative, positive = polarity(text)
         if r.level in (Level.VERY_SATISFIED, Level.SATISFIED) and negative and not positive:
-            return Finding(Outcome.FLAG, min(1.0, 0.6 + 0.1 * len(negative)),
-                           {"direction": "good_level_bad_text", "words": negative[:5]})
+            return Finding(
+                Outcome.FLAG,
+                min(1.0, 0.6 + 0.1 * len(negative)),
+                {"direction": "good_level_bad_text", "words": negative[:5]},
+            )
         if r.level in Level.bad_levels() and positive and not negative:
-            return Finding(Outcome.FLAG, min(1.0, 0.6 + 0.1 * len(positive)),
-                           {"direction": "bad_level_good_text", "words": positive[:5]})
+            return Finding(
+                Outcome.FLAG,
+                min(1.0, 0.6 + 0.1 * len(positive)),
+                {"direction": "bad_level_good_text", "words": positive[:5]},
+            )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
@@ -499,7 +659,9 @@ def unit_entered_share(unit_id: int, day: dt.date) -> tuple[int, int]:
         entered = counts.get(Origin.STAFF_ENTERED, 0) + counts.get(Origin.PAPER, 0)
         return entered, sum(counts.values())
 
-    hour = int(time.time() // 3600)  # at most an hour old, so a unit crossing the line is seen the same day
+    hour = int(
+        time.time() // 3600
+    )  # at most an hour old, so a unit crossing the line is seen the same day
     return cached(("share", unit_id, day, hour), compute)
 
 
@@ -516,13 +678,25 @@ class UnitShareCheck(Check):
             return None
         share = entered / total
         if share > integrity_setting("SHARE_MAX"):
-            return Finding(Outcome.FLAG, round(min(1.0, 0.4 + share / 2), 2),
-                           {"share": round(share * 100), "entered": entered, "total": total,
-                            "days": integrity_setting("SHARE_DAYS")})
+            return Finding(
+                Outcome.FLAG,
+                round(min(1.0, 0.4 + share / 2), 2),
+                {
+                    "share": round(share * 100),
+                    "entered": entered,
+                    "total": total,
+                    "days": integrity_setting("SHARE_DAYS"),
+                },
+            )
         return None
 
     def describe(self, details: dict[str, Any]) -> str:
-        return _("%(share)s%% of this unit's ratings in the last %(days)s days were keyed in by staff or from paper (%(entered)s of %(total)s).") % details
+        return (
+            _(
+                "%(share)s%% of this unit's ratings in the last %(days)s days were keyed in by staff or from paper (%(entered)s of %(total)s)."
+            )
+            % details
+        )
 
 
 # --- registry ------------------------------------------------------------------------------------

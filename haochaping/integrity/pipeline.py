@@ -9,8 +9,13 @@ fails first), so an idempotent retry is never judged twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
+
+from django.db import connection
+from django.db.models.sql import InsertQuery
+from django.utils.dateparse import parse_datetime
 
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.exceptions import InvalidInput
@@ -51,15 +56,62 @@ def fingerprint_of(rating: Rating) -> Fingerprint:
             and not rating.is_staff_entered
         ),
         onsite_after_hours=(
-            rating.channel in ONSITE_TERMINALS
-            and not rating.is_paper
-            and not is_office_time(local)
+            rating.channel in ONSITE_TERMINALS and not rating.is_paper and not is_office_time(local)
         ),
     )
 
 
-def run_checks(rating: Rating, *, acting_user: Any = None) -> tuple[Fingerprint, list[tuple[Any, Finding]]]:
-    """Run every active check; returns the (unsaved) fingerprint and the findings."""
+def _as_datetime(value: Any) -> Any:
+    """SQLite hands back naive UTC (or text) from a raw query; PostgreSQL aware datetimes."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _insert_sql(fingerprint: Fingerprint) -> tuple[str, tuple]:
+    query = InsertQuery(Fingerprint)
+    query.insert_values(Fingerprint._meta.concrete_fields, [fingerprint])
+    sql, params = query.get_compiler(connection=connection).as_sql()[0]
+    return sql, tuple(params)
+
+
+def fetch(lookups: dict[str, Any], *, insert: Fingerprint | None = None) -> dict[str, list[tuple]]:
+    """Run every lookup in one ``UNION ALL`` statement (one round trip); rows by key.
+
+    With ``insert``, the fingerprint is written too: on PostgreSQL in the same statement
+    (``WITH ... INSERT``; its row is not visible to the lookups of that statement, which
+    therefore see only earlier ratings), elsewhere just after the lookups.
+    """
+    parts, params = [], []
+    for n, (key, qs) in enumerate(lookups.items()):
+        sql, qparams = qs.query.sql_with_params()
+        # the ORM compiled each part; every value is a bound parameter
+        parts.append(f"SELECT %s AS lk_key, q{n}.lk_n, q{n}.lk_at, q{n}.lk_s FROM ({sql}) q{n}")  # noqa: S608
+        params.extend((key, *qparams))
+    if not parts:
+        if insert is not None:
+            insert.save(force_insert=True)
+        return {}
+    sql = " UNION ALL ".join(parts)
+    combined = insert is not None and connection.vendor == "postgresql"
+    if combined:  # PostgreSQL: data-modifying CTE
+        insert_sql, insert_params = _insert_sql(insert)
+        sql = f"WITH lk_fp AS ({insert_sql}) {sql}"
+        params = [*insert_params, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if insert is not None and not combined:
+        insert.save(force_insert=True)
+    rows: dict[str, list[tuple]] = {}
+    for key, n, at, s in fetched:
+        rows.setdefault(key, []).append((n, _as_datetime(at), s))
+    return rows
+
+
+def _run(rating: Rating, acting_user: Any, *, save: bool) -> tuple[Fingerprint, list]:
     fingerprint = fingerprint_of(rating)
     ctx = RatingContext(
         rating=rating,
@@ -67,12 +119,24 @@ def run_checks(rating: Rating, *, acting_user: Any = None) -> tuple[Fingerprint,
         fingerprint=fingerprint,
         local=rating.assessed_at.astimezone(LOCAL_TZ),
     )
+    checks = active_checks()
+    lookups: dict[str, Any] = {}
+    for check in checks:
+        lookups.update(check.lookups(ctx))
+    ctx.rows = fetch(lookups, insert=fingerprint if save else None)
     findings = []
-    for check in active_checks():
+    for check in checks:
         finding = check.run(ctx)
         if finding is not None:
             findings.append((check, finding))
     return fingerprint, findings
+
+
+def run_checks(
+    rating: Rating, *, acting_user: Any = None
+) -> tuple[Fingerprint, list[tuple[Any, Finding]]]:
+    """Run every active check; returns the (unsaved) fingerprint and the findings."""
+    return _run(rating, acting_user, save=False)
 
 
 def check_rating(rating: Rating, *, acting_user: Any = None) -> None:
@@ -81,13 +145,14 @@ def check_rating(rating: Rating, *, acting_user: Any = None) -> None:
 
     if rating.is_system_default or not integrity_enabled():
         return  # written by the system itself; never counted as a citizen's rating anyway
-    fingerprint, findings = run_checks(rating, acting_user=acting_user)
+    # The fingerprint is written with the lookups (one statement on PostgreSQL); a reject
+    # below rolls it back with the rating.
+    _fingerprint, findings = _run(rating, acting_user, save=True)
     rejects = [(c, f) for c, f in findings if f.outcome == Outcome.REJECT]
     if rejects:
         check, finding = rejects[0]
         reason = check.describe(finding.details)
         logger.warning("integrity: rating rejected by %s: %s", check.code, reason)
         raise InvalidInput(extra={"errors": {"integrity": [reason]}, "check": check.code})
-    fingerprint.save(force_insert=True)
     if findings:
         findings_record(rating=rating, findings=findings, acting_user=acting_user)

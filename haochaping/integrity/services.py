@@ -33,28 +33,42 @@ def _flag(rating_id: int, unit_id: int, check: Any, finding: Any, at, details: d
     if Flag.objects.filter(review=review, check_code=check.code).exists():
         return False
     Flag.objects.create(
-        review=review, check_code=check.code, outcome=finding.outcome, score=finding.score,
-        details=details, created_at=at,
+        review=review,
+        check_code=check.code,
+        outcome=finding.outcome,
+        score=finding.score,
+        details=details,
+        created_at=at,
     )
     return True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside the rating's transaction: no savepoint
 def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) -> Review:
     """Store the checks' flags on the new ``rating`` (and on the earlier ratings of a group
     whose threshold this rating crossed): one review row, one flag row per check."""
     at = now()
     review = Review.objects.create(
-        rating=rating, unit_id=rating.unit_id, score=max(f.score for _c, f in findings),
+        rating=rating,
+        unit_id=rating.unit_id,
+        score=max(f.score for _c, f in findings),
         opened_at=at,
     )
     Flag.objects.bulk_create(
-        Flag(review=review, check_code=c.code, outcome=f.outcome, score=f.score,
-             details=f.details, created_at=at)
+        Flag(
+            review=review,
+            check_code=c.code,
+            outcome=f.outcome,
+            score=f.score,
+            details=f.details,
+            created_at=at,
+        )
         for c, f in findings
     )
     rating_event_record(
-        rating=rating, type=FLAGGED, acting_user=acting_user,
+        rating=rating,
+        type=FLAGGED,
+        acting_user=acting_user,
         payload={"checks": [c.code for c, _f in findings], "score": review.score},
     )
     for check, finding in findings:
@@ -66,7 +80,8 @@ def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) 
             details = {**finding.details, "group_of": rating.receipt}
             if _flag(other_id, unit_id, check, finding, at, details):
                 rating_event_record(
-                    rating=Rating(pk=other_id), type=FLAGGED,
+                    rating=Rating(pk=other_id),
+                    type=FLAGGED,
                     payload={"checks": [check.code], "group_of": rating.receipt},
                 )
     return review
@@ -85,9 +100,15 @@ def review_confirm(*, review: Review, reason: str, acting_user: Any) -> Review:
     require_role(acting_user, *DECIDERS)
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput(extra={"errors": {"reason": [str(_("Give a reason for excluding the rating."))]}})
+        raise InvalidInput(
+            extra={"errors": {"reason": [str(_("Give a reason for excluding the rating."))]}}
+        )
     if len(reason) > REASON_MAX:
-        raise InvalidInput(extra={"errors": {"reason": [str(_("The reason is too long (at most 300 characters)."))]}})
+        raise InvalidInput(
+            extra={
+                "errors": {"reason": [str(_("The reason is too long (at most 300 characters)."))]}
+            }
+        )
     review = _lock_open(review)
     rating_exclude(rating=review.rating, reason=reason, acting_user=acting_user)
     review.status = ReviewStatus.CONFIRMED
@@ -96,8 +117,13 @@ def review_confirm(*, review: Review, reason: str, acting_user: Any) -> Review:
     review.decision_reason = reason
     review.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
     rating_event_record(
-        rating=review.rating, type=CONFIRMED, acting_user=acting_user,
-        payload={"reason": reason, "checks": list(review.flags.values_list("check_code", flat=True))},
+        rating=review.rating,
+        type=CONFIRMED,
+        acting_user=acting_user,
+        payload={
+            "reason": reason,
+            "checks": list(review.flags.values_list("check_code", flat=True)),
+        },
     )
     return review
 
@@ -108,7 +134,11 @@ def review_clear(*, review: Review, reason: str = "", acting_user: Any) -> Revie
     require_role(acting_user, *DECIDERS)
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:
-        raise InvalidInput(extra={"errors": {"reason": [str(_("The reason is too long (at most 300 characters)."))]}})
+        raise InvalidInput(
+            extra={
+                "errors": {"reason": [str(_("The reason is too long (at most 300 characters)."))]}
+            }
+        )
     review = _lock_open(review)
     review.status = ReviewStatus.CLEARED
     review.decided_at = now()
@@ -116,7 +146,12 @@ def review_clear(*, review: Review, reason: str = "", acting_user: Any) -> Revie
     review.decision_reason = reason
     review.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
     rating_event_record(
-        rating=review.rating, type=CLEARED, acting_user=acting_user,
-        payload={"reason": reason, "checks": list(review.flags.values_list("check_code", flat=True))},
+        rating=review.rating,
+        type=CLEARED,
+        acting_user=acting_user,
+        payload={
+            "reason": reason,
+            "checks": list(review.flags.values_list("check_code", flat=True)),
+        },
     )
     return review

@@ -44,8 +44,14 @@ TARGET = {
 GOOD_PHRASES = ["很好", "满意", "办事快", "态度好", "谢谢", "ཡག་པོ", "ཐུགས་རྗེ་ཆེ", "方便"]
 BASIC_PHRASES = ["还行", "一般", "可以", "需要排队"]
 BAD_PHRASES = ["态度差", "效率低", "跑了好几趟", "推诿", "ཡག་པོ་མི་འདུག"]
-GOOD_DETAIL = ["窗口工作人员讲解清楚", "材料一次就收齐了", "大厅指引很清楚", "比预想的快很多",
-               "在手机上就能查进度", "工作人员用藏语解释"]
+GOOD_DETAIL = [
+    "窗口工作人员讲解清楚",
+    "材料一次就收齐了",
+    "大厅指引很清楚",
+    "比预想的快很多",
+    "在手机上就能查进度",
+    "工作人员用藏语解释",
+]
 BAD_DETAIL = ["窗口让我回去补材料", "等了很久没人叫号", "说系统坏了让明天再来"]
 FAKE_TEXTS = [
     "工作人员服务热情周到办事效率非常高给一百个赞",
@@ -53,8 +59,11 @@ FAKE_TEXTS = [
     "ཞབས་ཞུ་ཡག་པོ་བྱུང་། ལས་ཀ་མགྱོགས་པོ་བྱས་སོང་། ཐུགས་རྗེ་ཆེ།",
 ]
 LEVEL_CODE = {
-    "very_satisfied": "517", "satisfied": "413", "basic": "314",
-    "dissatisfied": "214", "very_dissatisfied": "115",
+    "very_satisfied": "517",
+    "satisfied": "413",
+    "basic": "314",
+    "dissatisfied": "214",
+    "very_dissatisfied": "115",
 }
 
 
@@ -131,25 +140,46 @@ def build_world(rng: random.Random, *, units: int) -> World:
     for n in range(units):
         serial = rng.randrange(10_000_000, 99_999_999)
         unit = unit_create(
-            name=f"评估单位{n + 1} {tag}", kind=UnitKind.DEPARTMENT,
-            credit_code=make_credit_code("540100", serial), region=city,
+            name=f"评估单位{n + 1} {tag}",
+            kind=UnitKind.DEPARTMENT,
+            credit_code=make_credit_code("540100", serial),
+            region=city,
         )
         item = service_item_create(
-            task_code=f"EV{tag}{n}", name=f"评估事项{n + 1}", item_type=ItemType.PUBLIC_SERVICE,
-            unit=unit, case_type=CaseType.IMMEDIATE,
+            task_code=f"EV{tag}{n}",
+            name=f"评估事项{n + 1}",
+            item_type=ItemType.PUBLIC_SERVICE,
+            unit=unit,
+            case_type=CaseType.IMMEDIATE,
         )
-        window = window_create(hall=hall, number=f"E{n + 1:02d}", name=f"评估窗口{n + 1}",
-                               unit=unit)
-        staff = staff_create(unit=unit, name=f"评估员{n + 1}", staff_no=f"E{tag}{n}",
-                             window=window, mobile="13" + f"{rng.randrange(10**8, 10**9)}")
-        user = user_create(username=f"eval-{tag.lower()}-{n}", password=uuid.uuid4().hex,
-                           role=Role.WINDOW_STAFF, scope_unit=unit, staff=staff,
-                           check_password=False)
+        window = window_create(
+            hall=hall, number=f"E{n + 1:02d}", name=f"评估窗口{n + 1}", unit=unit
+        )
+        staff = staff_create(
+            unit=unit,
+            name=f"评估员{n + 1}",
+            staff_no=f"E{tag}{n}",
+            window=window,
+            mobile="13" + f"{rng.randrange(10**8, 10**9)}",
+        )
+        user = user_create(
+            username=f"eval-{tag.lower()}-{n}",
+            password=uuid.uuid4().hex,
+            role=Role.WINDOW_STAFF,
+            scope_unit=unit,
+            staff=staff,
+            check_password=False,
+        )
         device, code = device_create(window=window, name=f"评价器{n + 1}", acting_user=None)
         device, _token = device_pair(code=code)
         out.append(UnitWorld(unit, item, window, staff, user, device))
-    operator = user_create(username=f"eval-{tag.lower()}-12345", password=uuid.uuid4().hex,
-                           role=Role.LIAISON, scope_region=city, check_password=False)
+    operator = user_create(
+        username=f"eval-{tag.lower()}-12345",
+        password=uuid.uuid4().hex,
+        role=Role.LIAISON,
+        scope_region=city,
+        check_password=False,
+    )
     spare, code = device_create(window=out[0].window, name="旧评价器", acting_user=None)
     device_pair(code=code)
     revoked = device_revoke(device=spare, acting_user=None)
@@ -191,12 +221,14 @@ def _level(rng: random.Random) -> str:
 
 def _office_moment(rng: random.Random, day: dt.date) -> dt.datetime:
     minutes = rng.randrange(9 * 60 + 30, 17 * 60 + 50)
-    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60, rng.randrange(60)),
-                               tzinfo=LOCAL_TZ)
+    return dt.datetime.combine(
+        day, dt.time(minutes // 60, minutes % 60, rng.randrange(60)), tzinfo=LOCAL_TZ
+    )
 
 
-def plan(rng: random.Random, *, days: int, units: int, per_day: int, end: dt.date,
-         share_unit: int) -> list[Event]:
+def plan(
+    rng: random.Random, *, days: int, units: int, per_day: int, end: dt.date, share_unit: int
+) -> list[Event]:
     """The traffic, in time order: clean ratings every weekday, and the injected patterns."""
     events: list[Event] = []
     weekdays = [end - dt.timedelta(days=d) for d in range(days, 0, -1)]
@@ -208,14 +240,23 @@ def plan(rng: random.Random, *, days: int, units: int, per_day: int, end: dt.dat
                 kinds = ["tablet", "qr", "sms", "app", "phone"]
                 weights = [45, 20, 15, 10, 10] if u != share_unit else [50, 25, 15, 10, 0]
                 kind = rng.choices(kinds, weights=weights)[0]
-                events.append(Event(_office_moment(rng, day), kind, u, CLEAN, level,
-                                    _text_for(rng, level)))
+                events.append(
+                    Event(_office_moment(rng, day), kind, u, CLEAN, level, _text_for(rng, level))
+                )
             if u == share_unit:  # paper forms keyed in: about as many as all other ratings
                 for _i in range(per_day):
                     level = _level(rng)
-                    events.append(Event(_office_moment(rng, day), "paper", u, "unit_share",
-                                        level, _text_for(rng, level)))
-    inject_days = weekdays[len(weekdays) // 3:]
+                    events.append(
+                        Event(
+                            _office_moment(rng, day),
+                            "paper",
+                            u,
+                            "unit_share",
+                            level,
+                            _text_for(rng, level),
+                        )
+                    )
+    inject_days = weekdays[len(weekdays) // 3 :]
     others = [u for u in range(units) if u != share_unit]
     for _n in range(4):  # tampered or replayed tokens
         day = rng.choice(inject_days)
@@ -225,9 +266,15 @@ def plan(rng: random.Random, *, days: int, units: int, per_day: int, end: dt.dat
         day, mobile, device = rng.choice(inject_days), _mobile(rng), f"app-{uuid.uuid4().hex[:10]}"
         start = _office_moment(rng, day)
         for k in range(rng.randrange(5, 8)):
-            events.append(Event(start + dt.timedelta(minutes=4 * k + rng.random()), "app",
-                                rng.choice(others), "velocity",
-                                params={"mobile": mobile, "device": device}))
+            events.append(
+                Event(
+                    start + dt.timedelta(minutes=4 * k + rng.random()),
+                    "app",
+                    rng.choice(others),
+                    "velocity",
+                    params={"mobile": mobile, "device": device},
+                )
+            )
     for _n in range(3):  # bursts of top ratings at one window
         day, u = rng.choice(inject_days), rng.choice(others)
         start = _office_moment(rng, day).replace(hour=10)
@@ -235,33 +282,64 @@ def plan(rng: random.Random, *, days: int, units: int, per_day: int, end: dt.dat
             events.append(Event(start + dt.timedelta(minutes=2.5 * k), "tablet", u, "top_burst"))
     for _n in range(6):  # staff re-entry, staff phone
         day, u = rng.choice(inject_days), rng.choice(others)
-        events.append(Event(_office_moment(rng, day), "staff_entry", u, "staff_self",
-                            _level(rng)))
+        events.append(Event(_office_moment(rng, day), "staff_entry", u, "staff_self", _level(rng)))
         events.append(Event(_office_moment(rng, day), "staff_phone", u, "staff_self"))
     for _n in range(10):  # rated before it could be read
-        events.append(Event(_office_moment(rng, rng.choice(inject_days)), "tablet",
-                            rng.choice(others), "short_time",
-                            params={"seconds": rng.uniform(0.5, 4.0)}))
+        events.append(
+            Event(
+                _office_moment(rng, rng.choice(inject_days)),
+                "tablet",
+                rng.choice(others),
+                "short_time",
+                params={"seconds": rng.uniform(0.5, 4.0)},
+            )
+        )
     for text in FAKE_TEXTS:  # the same praise pasted again and again
         day = rng.choice(inject_days)
         for _k in range(rng.randrange(4, 7)):
-            events.append(Event(_office_moment(rng, day), "app",
-                                rng.choice(others), "repeated_text", "very_satisfied", text))
-    night_slots = rng.sample([(d, u) for d in inject_days for u in others],
-                             min(3, len(inject_days) * len(others)))
+            events.append(
+                Event(
+                    _office_moment(rng, day),
+                    "app",
+                    rng.choice(others),
+                    "repeated_text",
+                    "very_satisfied",
+                    text,
+                )
+            )
+    night_slots = rng.sample(
+        [(d, u) for d in inject_days for u in others], min(3, len(inject_days) * len(others))
+    )
     for day, u in night_slots:  # tablets "rating" in bulk at night (one group per unit and night)
         start = dt.datetime.combine(day, dt.time(21, rng.randrange(0, 30)), tzinfo=LOCAL_TZ)
         for k in range(rng.randrange(5, 9)):
-            events.append(Event(start + dt.timedelta(minutes=6 * k), "tablet", u, "after_hours",
-                                _level(rng)))
+            events.append(
+                Event(start + dt.timedelta(minutes=6 * k), "tablet", u, "after_hours", _level(rng))
+            )
     for _n in range(8):  # level and text disagree
         day, u = rng.choice(inject_days), rng.choice(others)
         if rng.random() < 0.5:
-            events.append(Event(_office_moment(rng, day), "app", u, "contradiction",
-                                "very_satisfied", rng.choice(BAD_PHRASES) + "，" + rng.choice(BAD_DETAIL)))
+            events.append(
+                Event(
+                    _office_moment(rng, day),
+                    "app",
+                    u,
+                    "contradiction",
+                    "very_satisfied",
+                    rng.choice(BAD_PHRASES) + "，" + rng.choice(BAD_DETAIL),
+                )
+            )
         else:
-            events.append(Event(_office_moment(rng, day), "app", u, "contradiction",
-                                "very_dissatisfied", rng.choice(["非常满意，谢谢", "ཡག་པོ་ཐུགས་རྗེ་ཆེ", "服务热情"])))
+            events.append(
+                Event(
+                    _office_moment(rng, day),
+                    "app",
+                    u,
+                    "contradiction",
+                    "very_dissatisfied",
+                    rng.choice(["非常满意，谢谢", "ཡག་པོ་ཐུགས་རྗེ་ཆེ", "服务热情"]),
+                )
+            )
     events.sort(key=lambda e: e.at)
     return events
 
@@ -287,10 +365,17 @@ def _submit(event: Event, world: World, rng: random.Random, tm: Any, state: dict
     codes = [LEVEL_CODE[level]]
     tm.move_to(at - dt.timedelta(minutes=40))
     case = case_create(
-        project_no=f"EVAL-{next(_serial):08d}-{uuid.uuid4().hex[:6]}", item=uw.item,
-        unit=uw.unit, window=uw.window, staff=uw.staff, applicant_type=ApplicantType.PERSON,
-        applicant_name="卓玛", applicant_mobile=_mobile(rng), apply_channel=ApplyChannel.WINDOW,
-        accepted_at=at - dt.timedelta(minutes=40), completed_at=at - dt.timedelta(minutes=10),
+        project_no=f"EVAL-{next(_serial):08d}-{uuid.uuid4().hex[:6]}",
+        item=uw.item,
+        unit=uw.unit,
+        window=uw.window,
+        staff=uw.staff,
+        applicant_type=ApplicantType.PERSON,
+        applicant_name="卓玛",
+        applicant_mobile=_mobile(rng),
+        apply_channel=ApplyChannel.WINDOW,
+        accepted_at=at - dt.timedelta(minutes=40),
+        completed_at=at - dt.timedelta(minutes=10),
     )
     kind = event.kind
     if kind == "tablet":
@@ -299,8 +384,13 @@ def _submit(event: Event, world: World, rng: random.Random, tm: Any, state: dict
         prompt = prompt_create(window=uw.window, case=case)
         tm.move_to(at)
         return tablet_rating_submit(
-            device=uw.device, prompt_id=prompt.pk, level=level, option_codes=codes, text=text,
-            idempotency_key=uuid.uuid4().hex, assessed_at=at,
+            device=uw.device,
+            prompt_id=prompt.pk,
+            level=level,
+            option_codes=codes,
+            text=text,
+            idempotency_key=uuid.uuid4().hex,
+            assessed_at=at,
         ).rating
     if kind in ("qr", "sms"):
         before = dt.timedelta(minutes=rng.uniform(2, 120) if kind == "qr" else rng.uniform(60, 600))
@@ -316,26 +406,42 @@ def _submit(event: Event, world: World, rng: random.Random, tm: Any, state: dict
         if kind == "staff_phone":
             mobile = uw.staff.mobile
         return rating_submit(
-            case=case, level=level, channel=Channel.MOBILE, assessed_at=at, option_codes=codes,
-            text=text, evaluator_mobile=mobile,
+            case=case,
+            level=level,
+            channel=Channel.MOBILE,
+            assessed_at=at,
+            option_codes=codes,
+            text=text,
+            evaluator_mobile=mobile,
             device_id=event.params.get("device") or f"app-{uuid.uuid4().hex[:10]}",
         ).rating
     if kind in ("phone", "paper", "staff_entry"):
         operator = uw.staff_user if kind == "staff_entry" else world.operator
         entry = staff_rating_record(
-            kind=EntryKind.PAPER if kind == "paper" else EntryKind.PHONE, case=case,
-            level=level, operator=operator, option_codes=codes, text=text,
-            paper_ref=f"P-{uuid.uuid4().hex[:12]}" if kind == "paper" else "", assessed_at=at,
+            kind=EntryKind.PAPER if kind == "paper" else EntryKind.PHONE,
+            case=case,
+            level=level,
+            operator=operator,
+            option_codes=codes,
+            text=text,
+            paper_ref=f"P-{uuid.uuid4().hex[:12]}" if kind == "paper" else "",
+            assessed_at=at,
         )
         return entry.rating
     # tampered / replayed tokens: a vendor-side submission claiming a link or tablet
     if kind == "tamper_link":
         # the open link of another case, used for this one
         other_case = case_create(
-            project_no=f"EVAL-{next(_serial):08d}-{uuid.uuid4().hex[:6]}", item=uw.item,
-            unit=uw.unit, window=uw.window, staff=uw.staff, applicant_type=ApplicantType.PERSON,
-            applicant_name="卓玛", apply_channel=ApplyChannel.WINDOW,
-            accepted_at=at - dt.timedelta(minutes=40), completed_at=at - dt.timedelta(minutes=10),
+            project_no=f"EVAL-{next(_serial):08d}-{uuid.uuid4().hex[:6]}",
+            item=uw.item,
+            unit=uw.unit,
+            window=uw.window,
+            staff=uw.staff,
+            applicant_type=ApplicantType.PERSON,
+            applicant_name="卓玛",
+            apply_channel=ApplyChannel.WINDOW,
+            accepted_at=at - dt.timedelta(minutes=40),
+            completed_at=at - dt.timedelta(minutes=10),
         )
         link, _token = rating_link_create(case=other_case, channel=Channel.QR_CODE)
         key = f"link-{link.pk}"
@@ -345,13 +451,29 @@ def _submit(event: Event, world: World, rng: random.Random, tm: Any, state: dict
         key = uuid.uuid4().hex
     device_id = f"tablet-{world.revoked_device.pk}" if kind == "revoked_tablet" else ""
     return rating_submit(
-        case=case, level=level, channel=Channel.EVALUATOR if device_id else Channel.QR_CODE,
-        assessed_at=at, option_codes=codes, text=text, idempotency_key=key, device_id=device_id,
+        case=case,
+        level=level,
+        channel=Channel.EVALUATOR if device_id else Channel.QR_CODE,
+        assessed_at=at,
+        option_codes=codes,
+        text=text,
+        idempotency_key=key,
+        device_id=device_id,
     ).rating
 
 
-def evaluate(*, seed: int = 1, days: int = 14, units: int = 5, per_day: int = 12,
-             keep: bool = False) -> Evaluation:
+def play(event: Event, world: World, rng: random.Random, tm: Any) -> Any:
+    """One event through the real services (a savepoint); None when refused or rejected."""
+    try:
+        with transaction.atomic():
+            return _submit(event, world, rng, tm, {})
+    except ApplicationError:
+        return None
+
+
+def evaluate(
+    *, seed: int = 1, days: int = 14, units: int = 5, per_day: int = 12, keep: bool = False
+) -> Evaluation:
     """Generate labelled traffic, run it through the pipeline, score every check."""
     import time_machine
 
@@ -399,14 +521,19 @@ def evaluate(*, seed: int = 1, days: int = 14, units: int = 5, per_day: int = 12
                     fired = sum(hits.values())
                     tp = hits[target]
                     positives = result.labels[target]
-                    result.rows.append({
-                        "check": check.code, "target": target, "fired": fired, "true": tp,
-                        "injected": positives,
-                        "precision": tp / fired if fired else None,
-                        "recall": tp / positives if positives else None,
-                        "on_clean": hits[CLEAN],
-                        "on_other_patterns": fired - tp - hits[CLEAN],
-                    })
+                    result.rows.append(
+                        {
+                            "check": check.code,
+                            "target": target,
+                            "fired": fired,
+                            "true": tp,
+                            "injected": positives,
+                            "precision": tp / fired if fired else None,
+                            "recall": tp / positives if positives else None,
+                            "on_clean": hits[CLEAN],
+                            "on_other_patterns": fired - tp - hits[CLEAN],
+                        }
+                    )
             if not keep:
                 raise _Rollback
     except _Rollback:
