@@ -41,8 +41,15 @@ def _print_help() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
     argv = list(sys.argv if argv is None else argv)
+    # django.setup() below reads the settings before Django's own parser sees --settings, so
+    # honour it here (`haochaping check --deploy --settings=haochaping.settings_production`).
+    for i, arg in enumerate(argv):
+        if arg.startswith("--settings="):
+            os.environ["DJANGO_SETTINGS_MODULE"] = arg.split("=", 1)[1]
+        elif arg == "--settings" and i + 1 < len(argv):
+            os.environ["DJANGO_SETTINGS_MODULE"] = argv[i + 1]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
     import django
 
     django.setup()
