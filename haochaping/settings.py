@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "haochaping.coverage",
     "haochaping.reporting",
     "haochaping.integrity",
+    "haochaping.audit",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "haochaping.audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "haochaping.accounts.middleware.SessionPolicyMiddleware",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("comment/", include("haochaping.coverage.urls_public")),
     path("reports/", include("haochaping.reporting.urls")),
     path("public/reports/", include("haochaping.reporting.urls_public")),
+    path("public/audit/", include("haochaping.audit.urls_public")),
     path("integrity/", include("haochaping.integrity.urls")),
 ]
 

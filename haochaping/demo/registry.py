@@ -16,4 +16,5 @@ STEPS: list[str] = [
     "haochaping.demo.channels.seed_channels",
     "haochaping.demo.appeals.seed_appeals",
     "haochaping.demo.coverage.seed_coverage",
+    "haochaping.audit.demo.seal_audit_trail",  # last: seals every row and rating written above
 ]

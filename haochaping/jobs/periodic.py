@@ -180,6 +180,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         pass_period=True,
         description="Build last month's bulletin on the first working day of the month.",
     ),
+    PeriodicJob(
+        "audit-seal",
+        Every(60),
+        "haochaping.audit.tasks.audit_seal",
+        description="Chain new audit rows and hash new ratings (docs/security.md).",
+    ),
 ]
 
 

@@ -199,6 +199,9 @@ class Rating(models.Model):
     )
     excluded_reason = models.CharField(_("reason for exclusion"), max_length=300, blank=True)
     is_public = models.BooleanField(_("may be published"), default=True)
+    # sha256 of the immutable content, set by the audit sealer (haochaping.audit.sealer) after
+    # the insert; empty until then. Not written on the ingest path.
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("rating")
@@ -207,6 +210,10 @@ class Rating(models.Model):
         indexes = [
             models.Index(fields=["unit", "assessed_at"], name="rating_unit_assessed_idx"),
             models.Index(fields=["assessed_at"], name="rating_assessed_idx"),
+            # Only ratings the sealer has not hashed yet: tiny, so ingest barely pays for it.
+            models.Index(
+                fields=["id"], condition=models.Q(content_hash=""), name="rating_unsealed_idx"
+            ),
         ]
         constraints = [
             # A constraint, not unique=True: no extra varchar_pattern_ops index on PostgreSQL.
