@@ -35,10 +35,12 @@ DEBUG = _env_bool("HAOCHAPING_DEBUG", False)
 # (see haochaping.core.checks, id core.E001).
 INSECURE_DEMO_SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEMO_SECRET_KEY)
-ALLOWED_HOSTS = [
 # Keys for citizens' ID numbers and mobiles at rest: "id:base64,id:base64", first = current
 # (haochaping.core.crypto). Unset: a key derived from SECRET_KEY; the deploy check core.E002 refuses it.
 HAOCHAPING_DATA_KEYS = os.environ.get("HAOCHAPING_DATA_KEYS", "")
+# Citizens' identities are anonymised after this many years (haochaping retention anonymise).
+HAOCHAPING_RETENTION_YEARS = int(os.environ.get("HAOCHAPING_RETENTION_YEARS", "3"))
+ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("HAOCHAPING_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
     if h.strip()
@@ -81,6 +83,7 @@ INSTALLED_APPS = [
     "haochaping.coverage",
     "haochaping.reporting",
     "haochaping.integrity",
+    "haochaping.privacy",
     "haochaping.audit",
 ]
 

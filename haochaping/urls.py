@@ -27,6 +27,7 @@ urlpatterns = [
     path("public/reports/", include("haochaping.reporting.urls_public")),
     path("public/audit/", include("haochaping.audit.urls_public")),
     path("integrity/", include("haochaping.integrity.urls")),
+    path("privacy/", include("haochaping.privacy.urls")),
 ]
 
 admin.site.site_header = "好差评 · haochaping"

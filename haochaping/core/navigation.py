@@ -43,6 +43,7 @@ MENU: list[tuple[str, Any, frozenset[str]]] = [
     ("jobs:dashboard", _("Background jobs"), frozenset({Role.ADMIN})),
     ("reports:index", _("Reports"), OVERSIGHT),
     ("integrity:index", _("Integrity"), OVERSIGHT),
+    ("privacy:reveal_log", _("Identity reveals"), frozenset({Role.ADMIN, Role.SUPERVISOR})),
 ]
 
 

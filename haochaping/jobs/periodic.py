@@ -186,6 +186,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "haochaping.audit.tasks.audit_seal",
         description="Chain new audit rows and hash new ratings (docs/security.md).",
     ),
+    PeriodicJob(
+        "privacy-retention",
+        Daily(dt.time(3, 30)),
+        "haochaping.privacy.tasks.retention_anonymise_job",
+        description="Anonymise citizens' identities older than HAOCHAPING_RETENTION_YEARS.",
+    ),
 ]
 
 

@@ -28,6 +28,7 @@ from haochaping.core.exceptions import Conflict, InvalidInput, InvalidTransition
 from haochaping.jobs.escalation import EscalationLevel, escalation_recipients
 from haochaping.notifications.services import notify
 from haochaping.org.models import Unit
+from haochaping.privacy.services import reveal_log_record
 from haochaping.rectification import events
 from haochaping.rectification.conf import rect_setting
 from haochaping.rectification.contact import Contact, contact_of
@@ -872,6 +873,13 @@ def rectification_contact_reveal(
         raise NotFound(_("This review carries no contact details (anonymous)."))
     now = clock_now()
     ContactReveal.objects.create(rectification=r, user=acting_user, reason=reason, created_at=now)
+    reveal_log_record(  # the one log the supervision office reads (/privacy/reveals/)
+        acting_user=acting_user,
+        target="rectification",
+        object_id=r.pk,
+        fields=[f for f in ("name", "mobile") if getattr(contact, f)],
+        reason=reason,
+    )
     events.rectification_event_record(
         rectification=r, type=events.CONTACT_REVEALED, acting_user=acting_user, note=reason
     )
