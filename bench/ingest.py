@@ -16,9 +16,12 @@ prints JSON lines:
     validation, rating insert, rollup upsert, in one transaction), each request a new case.
   Rounds alternate bare/ratings so drift hits both; every response must be 201.
 - ``per_request_summary``: both rates over all rounds and ``ratio`` = ratings / bare (goal ≥ 0.5).
+- ``bulk_import_baseline``: the same JSON lines parsed and COPied into a plain table (no
+  checks, indexes or triggers), committed per chunk of the same size, in the same database;
 - ``bulk_import``: ``haochaping ratings import FILE`` of N JSON lines on the COPY fast path;
-  ``records_per_s`` from the command's own timer (excludes Python/Django start-up) and
-  ``wall_records_per_s`` including start-up (goal ≥ 20,000/s).
+  ``records_per_s`` from the command's own timer (excludes Python/Django start-up),
+  ``wall_records_per_s`` including start-up (goal ≥ 20,000/s), and ``ratio`` to the baseline.
+  ``--import-only`` skips the per-request part.
 The scratch database is dropped at the end (``--keep`` keeps it).
 """
 
@@ -156,8 +159,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--import-records", type=int, default=200_000)
+    parser.add_argument("--chunk-size", type=int, default=20_000)
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--import-only", action="store_true", help="skip the per-request part (bulk import only)"
+    )
     parser.add_argument(
         "--diagnose-triggers",
         action="store_true",
@@ -182,7 +189,6 @@ def main() -> None:
         "HAOCHAPING_BENCH_ENDPOINTS": "1",
         "HAOCHAPING_DEBUG": "0",
     }
-    server = None
     try:
         subprocess.run([str(BIN / "haochaping"), "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         os.environ.update(env)
@@ -202,7 +208,9 @@ def main() -> None:
         item = tree.items["id_card"]
         expected_rps_max = 1000  # per-request cases needed: one per rating request
         per_request_cases = (
-            int(expected_rps_max * (args.seconds + args.warmup) * args.rounds) + 1000
+            0
+            if args.import_only
+            else int(expected_rps_max * (args.seconds + args.warmup) * args.rounds) + 1000
         )
         total_cases = per_request_cases + args.import_records
         done = now() - dt.timedelta(hours=2)
@@ -231,7 +239,27 @@ def main() -> None:
         client, secret = integration_client_create(name="bench", scope_code="540100")
         connections.close_all()
 
-        # --- per request ---------------------------------------------------------------
+        if not args.import_only:
+            per_request(args, env, client, secret, item, per_request_cases)
+
+        # --- bulk import --------------------------------------------------------------
+        bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now)
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: S110 - django may not be set up yet
+            pass
+        if not args.keep:
+            with psycopg.connect(args.admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def per_request(args, env, client, secret, item, per_request_cases) -> None:
+    """Bare vs full signed POST on one gunicorn server, rounds alternating."""
+    server = None
+    try:
         port = free_port()
         server = subprocess.Popen(
             [
@@ -311,105 +339,145 @@ def main() -> None:
             database="postgresql",
             server_workers=2,
         )
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
-
-        # --- bulk import --------------------------------------------------------------
-        assess = (now() - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
-        assess_s = assess.strftime("%Y-%m-%d %H:%M:%S")
-        path = data_dir / "bench-import.jsonl"
-        levels = [(5, "510,517"), (5, "513"), (4, "413"), (4, "406,411"), (3, "314")]
-        with path.open("w", encoding="utf-8") as f:
-            for k in range(args.import_records):
-                sat, codes = levels[k % len(levels)]
-                if k % 10_000 == 9_999:
-                    sat, codes = 2, "214"
-                f.write(
-                    json.dumps(
-                        {
-                            "projectNo": f"BENCH-{per_request_cases + k:08d}",
-                            "taskCode": item.task_code,
-                            "pf": 1 + k % 7,
-                            "satisfaction": sat,
-                            "evalDetail": codes,
-                            "writingEvaluation": "",
-                            "assessTime": assess_s,
-                            "assessNumber": 1,
-                            "userProp": "1",
-                            "userName": "卓玛",
-                            "mobile": "13900000000",
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
-        for suffix in (".checkpoint", ".errors.jsonl"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-
-        def run_import(label: str) -> None:
-            for suffix in (".checkpoint", ".errors.jsonl"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            t0 = time.monotonic()
-            result = subprocess.run(
-                [
-                    str(BIN / "haochaping"),
-                    "ratings",
-                    "import",
-                    str(path),
-                    "--no-progress",
-                    "--chunk-size",
-                    "20000",
-                ],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            wall = time.monotonic() - t0
-            summary = json.loads(result.stdout.strip().splitlines()[-1])
-            emit(
-                bench=label,
-                records=args.import_records,
-                imported=summary["imported"],
-                failed=summary["failed"],
-                seconds=summary["seconds"],
-                records_per_s=summary["records_per_second"],
-                wall_seconds=round(wall, 2),
-                wall_records_per_s=round(args.import_records / wall),
-                fast_path=summary["fast_path"],
-                goal=20000,
-                database="postgresql",
-            )
-
-        run_import("bulk_import")
-        if args.diagnose_triggers:
-            # Attribution only: the same import again with the triggers other apps put on the
-            # ratings tables (e.g. results' summary counts) switched off. Not a product figure.
-            from django.db import connection
-
-            with connection.cursor() as cur:
-                cur.execute(
-                    "TRUNCATE ratings_ratingevent, ratings_rating, ratings_ratingrollup CASCADE"
-                )
-                cur.execute("ALTER TABLE ratings_rating DISABLE TRIGGER USER")
-                cur.execute("ALTER TABLE ratings_ratingrollup DISABLE TRIGGER USER")
-            connections.close_all()
-            run_import("bulk_import_without_other_apps_triggers")
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        try:
-            from django.db import connections
 
-            connections.close_all()
-        except Exception:  # noqa: S110 - django may not be set up yet
-            pass
-        if not args.keep:
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+def bare_copy(bench_url: str, path: Path, chunk_size: int) -> dict:
+    """The baseline: the same JSON lines parsed and COPied into a plain table, committed per chunk
+    of the same size, in the same database. No checks, no indexes, no triggers."""
+    import psycopg
+
+    cols = [
+        "projectNo",
+        "taskCode",
+        "pf",
+        "satisfaction",
+        "evalDetail",
+        "writingEvaluation",
+        "assessTime",
+        "assessNumber",
+        "userProp",
+        "userName",
+        "mobile",
+    ]
+    t0 = time.monotonic()
+    n = 0
+    with psycopg.connect(bench_url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_bare_copy")
+        conn.execute(
+            "CREATE TABLE bench_bare_copy (line_no integer, project_no text, task_code text, "
+            "pf text, satisfaction text, eval_detail text, writing text, assess_time text, "
+            "assess_number text, user_prop text, user_name text, mobile text)"
+        )
+        conn.commit()
+        t0 = time.monotonic()
+        with path.open(encoding="utf-8") as f:
+            done = False
+            while not done:
+                with conn.cursor() as cur, cur.copy("COPY bench_bare_copy FROM STDIN") as copy:
+                    for _k in range(chunk_size):
+                        line = f.readline()
+                        if not line:
+                            done = True
+                            break
+                        n += 1
+                        r = json.loads(line)
+                        copy.write_row((n, *(r.get(c) for c in cols)))
+                conn.commit()
+        seconds = time.monotonic() - t0
+        conn.execute("DROP TABLE bench_bare_copy")
+        conn.commit()
+    return {"records": n, "seconds": round(seconds, 3), "records_per_s": round(n / seconds)}
+
+
+def bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now) -> None:
+    assess = (now() - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assess_s = assess.strftime("%Y-%m-%d %H:%M:%S")
+    path = data_dir / "bench-import.jsonl"
+    levels = [(5, "510,517"), (5, "513"), (4, "413"), (4, "406,411"), (3, "314")]
+    with path.open("w", encoding="utf-8") as f:
+        for k in range(args.import_records):
+            sat, codes = levels[k % len(levels)]
+            if k % 10_000 == 9_999:
+                sat, codes = 2, "214"
+            record = {
+                "projectNo": f"BENCH-{per_request_cases + k:08d}",
+                "taskCode": item.task_code,
+                "pf": 1 + k % 7,
+                "satisfaction": sat,
+                "evalDetail": codes,
+                "writingEvaluation": "",
+                "assessTime": assess_s,
+                "assessNumber": 1,
+                "userProp": "1",
+                "userName": "卓玛",
+                "mobile": f"139{k % 100_000_000:08d}",
+            }
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def run_import(label: str) -> dict:
+        for suffix in (".checkpoint", ".errors.jsonl"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        t0 = time.monotonic()
+        result = subprocess.run(
+            [
+                str(BIN / "haochaping"),
+                "ratings",
+                "import",
+                str(path),
+                "--no-progress",
+                "--chunk-size",
+                str(args.chunk_size),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.monotonic() - t0
+        summary = json.loads(result.stdout.strip().splitlines()[-1])
+        return {
+            "bench": label,
+            "records": args.import_records,
+            "imported": summary["imported"],
+            "failed": summary["failed"],
+            "seconds": summary["seconds"],
+            "records_per_s": summary["records_per_second"],
+            "wall_seconds": round(wall, 2),
+            "wall_records_per_s": round(args.import_records / wall),
+            "fast_path": summary["fast_path"],
+            "goal": 20000,
+            "database": "postgresql",
+        }
+
+    baseline = bare_copy(bench_url, path, args.chunk_size)
+    emit(
+        bench="bulk_import_baseline",
+        what="bare COPY of the same lines into a plain table",
+        **baseline,
+    )
+    result = run_import("bulk_import")
+    result["baseline_records_per_s"] = baseline["records_per_s"]
+    result["ratio"] = round(result["records_per_s"] / baseline["records_per_s"], 3)
+    result["load_average"] = os.getloadavg()
+    emit(**result)
+    if args.diagnose_triggers:
+        # Attribution only: the same import again with the triggers other apps put on the
+        # ratings tables (e.g. results' summary counts) switched off. Not a product figure.
+        from django.db import connection, connections
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "TRUNCATE ratings_ratingevent, ratings_rating, ratings_ratingrollup CASCADE"
+            )
+            cur.execute("ALTER TABLE ratings_rating DISABLE TRIGGER USER")
+            cur.execute("ALTER TABLE ratings_ratingrollup DISABLE TRIGGER USER")
+        connections.close_all()
+        emit(**run_import("bulk_import_without_other_apps_triggers"))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,16 @@ RATING_EXCLUDED = "rating.excluded"
 # transaction; until then the timeline row below is the record that the clock must start.
 bad_review_received = Signal()
 
+# Sent by the bulk importer's PostgreSQL fast path once per chunk, inside the chunk's transaction
+# after its ratings are written, with ``rating_ids`` (the new ratings' ids, ascending). That path
+# writes with INSERT ... SELECT, so no post_save and no per-rating hook runs for these ratings:
+# a capability that reacts to new ratings connects here too and handles the chunk set-based
+# (coverage closes tasks, dataout queues outbox rows, integrity queues its checks). Whatever a
+# receiver writes commits with the chunk or not at all. (Bad reviews still get
+# ``bad_review_received`` one by one, before this.) The generic path sends nothing: it goes
+# through rating_submit, whose per-rating hooks run as for any other rating.
+ratings_imported = Signal()
+
 
 def rating_event_record(
     *, rating: Rating, type: str, payload: dict[str, Any] | None = None, acting_user: Any = None

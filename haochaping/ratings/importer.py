@@ -26,12 +26,14 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from haochaping.core.clock import LOCAL_TZ, now
@@ -216,38 +218,81 @@ def ratings_import(
         for v in versions.values()
     }
     started = time.monotonic()
-    chunk: list[tuple[int, dict[str, Any] | None, str]] = []
     chunks = 0
-    with errors_path.open("a", encoding="utf-8") as errors_file:
-        for item in iter_records(path, is_csv=is_csv):
-            if item[0] <= done_line:
-                report.skipped += 1
-                continue
-            chunk.append(item)
-            if len(chunk) >= chunk_size:
-                _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_path)
-                write_checkpoint(checkpoint_path, tag=tag, line=chunk[-1][0], report=report)
-                chunk = []
-                chunks += 1
-                report.seconds = time.monotonic() - started
-                if progress:
-                    progress(report, report.skipped + report.lines, total)
-                if stop_after_chunks is not None and chunks >= stop_after_chunks:
-                    return report
-        if chunk:
-            _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_path)
-            write_checkpoint(checkpoint_path, tag=tag, line=chunk[-1][0], report=report)
+    source = _chunks(iter_records(path, is_csv=is_csv), done_line=done_line, size=chunk_size)
+    language = translation.get_language()
+
+    def prepare_next() -> _Prepared | None:
+        # Runs in the helper thread: reading, parsing and the per-row checks (pure Python, no
+        # database) of the next chunk overlap with the database work on the current one.
+        with translation.override(language):
+            batch = next(source, None)
+            if batch is None:
+                return None
+            return _prepare(
+                *batch,
+                tag=tag,
+                fast_path=fast_path,
+                versions=versions,
+                option_levels=option_levels,
+            )
+
+    with (
+        errors_path.open("a", encoding="utf-8") as errors_file,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as pool,
+    ):
+        pending = pool.submit(prepare_next)
+        while (prepared := pending.result()) is not None:
+            pending = pool.submit(prepare_next)
+            _apply(prepared, errors_file, report, fast_path)
+            if prepared.lines:
+                write_checkpoint(checkpoint_path, tag=tag, line=prepared.last_line, report=report)
+            chunks += 1
+            report.seconds = time.monotonic() - started
+            if progress:
+                progress(report, report.skipped + report.lines, total)
+            if stop_after_chunks is not None and chunks >= stop_after_chunks:
+                return report
     report.seconds = time.monotonic() - started
     if progress:
         progress(report, report.skipped + report.lines, total)
     return report
 
 
-def _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_path) -> None:
+Item = tuple[int, dict[str, Any] | None, str]
+
+
+def _chunks(
+    items: Iterator[Item], *, done_line: int, size: int
+) -> Iterator[tuple[int, list[Item]]]:
+    """(lines skipped before the checkpoint, up to ``size`` lines after it) per chunk."""
+    skipped = 0
+    chunk: list[Item] = []
+    for item in items:
+        if item[0] <= done_line:
+            skipped += 1
+            continue
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield skipped, chunk
+            skipped, chunk = 0, []
+    if chunk or skipped:
+        yield skipped, chunk
+
+
+@dataclass
+class _Prepared:
+    skipped: int
+    lines: int
+    last_line: int
+    errors: list[dict[str, Any]]
+    records: list[Any]  # generic: (line, normalised record); fast: staging rows ready to COPY
+
+
+def _prepare(skipped, chunk, *, tag, fast_path, versions, option_levels) -> _Prepared:
     errors: list[dict[str, Any]] = []
     records: list[tuple[int, dict[str, Any]]] = []
     for line_no, record, message in chunk:
-        report.lines += 1
         if record is None:
             if message:
                 errors.append(
@@ -258,11 +303,20 @@ def _run_chunk(chunk, tag, versions, option_levels, errors_file, report, fast_pa
         if not record.get("idempotencyKey"):
             record["idempotencyKey"] = f"imp:{tag}:{line_no}"
         records.append((line_no, record))
+    prepared = _Prepared(skipped, len(chunk), chunk[-1][0] if chunk else 0, errors, records)
     if fast_path:
-        imported, replayed, row_errors = _chunk_fast(records, versions, option_levels)
+        prepared.records = _rows_checked(records, versions, option_levels, errors)
+    return prepared
+
+
+def _apply(prepared: _Prepared, errors_file, report: ImportReport, fast_path: bool) -> None:
+    report.skipped += prepared.skipped
+    report.lines += prepared.lines
+    if fast_path:
+        imported, replayed, row_errors = _chunk_fast(prepared.records)
     else:
-        imported, replayed, row_errors = _chunk_generic(records)
-    errors.extend(row_errors)
+        imported, replayed, row_errors = _chunk_generic(prepared.records)
+    errors = prepared.errors + row_errors
     report.imported += imported
     report.replayed += replayed
     report.failed += len(errors)
@@ -524,8 +578,9 @@ def _prep_converters() -> list[tuple[int, Callable[..., Any]]]:
     return out
 
 
-def _chunk_fast(records, versions, option_levels) -> tuple[int, int, list[dict]]:
-    at = now()
+def _rows_checked(records, versions, option_levels, errors: list[dict]) -> list[Any]:
+    """The per-row rules (no database) of a chunk: staging rows for the valid lines, and an
+    error entry in ``errors`` for each other line."""
     rules = {
         name: rating_setting(name)
         for name in (
@@ -535,11 +590,10 @@ def _chunk_fast(records, versions, option_levels) -> tuple[int, int, list[dict]]
             "CLOCK_SKEW_SECONDS",
         )
     }
-    rules["latest"] = at + dt.timedelta(seconds=rules["CLOCK_SKEW_SECONDS"])
+    rules["latest"] = now() + dt.timedelta(seconds=rules["CLOCK_SKEW_SECONDS"])
     current = versions_current(versions)
     converters = _prep_converters()
-    errors: list[dict] = []
-    rows = []
+    rows: list[Any] = []
     receipts = receipts_new(len(records))
     for (line_no, record), receipt in zip(records, receipts, strict=True):
         row, row_errors = _row_checks(
@@ -562,6 +616,13 @@ def _chunk_fast(records, versions, option_levels) -> tuple[int, int, list[dict]]
             rows.append(values)
         else:
             rows.append(row)
+    return rows
+
+
+def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
+    """The database part of a chunk, in one transaction: COPY, set-based rules, insert, hooks."""
+    at = now()
+    errors: list[dict] = []
     if not rows:
         return 0, 0, errors
     rule_list = _rules()
