@@ -59,14 +59,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def last_weekday_11h() -> dt.datetime:
-    lhasa = dt.timezone(dt.timedelta(hours=8))
-    day = (dt.datetime.now(lhasa) - dt.timedelta(days=1)).date()
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(11, 0), tzinfo=lhasa)
-
-
 def _client_loop(
     base,
     app_id,
@@ -205,11 +197,12 @@ def per_request(args, env) -> None:
     from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
     from haochaping.cases.models import Case
     from haochaping.integration.services import integration_client_create
+    from haochaping.integrity.benchmark import office_moment
     from haochaping.testing.builders import build_org_tree
 
     tree = build_org_tree()
     item = tree.items["id_card"]
-    assess_at = last_weekday_11h()
+    assess_at = office_moment()
     modes = args.mobiles.split(",")
     runs = args.rounds * len(modes) * 2
     per_run = int(args.max_rps * (args.seconds + args.warmup)) + 100

@@ -25,8 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BigIntegerField, CharField, DateTimeField, F, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Sum
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +34,7 @@ from haochaping.accounts.enums import Role
 from haochaping.integrity.conf import integrity_setting
 from haochaping.integrity.enums import Outcome
 from haochaping.integrity.keywords import polarity
+from haochaping.integrity.lookups import Lookup, lookup
 from haochaping.integrity.models import Fingerprint
 from haochaping.ratings.enums import Channel, Level, Origin
 from haochaping.ratings.models import Rating, RatingRollup
@@ -69,20 +69,17 @@ class RatingContext:
     rows: dict[str, list[tuple]] = field(default_factory=dict)
 
 
-def lookup(qs: QuerySet, *, n: Any = None, at: Any = None, s: Any = None) -> QuerySet:
-    """A lookup's rows in the pipeline's common shape (n: bigint, at: timestamp, s: text)."""
-    return qs.annotate(
-        lk_n=Cast(n if n is not None else Value(None), BigIntegerField()),
-        lk_at=F(at) if at is not None else Cast(Value(None), DateTimeField()),
-        lk_s=Cast(s if s is not None else Value(""), CharField()),
-    ).values_list("lk_n", "lk_at", "lk_s")
-
-
-def earlier(limit: int, **filters: Any) -> QuerySet:
-    """Up to ``limit`` earlier fingerprints (newest first): a bounded index range scan."""
-    return lookup(Fingerprint.objects.filter(**filters).order_by("-at"), n="rating_id", at="at")[
-        :limit
-    ]
+def earlier(limit: int, since: dt.datetime, until: dt.datetime, *where: tuple) -> Lookup:
+    """Up to ``limit`` earlier fingerprints (newest first) in [since, until] matching ``where``
+    (which repeats the partial index's condition): a bounded index range scan."""
+    return lookup(
+        Fingerprint,
+        where=(*where, ("at", ">=", since), ("at", "<=", until)),
+        n="rating_id",
+        at="at",
+        order="-at",
+        limit=limit,
+    )
 
 
 def ids_of(ctx: RatingContext, key: str) -> list[int]:
@@ -148,7 +145,7 @@ class Check:
     label: Any = ""
     help: Any = ""
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         """The rows this check needs, by key (``lookup`` shape); fetched in one statement."""
         return {}
 
@@ -174,29 +171,31 @@ class TokenCheck(Check):
     code = "token"
     label = gettext_lazy("Replayed or tampered link or device token")
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         from haochaping.channels.models import Device, RatingLink
 
         r = ctx.rating
         out = {}
         m = LINK_KEY.match(r.idempotency_key or "")
         if m:
-            links = RatingLink.objects.filter(pk=int(m.group(1)))
+            link = (("pk", "=", int(m.group(1))),)
             # two rows: (case, created, "stage/number") and (-, expires, used or "")
             out["link"] = lookup(
-                links,
-                n="case_id",
+                RatingLink,
+                where=link,
+                n="case",
                 at="created_at",
-                s=Concat("stage", Value("/"), Cast("assess_number", CharField())),
+                s="{stage} || '/' || CAST({assess_number} AS text)",
             )
             out["link_state"] = lookup(
-                links.annotate(used=Cast("used_at", CharField())), at="expires_at", s="used"
+                RatingLink, where=link, at="expires_at", s="CAST({used_at} AS text)"
             )
         m = TABLET_ID.match(r.device_id or "")
         if m:
             out["tablet"] = lookup(
-                Device.objects.filter(pk=int(m.group(1))),
-                n="window_id",
+                Device,
+                where=(("pk", "=", int(m.group(1))),),
+                n="window",
                 at="revoked_at",
                 s="token_hash",
             )
@@ -267,12 +266,16 @@ class DeviceVelocityCheck(Check):
     code = "velocity"
     label = gettext_lazy("One phone or device rating many cases")
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         fp = ctx.fingerprint
         since = fp.at - dt.timedelta(minutes=integrity_setting("VELOCITY_MINUTES"))
         return {
             f"velocity_{kind}": earlier(
-                integrity_setting("VELOCITY_COUNT"), **{kind: value}, at__gte=since, at__lte=fp.at
+                integrity_setting("VELOCITY_COUNT"),
+                since,
+                fp.at,
+                (kind, "=", value),
+                (kind, "<>", ""),
             )
             for kind, value in (("mobile", fp.mobile), ("device", fp.device))
             if value
@@ -355,12 +358,12 @@ class TopBurstCheck(Check):
             out.append((kind, key, baseline, threshold))
         return out
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         fp = ctx.fingerprint
         since = fp.at - dt.timedelta(minutes=integrity_setting("BURST_MINUTES"))
         return {
             f"top_{kind}": earlier(
-                threshold, **{f"{kind}_id": key}, is_top=True, at__gte=since, at__lte=fp.at
+                threshold, since, fp.at, (f"{kind}_id", "=", key), ("is_top", "=", True)
             )
             for kind, key, _baseline, threshold in self._groups(ctx)
         }
@@ -469,7 +472,7 @@ class ShortDurationCheck(Check):
     def _applies(r: Rating) -> bool:
         return r.case_id is not None and not r.is_staff_entered and not r.is_system_default
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         from haochaping.channels.models import Prompt
 
         r = ctx.rating
@@ -479,10 +482,18 @@ class ShortDurationCheck(Check):
             or LINK_KEY.match(r.idempotency_key or "")
         ):
             return {}  # a link's creation time comes with the token check's link row
-        prompts = Prompt.objects.filter(
-            case_id=r.case_id, stage=r.stage, created_at__lte=r.assessed_at
-        ).order_by("-id")
-        return {"prompt": lookup(prompts, at="created_at")[:1]}
+        prompt = lookup(
+            Prompt,
+            where=(
+                ("case", "=", r.case_id),
+                ("stage", "=", r.stage),
+                ("created_at", "<=", r.assessed_at),
+            ),
+            at="created_at",
+            order="-id",
+            limit=1,
+        )
+        return {"prompt": prompt}
 
     def run(self, ctx: RatingContext) -> Finding | None:
         r = ctx.rating
@@ -517,7 +528,7 @@ class RepeatedTextCheck(Check):
     code = "repeated_text"
     label = gettext_lazy("Identical text repeated")
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         fp = ctx.fingerprint
         if not fp.text_hash:
             return {}
@@ -525,9 +536,10 @@ class RepeatedTextCheck(Check):
         return {
             "text": earlier(
                 integrity_setting("REPEAT_COUNT"),
-                text_hash=fp.text_hash,
-                at__gte=since,
-                at__lte=fp.at,
+                since,
+                fp.at,
+                ("text_hash", "=", fp.text_hash),
+                ("text_hash", "<>", ""),
             )
         }
 
@@ -563,7 +575,7 @@ class AfterHoursBulkCheck(Check):
     code = "after_hours"
     label = gettext_lazy("On-site ratings in bulk outside office hours")
 
-    def lookups(self, ctx: RatingContext) -> dict[str, QuerySet]:
+    def lookups(self, ctx: RatingContext) -> dict[str, Lookup]:
         fp = ctx.fingerprint
         if not fp.onsite_after_hours:
             return {}
@@ -571,10 +583,10 @@ class AfterHoursBulkCheck(Check):
         return {
             "after_hours": earlier(
                 integrity_setting("AFTER_HOURS_COUNT"),
-                unit_id=fp.unit_id,
-                onsite_after_hours=True,
-                at__gte=since,
-                at__lte=fp.at,
+                since,
+                fp.at,
+                ("unit_id", "=", fp.unit_id),
+                ("onsite_after_hours", "=", True),
             )
         }
 

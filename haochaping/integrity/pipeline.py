@@ -9,13 +9,8 @@ fails first), so an idempotent retry is never judged twice.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
-
-from django.db import connection
-from django.db.models.sql import InsertQuery
-from django.utils.dateparse import parse_datetime
 
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.exceptions import InvalidInput
@@ -31,6 +26,7 @@ from haochaping.integrity.checks import (
 )
 from haochaping.integrity.conf import integrity_enabled
 from haochaping.integrity.enums import Outcome
+from haochaping.integrity.lookups import fetch
 from haochaping.integrity.models import Fingerprint
 from haochaping.ratings.enums import Level
 from haochaping.ratings.models import Rating
@@ -59,56 +55,6 @@ def fingerprint_of(rating: Rating) -> Fingerprint:
             rating.channel in ONSITE_TERMINALS and not rating.is_paper and not is_office_time(local)
         ),
     )
-
-
-def _as_datetime(value: Any) -> Any:
-    """SQLite hands back naive UTC (or text) from a raw query; PostgreSQL aware datetimes."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def _insert_sql(fingerprint: Fingerprint) -> tuple[str, tuple]:
-    query = InsertQuery(Fingerprint)
-    query.insert_values(Fingerprint._meta.concrete_fields, [fingerprint])
-    sql, params = query.get_compiler(connection=connection).as_sql()[0]
-    return sql, tuple(params)
-
-
-def fetch(lookups: dict[str, Any], *, insert: Fingerprint | None = None) -> dict[str, list[tuple]]:
-    """Run every lookup in one ``UNION ALL`` statement (one round trip); rows by key.
-
-    With ``insert``, the fingerprint is written too: on PostgreSQL in the same statement
-    (``WITH ... INSERT``; its row is not visible to the lookups of that statement, which
-    therefore see only earlier ratings), elsewhere just after the lookups.
-    """
-    parts, params = [], []
-    for n, (key, qs) in enumerate(lookups.items()):
-        sql, qparams = qs.query.sql_with_params()
-        # the ORM compiled each part; every value is a bound parameter
-        parts.append(f"SELECT %s AS lk_key, q{n}.lk_n, q{n}.lk_at, q{n}.lk_s FROM ({sql}) q{n}")  # noqa: S608
-        params.extend((key, *qparams))
-    if not parts:
-        if insert is not None:
-            insert.save(force_insert=True)
-        return {}
-    sql = " UNION ALL ".join(parts)
-    combined = insert is not None and connection.vendor == "postgresql"
-    if combined:  # PostgreSQL: data-modifying CTE
-        insert_sql, insert_params = _insert_sql(insert)
-        sql = f"WITH lk_fp AS ({insert_sql}) {sql}"
-        params = [*insert_params, *params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    if insert is not None and not combined:
-        insert.save(force_insert=True)
-    rows: dict[str, list[tuple]] = {}
-    for key, n, at, s in fetched:
-        rows.setdefault(key, []).append((n, _as_datetime(at), s))
-    return rows
 
 
 def _run(rating: Rating, acting_user: Any, *, save: bool) -> tuple[Fingerprint, list]:
