@@ -64,7 +64,31 @@ def evidence_errors(files: list[UploadedFile]) -> list[str]:
             errors.append(
                 _("%(name)s: the content is not a JPEG, PNG or PDF file.") % {"name": f.name}
             )
+        elif ext == ".pdf" and _pdf_has_active_content(f):
+            errors.append(
+                _("%(name)s: the PDF contains scripts, embedded files or launch actions.")
+                % {"name": f.name}
+            )
     return errors
+
+
+# PDF names that run code or carry other files when a reviewer opens the evidence.
+PDF_ACTIVE_MARKERS = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+
+
+def _pdf_has_active_content(f: UploadedFile) -> bool:
+    overlap = max(len(m) for m in PDF_ACTIVE_MARKERS)
+    tail = b""
+    f.seek(0)
+    try:
+        for chunk in f.chunks():
+            window = tail + chunk
+            if any(m in window for m in PDF_ACTIVE_MARKERS):
+                return True
+            tail = window[-overlap:]
+        return False
+    finally:
+        f.seek(0)
 
 
 def validate_evidence(files: list[UploadedFile]) -> None:

@@ -48,6 +48,15 @@ class ImportForm(forms.Form):
         ),
     )
 
+    # A year's calendar is a few kilobytes; the file is read into memory.
+    MAX_BYTES = 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 1 MB."))
+        return upload
+
 
 class ImportConfirmForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
