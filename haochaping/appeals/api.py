@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
@@ -43,7 +43,7 @@ class AuthedRequest(HttpRequest):
     auth: User
 
 
-_ERR = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+_ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}  # 400: body is not JSON
 
 
 def _t(value: dt.datetime | None) -> str | None:
@@ -137,7 +137,7 @@ def _reload(request: AuthedRequest, a: Appeal) -> dict[str, Any]:
 class ListFilters(Schema):
     status: str = ""
     limit: int = 50
-    offset: int = 0
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # negative or huge: a 500, not a page
 
 
 @router.get("", response={200: list[AppealOut], **_ERR})

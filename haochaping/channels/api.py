@@ -29,7 +29,7 @@ from haochaping.ratings.wire import format_wire_time
 
 router = Router(tags=["channels"], auth=hmac_auth)
 
-_ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _client(request: HttpRequest) -> IntegrationClient:
