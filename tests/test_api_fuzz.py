@@ -152,7 +152,7 @@ class FuzzRun:
                 response = case.call(base_url=self.base_url, session=self.session, timeout=60)
                 self.statuses[response.status_code] += 1
                 case.validate_response(response, checks=CHECKS)
-            except Exception as exc:
+            except (Exception, BaseExceptionGroup) as exc:  # schemathesis' FailureGroup
                 lines = str(exc).strip().splitlines()
                 self.failures.append(f"{operation.label}: {' | '.join(lines[:12])}")
 
