@@ -9,8 +9,10 @@ and missing citizen-data keys (core.E002). See docs/security.md "Web hardening".
 
 from __future__ import annotations
 
+import os
+
 from haochaping.settings import *  # noqa: F403
-from haochaping.settings import CONTENT_SECURITY_POLICY, _env_bool
+from haochaping.settings import CONTENT_SECURITY_POLICY, HAOCHAPING_ACCOUNTS, _env_bool
 
 DEBUG = False
 
@@ -31,6 +33,17 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Login throttling counts the real client behind the proxy, not the proxy's address.
+HAOCHAPING_ACCOUNTS = {
+    **HAOCHAPING_ACCOUNTS,
+    "TRUSTED_PROXIES": int(os.environ.get("HAOCHAPING_TRUSTED_PROXIES", "1")),
+}
+AXES_CLIENT_IP_CALLABLE = "haochaping.accounts.client_ip.client_ip"
+
+# Evidence files: readable by the service account's group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 CONTENT_SECURITY_POLICY = {
     **CONTENT_SECURITY_POLICY,

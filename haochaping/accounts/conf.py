@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "ENFORCE_SECOND_FACTOR": True,
     # How long the password step is remembered while the user types the code.
     "PENDING_LOGIN_SECONDS": 5 * 60,
+    # Reverse proxies in front of the site that append to X-Forwarded-For (client_ip.py);
+    # 0: REMOTE_ADDR is the client. Production settings read HAOCHAPING_TRUSTED_PROXIES.
+    "TRUSTED_PROXIES": 0,
 }
 
 

@@ -102,3 +102,24 @@ def test_plain_http_is_redirected_but_the_health_probe_is_not(client, production
 def test_the_development_settings_send_the_same_csp(client):
     csp = client.get("/").headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "'unsafe-inline'" not in csp
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no proxy: the header is the client's own words
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged left entry is ignored
+        (2, "6.6.6.6, 203.0.113.9, 10.0.0.7", "203.0.113.9"),
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_login_throttling_counts_the_client_behind_the_proxy(
+    settings, rf, proxies, forwarded, expected
+):
+    from haochaping.accounts.client_ip import client_ip
+
+    settings.HAOCHAPING_ACCOUNTS = {**settings.HAOCHAPING_ACCOUNTS, "TRUSTED_PROXIES": proxies}
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+    assert settings_production.AXES_CLIENT_IP_CALLABLE == "haochaping.accounts.client_ip.client_ip"
