@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 
 from haochaping.audit.context import current_source
 from haochaping.audit.hashing import (
@@ -85,9 +86,7 @@ def _seal_ratings(max_ratings: int) -> int:
     if not values:
         return 0
     pairs = [(v["id"], rating_content_hash(v)) for v in values]
-    Rating.objects.bulk_update(
-        [Rating(id=i, content_hash=h) for i, h in pairs], ["content_hash"], batch_size=500
-    )
+    _update_by_id(Rating, ["content_hash"], [(h, i) for i, h in pairs])
     source = current_source()
     AuditRecord.objects.create(
         created_at=now(),
@@ -105,6 +104,16 @@ def _seal_ratings(max_ratings: int) -> int:
     return len(pairs)
 
 
+def _update_by_id(model: type[Model], columns: list[str], params: list[tuple]) -> None:
+    """One prepared UPDATE … WHERE id = %s run for every row (executemany): several times
+    faster than bulk_update's CASE expressions on both databases."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 @transaction.atomic
 def _seal_once(*, max_rows: int, max_ratings: int) -> SealResult:
     state = _lock_state()
@@ -117,7 +126,12 @@ def _seal_once(*, max_rows: int, max_ratings: int) -> SealResult:
         row.hash = record_hash(row.prev_hash, row)
         state.seq, state.hash = row.seq, row.hash
     if rows:
-        AuditRecord.objects.bulk_update(rows, ["seq", "sealed_at", "prev_hash", "hash"], 500)
+        stamp = connection.ops.adapt_datetimefield_value(at)
+        _update_by_id(
+            AuditRecord,
+            ["seq", "sealed_at", "prev_hash", "hash"],
+            [(r.seq, stamp, r.prev_hash, r.hash, r.pk) for r in rows],
+        )
         state.sealed_at = at
         state.save(update_fields=["seq", "hash", "sealed_at"])
         DayHead.objects.update_or_create(
