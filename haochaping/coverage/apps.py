@@ -8,4 +8,8 @@ class CoverageConfig(AppConfig):
     verbose_name = _("Coverage: supplementary ratings, society's comments, supervision")
 
     def ready(self) -> None:
-        from haochaping.coverage import deadlines, receivers  # noqa: F401  (signals, sweep rule)
+        from haochaping.coverage import (  # noqa: F401  (signals, sweep rule)
+            deadlines,
+            imports,
+            receivers,
+        )

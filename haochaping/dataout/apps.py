@@ -8,7 +8,7 @@ class DataoutConfig(AppConfig):
     verbose_name = _("Data out (regional platform push)")
 
     def ready(self) -> None:
-        from haochaping.dataout import alerts, receivers
+        from haochaping.dataout import alerts, imports, receivers  # noqa: F401  (imports: signal)
 
         alerts.register()
         receivers.connect()

@@ -125,3 +125,64 @@ def test_import_csv_through_the_command(org_tree, tmp_path, capsys):
         (True, "very_satisfied", ["510", "517"]),
         (False, "basic", ["307", "314"]),
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY fast path is PostgreSQL's")
+def test_fast_path_runs_the_hooks_in_each_chunks_transaction(org_tree, tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
+    from haochaping.ratings.events import ratings_imported
+    from haochaping.rectification.models import Rectification
+
+    # given: five records in chunks of two, the fourth a bad review
+    cases = [completed_case(org_tree) for _i in range(5)]
+    lines = [record(c) for c in cases]
+    lines[3] = record(cases[3], satisfaction=1, evalDetail="115")
+    path = tmp_path / "hooks.jsonl"
+    _write_jsonl(path, lines)
+    seen: list[list[int]] = []
+
+    def on_import(sender, rating_ids, **kwargs):
+        seen.append(list(rating_ids))
+
+    ratings_imported.connect(on_import, dispatch_uid="test-import-hooks")
+    try:
+        # when
+        report = ratings_import(path, chunk_size=2, fast_path=True)
+    finally:
+        ratings_imported.disconnect(dispatch_uid="test-import-hooks")
+    # then: one signal per chunk with its ratings, in file order
+    assert report.imported == 5
+    by_case = dict(Rating.objects.values_list("case_id", "id"))
+    assert seen == [
+        [by_case[cases[0].pk], by_case[cases[1].pk]],
+        [by_case[cases[2].pk], by_case[cases[3].pk]],
+        [by_case[cases[4].pk]],
+    ]
+    # the bad review opened its rectification; every chunk queued its background jobs
+    assert list(Rectification.objects.values_list("rating_id", flat=True)) == [by_case[cases[3].pk]]
+    for job in (
+        "haochaping.dataout.imports.outbox_enqueue_imported",
+        "haochaping.integrity.imports.integrity_check_imported",
+    ):
+        assert [r.args_kwargs["args"] for r in DBTaskResult.objects.filter(task_path=job)] == [
+            [ids] for ids in seen
+        ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY fast path is PostgreSQL's")
+def test_fast_path_writes_fields_through_their_db_prep_value(org_tree, tmp_path):
+    # given
+    case = completed_case(org_tree)
+    path = tmp_path / "prep.jsonl"
+    _write_jsonl(path, [record(case, certKey="", mobile="13912345678", userName="次仁")])
+    # when
+    ratings_import(path, fast_path=True)
+    # then: the column holds what the model field would have written, and reads back as given
+    rating = Rating.objects.get(case=case)
+    assert (rating.evaluator_mobile, rating.evaluator_name) == ("13912345678", "次仁")
+    field = Rating._meta.get_field("evaluator_mobile")
+    with connection.cursor() as cur:
+        cur.execute("SELECT evaluator_mobile FROM ratings_rating WHERE id = %s", [rating.pk])
+        stored = cur.fetchone()[0]
+    assert stored == field.get_db_prep_value("13912345678", connection, prepared=False)
