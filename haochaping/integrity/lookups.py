@@ -27,7 +27,6 @@ class Lookup(NamedTuple):
 
 OPS = frozenset({"=", "<>", ">=", "<=", ">", "<"})
 _sql: dict[tuple, tuple[str, list]] = {}
-_insert_sql: dict[tuple, str] = {}
 
 
 def _field(model: type[Model], name: str):
@@ -112,20 +111,25 @@ def _as_datetime(value: Any) -> Any:
     return value
 
 
+def columns_and_values(obj: Model, *, with_pk: bool = True) -> tuple[list[str], list[Any]]:
+    """The quoted columns of ``obj``'s concrete fields and their values as the ORM sends them
+    on insert (``pre_save`` + ``get_db_prep_save``); without an auto primary key if asked."""
+    qn = connection.ops.quote_name
+    fields = [
+        f for f in type(obj)._meta.concrete_fields if with_pk or f is not type(obj)._meta.pk
+    ]
+    return (
+        [qn(f.column) for f in fields],
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields],
+    )
+
+
 def _insert(obj: Model) -> tuple[str, list]:
-    """INSERT of one row of ``obj``'s model (SQL text cached per model), and its values."""
-    model = type(obj)
-    fields = model._meta.concrete_fields
-    key = (connection.vendor, model)
-    sql = _insert_sql.get(key)
-    if sql is None:
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        sql = _insert_sql[key] = (
-            f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-        )
-    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    """INSERT of one row of ``obj`` (all concrete fields)."""
+    columns, values = columns_and_values(obj)
+    table = connection.ops.quote_name(type(obj)._meta.db_table)
+    marks = ", ".join(["%s"] * len(values))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values  # noqa: S608
 
 
 def fetch(lookups: dict[str, Lookup], *, insert: Model | None = None) -> dict[str, list[tuple]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from haochaping.accounts.access import require_role
@@ -13,8 +13,9 @@ from haochaping.core.clock import now
 from haochaping.core.exceptions import InvalidInput, InvalidTransition
 from haochaping.integrity.enums import ReviewStatus
 from haochaping.integrity.events import CLEARED, CONFIRMED, FLAGGED, rating_event_record
+from haochaping.integrity.lookups import columns_and_values
 from haochaping.integrity.models import Flag, Review
-from haochaping.ratings.models import Rating
+from haochaping.ratings.models import Rating, RatingEvent
 from haochaping.ratings.services import rating_exclude
 
 DECIDERS = (Role.LIAISON, Role.ADMIN)
@@ -48,15 +49,14 @@ def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) 
     """Store the checks' flags on the new ``rating`` (and on the earlier ratings of a group
     whose threshold this rating crossed): one review row, one flag row per check."""
     at = now()
-    review = Review.objects.create(
+    review = Review(
         rating=rating,
         unit_id=rating.unit_id,
         score=max(f.score for _c, f in findings),
         opened_at=at,
     )
-    Flag.objects.bulk_create(
+    flags = [
         Flag(
-            review=review,
             check_code=c.code,
             outcome=f.outcome,
             score=f.score,
@@ -64,13 +64,22 @@ def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) 
             created_at=at,
         )
         for c, f in findings
-    )
-    rating_event_record(
+    ]
+    event = RatingEvent(
         rating=rating,
         type=FLAGGED,
         acting_user=acting_user,
         payload={"checks": [c.code for c, _f in findings], "score": review.score},
+        created_at=at,
     )
+    if connection.vendor == "postgresql":
+        _insert_together(review, flags, event)
+    else:
+        review.save(force_insert=True)
+        for flag in flags:
+            flag.review = review
+        Flag.objects.bulk_create(flags)
+        event.save(force_insert=True)
     for check, finding in findings:
         if not finding.also:
             continue
@@ -85,6 +94,40 @@ def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) 
                     payload={"checks": [check.code], "group_of": rating.receipt},
                 )
     return review
+
+
+def _insert_together(review: Review, flags: list[Flag], event: RatingEvent) -> None:
+    """The review, its flags and the timeline event in one statement (one round trip)."""
+    qn = connection.ops.quote_name
+    review_cols, review_values = columns_and_values(review, with_pk=False)
+    event_cols, event_values = columns_and_values(event, with_pk=False)
+    flag_cols, flag_rows = [], []
+    for flag in flags:
+        flag.review_id = 0  # placeholder column, replaced by the new review's id below
+        flag_cols, values = columns_and_values(flag, with_pk=False)
+        flag_rows.append(values)
+    review_col = qn(Flag._meta.get_field("review").column)
+    review_at = flag_cols.index(review_col)
+    other = [c for i, c in enumerate(flag_cols) if i != review_at]
+    rows = ", ".join("(" + ", ".join(["%s"] * len(other)) + ")" for _f in flags)
+    # column names come from the models; every value is a parameter
+    sql = (
+        f"WITH r AS (INSERT INTO {qn(Review._meta.db_table)} ({', '.join(review_cols)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(review_values))}) RETURNING {qn(Review._meta.pk.column)} AS id), "
+        f"f AS (INSERT INTO {qn(Flag._meta.db_table)} ({review_col}, {', '.join(other)}) "
+        f"SELECT r.id, v.* FROM r, (VALUES {rows}) AS v), "
+        f"e AS (INSERT INTO {qn(RatingEvent._meta.db_table)} ({', '.join(event_cols)}) "
+        f"VALUES ({', '.join(['%s'] * len(event_values))})) SELECT id FROM r"
+    )
+    params = [*review_values]
+    for values in flag_rows:
+        params.extend(v for i, v in enumerate(values) if i != review_at)
+    params.extend(event_values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        review.pk = cursor.fetchone()[0]
+    for flag in flags:
+        flag.review = review
 
 
 def _lock_open(review: Review) -> Review:
