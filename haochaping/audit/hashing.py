@@ -4,8 +4,11 @@ Every hash is SHA-256 over UTF-8 canonical JSON (sorted keys, no spaces, times i
 microseconds), so any tool can recompute it from the stored columns:
 
 - audit row: ``sha256(prev_hash + canonical(row))`` with ``row`` = :func:`record_content`;
-- rating: ``sha256(canonical(rating))`` over :data:`RATING_CONTENT_FIELDS` (the immutable
-  content; ID number and mobile as plaintext, so re-encrypting with a new key changes nothing);
+- rating identity: ``identity_hash = sha256(canonical(name, ID number, mobile))`` as plaintext,
+  so re-encrypting with a new key changes nothing;
+- rating: ``content_hash = sha256(canonical(rating))`` over :data:`RATING_CONTENT_FIELDS` (the
+  immutable content) plus ``identity_hash``: anonymisation after the retention period blanks the
+  identity but leaves the content hash checkable;
 - sealed batch: ``sha256("id:content_hash\\n" for each rating in id order)``.
 """
 
@@ -40,9 +43,6 @@ RATING_CONTENT_FIELDS = (
     "is_system_default",
     "content_version_id",
     "evaluator_type",
-    "evaluator_name",
-    "evaluator_cert_no",
-    "evaluator_mobile",
     "is_anonymous",
     "language",
     "device_id",
@@ -50,6 +50,8 @@ RATING_CONTENT_FIELDS = (
     "assessed_at",
     "received_at",
 )
+IDENTITY_FIELDS = ("evaluator_name", "evaluator_cert_no", "evaluator_mobile")
+RATING_FIELDS = RATING_CONTENT_FIELDS + IDENTITY_FIELDS  # what the sealer reads
 RECORD_FIELDS = (
     "id",
     "seq",
@@ -91,8 +93,23 @@ def record_hash(prev_hash: str, record: Any) -> str:
     return sha256(prev_hash + canonical(record_content(record)))
 
 
-def rating_content_hash(values: dict[str, Any]) -> str:
-    return sha256(canonical({name: values[name] for name in RATING_CONTENT_FIELDS}))
+def rating_identity_hash(values: dict[str, Any]) -> str:
+    return sha256(canonical({name: values[name] for name in IDENTITY_FIELDS}))
+
+
+def is_anonymised(values: dict[str, Any]) -> bool:
+    return not any(values[name] for name in IDENTITY_FIELDS)
+
+
+def rating_content_hash(values: dict[str, Any], identity_hash: str) -> str:
+    content = {name: values[name] for name in RATING_CONTENT_FIELDS}
+    return sha256(canonical({**content, "identity_hash": identity_hash}))
+
+
+def rating_hashes(values: dict[str, Any]) -> tuple[str, str]:
+    """(content_hash, identity_hash) of a rating as read from the database."""
+    identity = rating_identity_hash(values)
+    return rating_content_hash(values, identity), identity
 
 
 def batch_line(rating_id: int, content_hash: str) -> bytes:

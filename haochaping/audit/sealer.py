@@ -4,7 +4,7 @@ Writers never wait for it. Each pass, in one transaction under the lock of the C
 
 1. check that the chain head it remembers is still the last row (else :class:`ChainBroken`:
    a truncated or rewritten chain is reported, never silently extended);
-2. hash up to ``max_ratings`` ratings that have no content hash yet (in id order, whatever
+2. hash up to ``max_ratings`` ratings that have no content hash yet (content and identity hash) (in id order, whatever
    wrote them: the API, a page, or the COPY bulk import), store the hashes and add one
    ``ratings.sealed`` row (ids as ranges, count, digest);
 3. chain up to ``max_rows`` unsealed rows in id order: ``seq`` = head + 1 …,
@@ -24,10 +24,10 @@ from django.db.models import Model
 
 from haochaping.audit.context import current_source
 from haochaping.audit.hashing import (
-    RATING_CONTENT_FIELDS,
+    RATING_FIELDS,
     batch_digest,
     id_ranges,
-    rating_content_hash,
+    rating_hashes,
     record_hash,
 )
 from haochaping.audit.models import AuditRecord, ChainState, DayHead
@@ -79,14 +79,13 @@ def _check_head(state: ChainState) -> None:
 
 def _seal_ratings(max_ratings: int) -> int:
     values = list(
-        Rating.objects.filter(content_hash="")
-        .order_by("id")
-        .values(*RATING_CONTENT_FIELDS)[:max_ratings]
+        Rating.objects.filter(content_hash="").order_by("id").values(*RATING_FIELDS)[:max_ratings]
     )
     if not values:
         return 0
-    pairs = [(v["id"], rating_content_hash(v)) for v in values]
-    _update_by_id(Rating, ["content_hash"], [(h, i) for i, h in pairs])
+    hashes = [(v["id"], *rating_hashes(v)) for v in values]
+    _update_by_id(Rating, ["content_hash", "identity_hash"], [(c, i, pk) for pk, c, i in hashes])
+    pairs = [(pk, c) for pk, c, _ in hashes]
     source = current_source()
     AuditRecord.objects.create(
         created_at=now(),

@@ -9,7 +9,10 @@ Detects (one :class:`Finding` each, naming the row or rating):
   sealer recorded, a published day head or a head given with ``--head SEQ:HASH``;
 - ``sealer_lag``: rows left unsealed longer than the allowed minutes;
 - ``chain_broken``: the sealer refused to extend the chain;
-- ``rating_changed``: a rating whose content no longer gives its stored content hash;
+- ``rating_changed``: a rating whose content no longer gives its stored content hash, or whose
+  evaluator identity changed;
+- ``identity_removed``: an evaluator identity blanked before the retention period (blanking after
+  it is the retention job's anonymisation and is counted, not reported);
 - ``rating_deleted``: a rating listed in a sealed batch that no longer exists (unless the
   deletion itself is an audited write);
 - ``batch_changed``: a sealed batch whose digest no longer matches its ratings (also catches a
@@ -27,16 +30,19 @@ import time
 from dataclasses import dataclass, field
 
 from haochaping.audit.hashing import (
-    RATING_CONTENT_FIELDS,
+    RATING_FIELDS,
     batch_line,
     id_ranges,
+    is_anonymised,
     range_ids,
     rating_content_hash,
+    rating_identity_hash,
     record_hash,
 )
 from haochaping.audit.models import AuditRecord, ChainState, DayHead
 from haochaping.audit.sealer import RATINGS_SEALED, ChainBroken, audit_seal
 from haochaping.core.clock import now
+from haochaping.privacy.retention import cutoff_for, default_years
 from haochaping.ratings.models import Rating
 
 CHUNK = 2000
@@ -68,6 +74,7 @@ class VerifyReport:
     ratings: int = 0
     batches: int = 0
     unsealed_ratings: int = 0
+    anonymised_ratings: int = 0
     seconds: float = 0.0
 
     @property
@@ -87,7 +94,7 @@ def _check_lag(report: VerifyReport, minutes: int) -> None:
         oldest = late.order_by("id").values("id", "created_at")[0]
         report.add(
             "sealer_lag",
-            f"{count} audit rows unsealed for more than {minutes} minutes "
+            f"{count} audit row{'' if count == 1 else 's'} unsealed for more than {minutes} minutes "
             f"(oldest id {oldest['id']}, written {oldest['created_at'].isoformat()})",
         )
 
@@ -105,8 +112,12 @@ def _walk_chain(
     for row in rows.iterator(chunk_size=CHUNK):
         report.rows += 1
         if row.seq != expected:
-            span = f"{expected}" if row.seq == expected + 1 else f"{expected}–{row.seq - 1}"
-            report.add("rows_missing", f"audit rows seq {span} are missing (deleted)")
+            span = (
+                f"row seq {expected} is"
+                if row.seq == expected + 1
+                else f"rows seq {expected}–{row.seq - 1} are"
+            )
+            report.add("rows_missing", f"audit {span} missing (deleted)")
         elif prev_hash is not None and row.prev_hash != prev_hash:
             report.add(
                 "row_relinked",
@@ -191,10 +202,11 @@ def _check_ratings(report: VerifyReport, batches: list[Batch], deleted: set[int]
     index = _BatchIndex(batches)
     resealed: dict[int, list[int]] = {}
     unlisted: list[int] = []
-    values = Rating.objects.order_by("id").values(*RATING_CONTENT_FIELDS, "content_hash")
+    retention = cutoff_for(default_years())
+    values = Rating.objects.order_by("id").values(*RATING_FIELDS, "content_hash", "identity_hash")
     for v in values.iterator(chunk_size=CHUNK):
         report.ratings += 1
-        actual = rating_content_hash(v)
+        actual = rating_content_hash(v, v["identity_hash"])
         stored = v["content_hash"]
         if not stored:
             report.unsealed_ratings += 1
@@ -203,6 +215,8 @@ def _check_ratings(report: VerifyReport, batches: list[Batch], deleted: set[int]
                 "rating_changed",
                 f"rating id {v['id']} (receipt {v['receipt']}) was changed after it was sealed",
             )
+        elif rating_identity_hash(v) != v["identity_hash"]:
+            _check_identity(report, v, retention)
         listed = index.lookup(v["id"])
         if stored and not listed:
             unlisted.append(v["id"])
@@ -224,6 +238,19 @@ def _check_ratings(report: VerifyReport, batches: list[Batch], deleted: set[int]
                 "batch_changed",
                 f"ratings sealed in seq {batch.seq} no longer match its digest{hint}",
             )
+
+
+def _check_identity(report: VerifyReport, v: dict, retention: dt.datetime) -> None:
+    """The evaluator's identity differs from the sealed one: anonymised, or tampered with."""
+    rating = f"rating id {v['id']} (receipt {v['receipt']})"
+    if not is_anonymised(v):
+        report.add("rating_changed", f"the evaluator identity of {rating} was changed")
+    elif v["assessed_at"] >= retention:
+        report.add(
+            "identity_removed", f"the evaluator identity of {rating} was removed before retention"
+        )
+    else:
+        report.anonymised_ratings += 1
 
 
 def _name_missing(report: VerifyReport, batch: Batch, deleted: set[int]) -> None:

@@ -202,6 +202,10 @@ class Rating(models.Model):
     # sha256 of the immutable content, set by the audit sealer (haochaping.audit.sealer) after
     # the insert; empty until then. Not written on the ingest path.
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True, default="")
+    # sha256 of the evaluator's identity (name, ID number, mobile as plaintext), part of the
+    # content hash; kept apart so that anonymisation after the retention period is told apart
+    # from tampering.
+    identity_hash = models.CharField(_("identity hash"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("rating")

@@ -6,10 +6,10 @@ import pytest
 import time_machine
 
 from haochaping.audit.hashing import (
-    RATING_CONTENT_FIELDS,
+    RATING_FIELDS,
     batch_digest,
     range_ids,
-    rating_content_hash,
+    rating_hashes,
     record_hash,
 )
 from haochaping.audit.models import GENESIS_HASH, AuditRecord, ChainState, DayHead
@@ -75,8 +75,9 @@ def test_ratings_get_a_content_hash_and_one_batch_row(rate):
     result = audit_seal()
     # then
     assert result.ratings == 3 and result.batches == 1
-    stored = {v["id"]: v for v in Rating.objects.values(*RATING_CONTENT_FIELDS, "content_hash")}
-    assert all(v["content_hash"] == rating_content_hash(v) for v in stored.values())
+    fields = (*RATING_FIELDS, "content_hash", "identity_hash")
+    stored = {v["id"]: v for v in Rating.objects.values(*fields)}
+    assert all((v["content_hash"], v["identity_hash"]) == rating_hashes(v) for v in stored.values())
     (batch,) = AuditRecord.objects.filter(action=RATINGS_SEALED)
     assert sorted(range_ids(batch.changes["ids"])) == sorted(stored)
     assert batch.changes["count"] == 3
@@ -93,10 +94,11 @@ def test_the_content_hash_is_over_the_plaintext_identifiers(rate):
     rating = rate()
     audit_seal()
     # when
-    values = Rating.objects.filter(pk=rating.pk).values(*RATING_CONTENT_FIELDS, "content_hash")[0]
+    fields = (*RATING_FIELDS, "content_hash", "identity_hash")
+    values = Rating.objects.filter(pk=rating.pk).values(*fields)[0]
     # then: the hash covers the decrypted ID number and mobile, so re-encryption keeps it
     assert values["evaluator_mobile"] == "13900000000"
-    assert values["content_hash"] == rating_content_hash(values)
+    assert (values["content_hash"], values["identity_hash"]) == rating_hashes(values)
 
 
 def test_small_passes_seal_a_backlog_completely(org_tree, rate):

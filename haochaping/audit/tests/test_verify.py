@@ -84,6 +84,53 @@ def test_a_deleted_rating_is_named_but_a_deletion_through_the_application_is_not
     ]
 
 
+def _old_rating(template, years: int) -> Rating:
+    """A copy of ``template`` assessed ``years`` ago, written without signals (as an import)."""
+    copy = Rating.objects.get(pk=template.pk)
+    copy.pk, copy.case, copy.receipt, copy.content_hash = None, None, "OLD000000001", ""
+    copy.assessed_at = copy.received_at = now() - dt.timedelta(days=365 * years + 2)
+    (copy,) = Rating.objects.bulk_create([copy])
+    return copy
+
+
+def _blank_identity(rating) -> None:
+    # what the retention job does: a queryset update, no signals
+    Rating.objects.filter(pk=rating.pk).update(
+        evaluator_name="", evaluator_cert_no="", evaluator_mobile=""
+    )
+
+
+def test_anonymisation_after_retention_is_not_a_finding_but_before_it_is(sealed):
+    ratings, _, _ = sealed
+    old = _old_rating(ratings[0], years=4)
+    audit_seal()
+    # when
+    _blank_identity(old)
+    _blank_identity(ratings[1])
+    report = audit_verify()
+    # then
+    assert report.anonymised_ratings == 1
+    assert kinds(report) == [
+        (
+            "identity_removed",
+            f"the evaluator identity of rating id {ratings[1].pk} (receipt {ratings[1].receipt}) "
+            "was removed before retention",
+        )
+    ]
+
+
+def test_a_changed_evaluator_identity_is_named(sealed):
+    ratings, _, _ = sealed
+    Rating.objects.filter(pk=ratings[2].pk).update(evaluator_mobile="13911111111")
+    assert kinds(audit_verify()) == [
+        (
+            "rating_changed",
+            f"the evaluator identity of rating id {ratings[2].pk} (receipt {ratings[2].receipt}) "
+            "was changed",
+        )
+    ]
+
+
 def test_a_changed_audit_row_is_named(sealed):
     row = AuditRecord.objects.get(seq=5)
     sql("UPDATE audit_auditrecord SET actor = 'user:1:admin' WHERE seq = 5")
@@ -112,7 +159,7 @@ def test_a_changed_row_with_a_recomputed_hash_breaks_the_next_link(sealed):
 def test_deleted_audit_rows_are_named(sealed):
     sql("DELETE FROM audit_auditrecord WHERE seq IN (3, 7, 8)")
     assert kinds(audit_verify()) == [
-        ("rows_missing", "audit rows seq 3 are missing (deleted)"),
+        ("rows_missing", "audit row seq 3 is missing (deleted)"),
         ("rows_missing", "audit rows seq 7–8 are missing (deleted)"),
     ]
 
@@ -175,7 +222,7 @@ def test_rows_left_unsealed_too_long_are_a_finding(org_tree):
     (finding,) = audit_verify(seal=False, max_unsealed_minutes=10).findings
     assert finding.kind == "sealer_lag"
     assert finding.message.startswith(
-        f"1 audit rows unsealed for more than 10 minutes (oldest id {row.pk}"
+        f"1 audit row unsealed for more than 10 minutes (oldest id {row.pk}"
     )
 
 

@@ -90,7 +90,8 @@ class Command(BaseCommand):
         if report.ok:
             self.stdout.write(summary + "no findings")
             return
-        self.stdout.write(summary + f"{len(report.findings)} findings")
+        n = len(report.findings)
+        self.stdout.write(summary + f"{n} finding{'' if n == 1 else 's'}")
         raise SystemExit(1)
 
     def _heads(self, options) -> None:
