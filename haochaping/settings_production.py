@@ -10,6 +10,7 @@ and missing citizen-data keys (core.E002). See docs/security.md "Web hardening".
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from haochaping.settings import *  # noqa: F403
 from haochaping.settings import CONTENT_SECURITY_POLICY, HAOCHAPING_ACCOUNTS, _env_bool
@@ -45,10 +46,8 @@ AXES_CLIENT_IP_CALLABLE = "haochaping.accounts.client_ip.client_ip"
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
-CONTENT_SECURITY_POLICY = {
-    **CONTENT_SECURITY_POLICY,
-    "DIRECTIVES": {
-        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
-        "upgrade-insecure-requests": True,
-    },
+_directives: dict[str, Any] = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "upgrade-insecure-requests": True,
 }
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY, "DIRECTIVES": _directives}

@@ -53,7 +53,7 @@ class SessionPolicyMiddleware:
         if (
             accounts_setting("ENFORCE_SECOND_FACTOR")
             and requires_second_factor(request.user)
-            and not request.user.is_verified()
+            and not request.user.is_verified()  # type: ignore[union-attr]  # OTPMiddleware
         ):
             return self._end(request, _("This account needs a verification code to log in."))
         return None

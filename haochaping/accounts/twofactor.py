@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
+import base64
 from typing import Any
 
-import segno
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haochaping.accounts.conf import accounts_setting
+from haochaping.channels.qr import qr_svg
 
 
 def requires_second_factor(user: Any) -> bool:
@@ -22,28 +22,13 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 def secret_base32(device: TOTPDevice) -> str:
     """The secret as an authenticator app takes it when typed in (groups of four)."""
-    import base64
-
     text = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def enrolment_qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG QR code, rendered on the server (no script)."""
-    out = io.BytesIO()
-    segno.make(device.config_url, error="m").save(
-        out,
-        kind="svg",
-        scale=4,
-        xmldecl=False,
-        svgns=True,
-        title="TOTP",
-        dark="#000",
-        light="#fff",
-        svgclass="qr",
-        lineclass=None,
-    )
-    return out.getvalue().decode()
+    return qr_svg(device.config_url, title="TOTP")
 
 
 def code_at(device: TOTPDevice, timestamp: float) -> str:
