@@ -44,3 +44,8 @@ def test_the_sealer_runs_as_a_periodic_job_every_minute(org_tree):
     assert result["rows"] == AuditRecord.objects.count() > 0
     assert not AuditRecord.objects.filter(seq__isnull=True).exists()
     assert AuditRecord.objects.filter(action="ratings.sealed").count() == 0
+
+
+def test_the_page_speaks_chinese_by_default(client, db):
+    html = client.get("/public/audit/").content.decode()
+    assert "<h1>审计链头公示</h1>" in html and "尚无封存记录。" in html
