@@ -34,7 +34,6 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,15 +47,7 @@ BIN = Path(sys.executable).parent
 DB_NAME = "haochaping_bench_integrity"
 sys.path.insert(0, str(ROOT))
 
-
-def emit(**fields) -> None:
-    print(json.dumps(fields), flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.ingest import emit, free_port  # noqa: E402 - after the path is set
 
 
 def _client_loop(
@@ -194,10 +185,8 @@ def load_average() -> float:
 def per_request(args, env) -> None:
     from django.db import connections
 
-    from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
-    from haochaping.cases.models import Case
     from haochaping.integration.services import integration_client_create
-    from haochaping.integrity.benchmark import office_moment
+    from haochaping.integrity.benchmark import completed_cases, office_moment
     from haochaping.testing.builders import build_org_tree
 
     tree = build_org_tree()
@@ -208,21 +197,7 @@ def per_request(args, env) -> None:
     per_run = int(args.max_rps * (args.seconds + args.warmup)) + 100
     done = assess_at - dt.timedelta(hours=2)
     t0 = time.monotonic()
-    for start in range(0, runs * per_run, 20_000):
-        Case.objects.bulk_create(
-            Case(
-                project_no=f"BI-{n:08d}",
-                item=item,
-                unit=item.unit,
-                applicant_type=ApplicantType.PERSON,
-                applicant_name="卓玛",
-                apply_channel=ApplyChannel.WINDOW,
-                status=CaseStatus.COMPLETED,
-                accepted_at=done - dt.timedelta(days=1),
-                completed_at=done,
-            )
-            for n in range(start, min(start + 20_000, runs * per_run))
-        )
+    completed_cases(item, done, [f"BI-{n:08d}" for n in range(runs * per_run)])
     emit(step="fixture", cases=runs * per_run, seconds=round(time.monotonic() - t0, 1))
     client, secret = integration_client_create(name="bench-integrity", scope_code="540100")
     connections.close_all()

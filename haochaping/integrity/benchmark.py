@@ -38,6 +38,30 @@ def office_moment() -> dt.datetime:
     return dt.datetime.combine(day, dt.time(11, 0), tzinfo=LOCAL_TZ)
 
 
+def completed_cases(item, done: dt.datetime, project_nos: list[str]) -> list:
+    """Fixture volume: cases of ``item`` completed at ``done``, bulk-inserted (not under test)."""
+    from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
+    from haochaping.cases.models import Case
+
+    out = []
+    for start in range(0, len(project_nos), 20_000):
+        out += Case.objects.bulk_create(
+            Case(
+                project_no=number,
+                item=item,
+                unit=item.unit,
+                applicant_type=ApplicantType.PERSON,
+                applicant_name="卓玛",
+                apply_channel=ApplyChannel.WINDOW,
+                status=CaseStatus.COMPLETED,
+                accepted_at=done - dt.timedelta(days=1),
+                completed_at=done,
+            )
+            for number in project_nos[start : start + 20_000]
+        )
+    return out
+
+
 def check_rating_cost(
     *, ratings: int = 150, days: int = 14, units: int = 5, per_day: int = 12, seed: int = 1
 ) -> list[dict]:
@@ -125,8 +149,6 @@ def check_rating_cost(
 def measure(*, ratings: int = 400, rounds: int = 4, distinct_mobiles: bool = False) -> dict:
     import random
 
-    from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
-    from haochaping.cases.models import Case
     from haochaping.integrity.synthetic import build_world
     from haochaping.ratings.services import rating_submit
 
@@ -137,19 +159,9 @@ def measure(*, ratings: int = 400, rounds: int = 4, distinct_mobiles: bool = Fal
             uw = world.units[0]
             assess = office_moment()
             done = assess - dt.timedelta(hours=2)
-            cases = Case.objects.bulk_create(
-                Case(
-                    project_no=f"IB-{uuid.uuid4().hex[:16]}",
-                    item=uw.item,
-                    unit=uw.unit,
-                    applicant_type=ApplicantType.PERSON,
-                    applicant_name="卓玛",
-                    apply_channel=ApplyChannel.WINDOW,
-                    status=CaseStatus.COMPLETED,
-                    accepted_at=done - dt.timedelta(days=1),
-                    completed_at=done,
-                )
-                for _i in range(ratings * rounds * 2)
+            tag = uuid.uuid4().hex[:8]
+            cases = completed_cases(
+                uw.item, done, [f"IB-{tag}-{n}" for n in range(ratings * rounds * 2)]
             )
             it = iter(cases)
             for _round in range(rounds):
