@@ -38,26 +38,34 @@ def tasks_close_on_import(rating_ids: list[int]) -> int:
     """Close the open tasks of the cases these valid first ratings belong to; returns how many.
 
     Runs in the caller's transaction (the import chunk's)."""
-    ratings: dict[int, dict[str, Any]] = {}
-    for r in (
-        Rating.objects.filter(
-            pk__in=rating_ids,
-            case__isnull=False,
-            assess_number=1,
-            validity=Validity.VALID,
-        )
-        .order_by("pk")
-        .values("id", "case_id", "is_system_default", "channel", "is_staff_entered", "receipt")
-    ):
-        ratings.setdefault(r["case_id"], r)  # the earliest of the case closes its task
-    if not ratings:
+    if not rating_ids:
         return 0
+    chunk = set(rating_ids)
+    # Open tasks are few (recent unrated online cases); a chunk's ids are one id range, mostly
+    # contiguous. Start from the open tasks whose case has a first rating in that range, so
+    # no query carries the chunk's thousands of ids.
+    in_range = Rating.objects.filter(
+        pk__gte=min(chunk),
+        pk__lte=max(chunk),
+        case__isnull=False,
+        assess_number=1,
+        validity=Validity.VALID,
+    )
     tasks = list(
         SupplementaryTask.objects.select_for_update(of=("self",))
-        .filter(case_id__in=list(ratings), status__in=TaskStatus.open_values())
+        .filter(status__in=TaskStatus.open_values(), case_id__in=in_range.values("case_id"))
         .order_by("pk")
         .only("id", "case_id", "due_at")
     )
+    ratings: dict[int, dict[str, Any]] = {}
+    for r in (
+        in_range.filter(case_id__in=[t.case_id for t in tasks])
+        .order_by("pk")
+        .values("id", "case_id", "is_system_default", "channel", "is_staff_entered", "receipt")
+    ):
+        if r["id"] in chunk:
+            ratings.setdefault(r["case_id"], r)  # the earliest of the case closes its task
+    tasks = [t for t in tasks if t.case_id in ratings]
     if not tasks:
         return 0
     at = now()

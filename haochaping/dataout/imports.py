@@ -30,7 +30,7 @@ from haochaping.dataout.enums import Topic
 from haochaping.dataout.models import OutboxMessage
 from haochaping.dataout.services import _kick_on_commit
 from haochaping.jobs.retry import retry_policy
-from haochaping.ratings.events import ratings_imported
+from haochaping.ratings.events import id_runs, ids_of_runs, ratings_imported
 
 BATCH = 500
 
@@ -82,11 +82,11 @@ def outbox_enqueue_ratings(rating_ids: list[int]) -> int:
 
 @task()
 @retry_policy(max_attempts=5, base_delay=60)
-def outbox_enqueue_imported(rating_ids: list[int]) -> int:
-    return outbox_enqueue_ratings(rating_ids)
+def outbox_enqueue_imported(runs: list[list[int]]) -> int:
+    return outbox_enqueue_ratings(ids_of_runs(runs))
 
 
 @receiver(ratings_imported, dispatch_uid="dataout.enqueue_imported")
 def enqueue_imported(sender: Any, rating_ids: list[int], **kwargs: Any) -> None:
     if dataout_setting("ENABLED") and rating_ids:
-        outbox_enqueue_imported.enqueue(list(rating_ids))
+        outbox_enqueue_imported.enqueue(id_runs(rating_ids))

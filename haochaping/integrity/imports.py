@@ -27,7 +27,7 @@ from haochaping.integrity.models import Fingerprint
 from haochaping.integrity.pipeline import run_checks
 from haochaping.integrity.services import findings_record
 from haochaping.jobs.retry import retry_policy
-from haochaping.ratings.events import ratings_imported
+from haochaping.ratings.events import id_runs, ids_of_runs, ratings_imported
 
 BATCH = 200
 
@@ -64,11 +64,11 @@ def imported_ratings_check(rating_ids: list[int]) -> dict[str, int]:
 
 @task()
 @retry_policy(max_attempts=5, base_delay=60)
-def integrity_check_imported(rating_ids: list[int]) -> dict[str, int]:
-    return imported_ratings_check(rating_ids)
+def integrity_check_imported(runs: list[list[int]]) -> dict[str, int]:
+    return imported_ratings_check(ids_of_runs(runs))
 
 
 @receiver(ratings_imported, dispatch_uid="integrity.check_imported")
 def check_imported(sender: Any, rating_ids: list[int], **kwargs: Any) -> None:
     if integrity_enabled() and rating_ids:
-        integrity_check_imported.enqueue(list(rating_ids))
+        integrity_check_imported.enqueue(id_runs(rating_ids))

@@ -34,3 +34,19 @@ def rating_event_record(
     return RatingEvent.objects.create(
         rating=rating, type=type, payload=payload or {}, acting_user=acting_user, created_at=now()
     )
+
+
+def id_runs(ids: list[int]) -> list[list[int]]:
+    """Ids as [first, last] runs of consecutive numbers: a chunk's ids are mostly one run, so
+    a job's arguments stay a few numbers instead of thousands."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] + 1 == i:
+            runs[-1][1] = i
+        elif not runs or runs[-1][1] != i:
+            runs.append([i, i])
+    return runs
+
+
+def ids_of_runs(runs: list[list[int]]) -> list[int]:
+    return [i for first, last in runs for i in range(first, last + 1)]

@@ -11,6 +11,7 @@ from haochaping.dataout import records, services
 from haochaping.dataout.enums import Topic
 from haochaping.dataout.imports import outbox_enqueue_imported, outbox_enqueue_ratings
 from haochaping.dataout.models import OutboxMessage
+from haochaping.ratings.events import id_runs
 from haochaping.ratings.models import Rating
 from haochaping.ratings.tests.helpers import completed_case, imported_ratings
 
@@ -25,7 +26,7 @@ def test_a_chunk_queues_one_job_that_writes_one_message_per_rating(org_tree):
     ids = imported_ratings(cases, evaluator_mobile="13900000001")
     assert not OutboxMessage.objects.exists()  # nothing in the import's own transaction
     job = DBTaskResult.objects.get(task_path=JOB)
-    assert (job.status, job.args_kwargs["args"]) == (TaskResultStatus.READY, [ids])
+    assert (job.status, job.args_kwargs["args"]) == (TaskResultStatus.READY, [id_runs(ids)])
     # when: the job runs
     queued = outbox_enqueue_imported.call(*job.args_kwargs["args"])
     # then: one message each, with the snapshot rating_submit's receiver would have taken

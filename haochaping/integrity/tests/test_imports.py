@@ -14,6 +14,7 @@ from haochaping.integrity.models import Fingerprint, Flag, Review
 from haochaping.integrity.tests.conftest import T0, case_for
 from haochaping.integrity.tests.helpers import checks_on
 from haochaping.ratings.enums import Channel, Validity
+from haochaping.ratings.events import id_runs
 from haochaping.ratings.models import Rating
 from haochaping.ratings.tests.helpers import imported_ratings
 
@@ -35,8 +36,8 @@ def test_an_imported_chunk_is_checked_by_one_job(org_tree, clock):
     assert not Fingerprint.objects.exists()  # nothing checked in the import's transaction
     jobs = DBTaskResult.objects.filter(task_path=JOB).order_by("enqueued_at")
     assert [(j.status, j.args_kwargs["args"]) for j in jobs] == [
-        (TaskResultStatus.READY, [same_phone]),
-        (TaskResultStatus.READY, [forged]),
+        (TaskResultStatus.READY, [id_runs(same_phone)]),
+        (TaskResultStatus.READY, [id_runs(forged)]),
     ]
     # when: the jobs run
     results = [integrity_check_imported.call(*j.args_kwargs["args"]) for j in jobs]

@@ -131,7 +131,7 @@ def test_import_csv_through_the_command(org_tree, tmp_path, capsys):
 def test_fast_path_runs_the_hooks_in_each_chunks_transaction(org_tree, tmp_path):
     from django_tasks_db.models import DBTaskResult
 
-    from haochaping.ratings.events import ratings_imported
+    from haochaping.ratings.events import id_runs, ratings_imported
     from haochaping.rectification.models import Rectification
 
     # given: five records in chunks of two, the fourth a bad review
@@ -166,7 +166,7 @@ def test_fast_path_runs_the_hooks_in_each_chunks_transaction(org_tree, tmp_path)
         "haochaping.integrity.imports.integrity_check_imported",
     ):
         assert [r.args_kwargs["args"] for r in DBTaskResult.objects.filter(task_path=job)] == [
-            [ids] for ids in seen
+            [id_runs(ids)] for ids in seen
         ]
 
 
@@ -186,3 +186,11 @@ def test_fast_path_writes_fields_through_their_db_prep_value(org_tree, tmp_path)
         cur.execute("SELECT evaluator_mobile FROM ratings_rating WHERE id = %s", [rating.pk])
         stored = cur.fetchone()[0]
     assert stored == field.get_db_prep_value("13912345678", connection, prepared=False)
+
+
+def test_id_runs_round_trip():
+    from haochaping.ratings.events import id_runs, ids_of_runs
+
+    assert id_runs([7, 3, 4, 5, 9, 10, 5]) == [[3, 5], [7, 7], [9, 10]]
+    assert ids_of_runs(id_runs([7, 3, 4, 5, 9, 10])) == [3, 4, 5, 7, 9, 10]
+    assert id_runs([]) == []
