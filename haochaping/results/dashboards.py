@@ -6,9 +6,14 @@ plain dict for templates, JSON and CSV; charts come from :mod:`charts` with thei
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from haochaping.org.models import Unit
@@ -76,18 +81,12 @@ def headline(
     return out
 
 
-def _trend(units: QuerySet[Unit] | None, period: Period) -> tuple[list[Period], dict]:
+def trend_chart(units: QuerySet[Unit] | None, period: Period) -> Any:
     periods = last_periods(period.grain, period, TREND_LENGTH[Grain(period.grain)])
     span = Period(period.grain, periods[0].start, periods[-1].end)
-    tallies = m.rating_tallies(period=span, units=units, grain=period.grain)
-    return periods, tallies
-
-
-def trend_chart(units: QuerySet[Unit] | None, period: Period) -> Any:
-    periods, tallies = _trend(units, period)
-    empty = m.RatingTally()
-    totals = [m.rating_count(tallies.get((p.start, None), empty)) for p in periods]
-    bads = [m.bad_rate(tallies.get((p.start, None), empty)).num for p in periods]
+    counts = m.volume_counts(period=span, units=units, grain=period.grain)
+    totals = [counts.get(p.start, (0, 0))[0] for p in periods]
+    bads = [counts.get(p.start, (0, 0))[1] for p in periods]
     return line_chart(
         title=_("Rating volume"),
         desc=_("Valid first ratings and bad reviews per period, oldest first."),
@@ -151,13 +150,13 @@ def units_by_bad_rate(
 
 def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
     """The city / county / unit overview of ``period`` (about ten queries, none per rating)."""
-    tally = m.rating_tallies(period=period, units=units).get(None, m.RatingTally())
+    sets = m.rating_tallies_sets(period=period, units=units)
+    tally = sets[Dimension.NONE].get(None, m.RatingTally())
     cases = m.case_tallies(period=period, units=units).get(None, m.CaseTally())
     rects = m.rect_tallies(period=period, units=units).get(None, m.RectTally())
     comments = m.comment_tallies(period=period, units=units).get(None, m.CommentTally())
     open_now = m.open_bad_reviews(units=units)
-    by_channel = m.rating_tallies(period=period, units=units, by=Dimension.CHANNEL)
-    by_unit = m.rating_tallies(period=period, units=units, by=Dimension.UNIT)
+    by_channel, by_unit = sets[Dimension.CHANNEL], sets[Dimension.UNIT]
     names = dict(Unit.objects.filter(pk__in=list(by_unit)).values_list("pk", "name"))
     reasons = m.top_reasons(period=period, units=units)
     labels = reason_labels([code for code, _lv, _n in reasons]) if reasons else {}
@@ -174,6 +173,66 @@ def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
             for code, lv, n in reasons
         ],
     }
+
+
+# --- optional cache of computed blocks -----------------------------------------------------------
+
+# The tables the dashboard blocks read; their PostgreSQL modification counters version the cache.
+_SOURCES = (
+    "results_unitdaycount",
+    "results_unitmonthcount",
+    "results_casedaycount",
+    "results_reasondaycount",
+    "rectification_rectification",
+    "coverage_comment",
+    "org_unit",
+)
+
+
+def cache_seconds() -> int:
+    """``settings.HAOCHAPING_RESULTS["CACHE_SECONDS"]``: 0 (default) computes every block on
+    every request; N > 0 keeps a computed block for at most N seconds."""
+    return int(getattr(settings, "HAOCHAPING_RESULTS", {}).get("CACHE_SECONDS", 0))
+
+
+def data_version() -> str:
+    """Changes whenever a source table is written (PostgreSQL's cumulative insert/update/delete
+    counters, published at commit within about a second; "" on SQLite, where only the TTL
+    holds). Part of the cache key, so a write makes the cached blocks unreachable."""
+    if connection.vendor != "postgresql":
+        return ""
+    with connection.cursor() as cur:
+        # the counters only grow, so their sum changes with any write to any source table
+        cur.execute(
+            "SELECT SUM(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)"
+            " + pg_stat_get_tuples_deleted(c.oid)) FROM pg_class c"
+            " WHERE c.relname = ANY(%s) AND c.relkind IN ('r', 'p')",
+            [list(_SOURCES)],
+        )
+        return str(cur.fetchone()[0] or "")
+
+
+def cached_block(name: str, units: Any, period: Period, compute: Any) -> Any:
+    """``compute()``, or its copy cached under (block, scope, period, language, data version)
+    for ``cache_seconds()``. The scope is the SQL of the user's unit list, so two users share a
+    block only when they see the same units."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return compute()
+    if units is None:
+        scope = "all"
+    elif isinstance(units, QuerySet):
+        sql, params = units.values("pk").query.sql_with_params()
+        scope = f"{sql}|{params}"
+    else:
+        scope = ",".join(str(u) for u in sorted(units))
+    raw = f"{name}|{scope}|{period.grain}|{period.key}|{get_language()}|{data_version()}"
+    key = "results:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 def breakdown(

@@ -84,7 +84,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         heading = _("County overview: %(name)s") % {"name": user.scope_region.name}
     else:
         heading = _("Unit overview")
-    data = dashboards.overview(units=units, period=period)
+    data = dashboards.cached_block(
+        "overview", units, period, lambda: dashboards.overview(units=units, period=period)
+    )
     counties = []
     if user.is_superuser or user.scope_region:
         counties = list(
@@ -116,7 +118,9 @@ def region_view(request: HttpRequest, code: str) -> HttpResponse:
     region = _region_in_scope(request.user, code)
     period = period_from(request)
     units = unit_list_for(request.user).filter(region__path__startswith=region.path)
-    data = dashboards.overview(units=units, period=period)
+    data = dashboards.cached_block(
+        "overview", units, period, lambda: dashboards.overview(units=units, period=period)
+    )
     return render(
         request,
         "results/overview.html",
@@ -136,7 +140,9 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = access_unit(request.user, unit_id)
     period = period_from(request)
     units = unit_list_for(request.user).filter(pk=unit.pk)
-    data = dashboards.overview(units=units, period=period)
+    data = dashboards.cached_block(
+        "overview", units, period, lambda: dashboards.overview(units=units, period=period)
+    )
     items = dashboards.breakdown(units=units, period=period, by=Dimension.ITEM)
     staff = dashboards.breakdown(units=units, period=period, by=Dimension.STAFF)
     return render(
@@ -162,7 +168,10 @@ def rankings(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or RankingKind.UNIT
     if kind not in RankingKind.values:
         raise InvalidInput(extra={"errors": {"kind": [_("Unknown ranking.")]}})
-    result = ranking(kind=kind, period=period, units=unit_list_for(request.user))
+    units = unit_list_for(request.user)
+    result = dashboards.cached_block(
+        f"ranking-{kind}", units, period, lambda: ranking(kind=kind, period=period, units=units)
+    )
     return render(
         request,
         "results/rankings.html",

@@ -147,3 +147,38 @@ def test_comment_figures_on_the_dashboard_and_the_public_site(dataset, clock, cl
     assert (row["ratings"], row["bad_reviews_received"]) == (5, 1)
     assert (row["comments_received"], row["comments_negative"]) == (3, 2)
     assert (row["comments_routed"], row["comments_rectified"]) == (2, 1)
+
+
+def test_the_data_migration_moves_existing_case_less_ratings_to_comment(dataset, clock):
+    import importlib
+
+    from django.apps import apps
+
+    from haochaping.ratings.services import rating_submit
+    from haochaping.results.services import summaries_rebuild
+
+    tree = dataset.tree
+    migration = importlib.import_module("haochaping.ratings.migrations.0006_origin_comment")
+    # given a case-less paper rating counted the old way (origin from its flags: paper)
+    clock.move_to(local(2026, 10, 16, 9))
+    rating_submit(case=None, unit=tree.police, level=Level.DISSATISFIED, channel="5",
+                  assessed_at=local(2026, 10, 16, 9), is_paper=True, is_staff_entered=True,
+                  text="意见箱：取号机故障")  # fmt: skip
+    RatingRollup.objects.filter(origin=Origin.COMMENT).update(origin=Origin.PAPER)
+    summaries_rebuild(reasons=False)
+    police = m.rating_tallies(period=OCT, by=Dimension.UNIT)[tree.police.pk]
+    assert (m.rating_count(police), m.comment_rating_count(police)) == (6, 0)
+
+    # when
+    migration.comment_origin(apps, None)
+
+    # then: counted as a comment, the case figures back to the dataset's
+    police = m.rating_tallies(period=OCT, by=Dimension.UNIT)[tree.police.pk]
+    assert (m.rating_count(police), m.comment_rating_count(police)) == (5, 1)
+    assert m.origin_share(police, Origin.PAPER) == m.Ratio(0, 5)
+    for model in (RatingRollup, UnitDayCount, UnitMonthCount):
+        counts = {
+            og: sum(r.count for r in model.objects.filter(unit=tree.police, origin=og))
+            for og in (Origin.PAPER, Origin.COMMENT)
+        }
+        assert counts == {Origin.PAPER: 0, Origin.COMMENT: 1}, model.__name__
