@@ -179,18 +179,33 @@ def access_comment(user: User, comment_id: object, *, for_update: bool = False):
                          for_update=for_update)
 
 
-def access_sample(user: User, sample_id: object):
-    """A supervision sample (its entries are further filtered by scope)."""
+def sample_list_for(user: User):
+    """Supervision samples ``user`` may see: city-wide samples (no unit: their entries are
+    filtered by scope) and samples limited to a unit in scope. None without a scope."""
     from haochaping.coverage.models import Sample
+
+    if not user.is_authenticated or not user.is_active:
+        return Sample.objects.none()
+    if user.is_superuser:
+        return Sample.objects.all()
+    if user.scope_region_id is None and user.scope_unit_id is None:
+        return Sample.objects.none()
+    return Sample.objects.filter(Q(unit__isnull=True) | unit_scope_q(user, prefix="unit__"))
+
+
+def access_sample(user: User, sample_id: object):
+    """A supervision sample of :func:`sample_list_for` (its entries are further filtered by
+    scope)."""
     from haochaping.coverage.services import SUPERVISION_READERS
 
     if not user.is_authenticated:
         raise PermissionDenied()
     if not user.is_superuser and user.role not in SUPERVISION_READERS:
         raise PermissionDenied()
+    qs = sample_list_for(user).select_related("unit", "drawn_by")
     try:
-        return Sample.objects.select_related("unit", "drawn_by").get(pk=sample_id)
-    except (ValueError, TypeError, Sample.DoesNotExist):
+        return qs.get(pk=sample_id)
+    except (ValueError, TypeError, qs.model.DoesNotExist):
         raise NotFound() from None
 
 

@@ -116,10 +116,9 @@ def device_revoke_view(request: HttpRequest, device_id: int) -> HttpResponse:
 @staff_page(*DEVICE_ROLES)
 @require_POST
 def device_renew_view(request: HttpRequest, device_id: int) -> HttpResponse:
+    device = _device_for(request, device_id)  # out of scope: 404, like device_revoke
     try:
-        device, code = device_pairing_renew(
-            device=_device_for(request, device_id), acting_user=request.user
-        )
+        device, code = device_pairing_renew(device=device, acting_user=request.user)
     except ApplicationError as exc:
         messages.error(request, str(exc.extra.get("errors", {}).get("device", [exc.message])[0]))
         return redirect("channels:devices")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from haochaping.accounts.access import unit_scope_q
+from haochaping.accounts.access import sample_list_for, unit_scope_q
 from haochaping.cases.enums import ApplyChannel, CaseStatus
 from haochaping.cases.models import Case
 from haochaping.core.clock import LOCAL_TZ
@@ -243,9 +243,7 @@ def comment_counts(user: Any, *, since: dt.date, until: dt.date) -> dict[str, An
 
 
 def sample_list(user: Any) -> QuerySet[Sample]:
-    if not user.is_superuser and user.scope_region_id is None and user.scope_unit_id is None:
-        return Sample.objects.none()
-    return Sample.objects.annotate(
+    return sample_list_for(user).annotate(
         n=Count("entries"), done=Count("entries", filter=Q(entries__done_at__isnull=False)),
         mismatches=Count("entries", filter=Q(entries__mismatch=True))).select_related("drawn_by")
 
