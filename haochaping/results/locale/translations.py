@@ -147,6 +147,11 @@ ZH = {
     "Unknown channel.": "未知的评价渠道。",
     "anonymous": "匿名",
     "Not found.": "未找到。",
+    "Society's comments": "综合点评",
+    "Comments from suggestion boxes, phone calls, e-mails and web messages about a unit, hall or item rather than a case. Counted apart: they enter none of the case figures above.": "通过意见箱、投诉电话、电子邮件和网上留言对单位、大厅或事项（而非具体办件）的评价。单独统计：不计入上面任何办件评价指标。",
+    "Comments received": "收到点评",
+    "Negative": "差评",
+    "Routed to rectification": "转交整改",
 }
 
 BO = {
@@ -211,4 +216,9 @@ BO = {
     "Contacted on time": "དུས་ཐོག་འབྲེལ་བ་བྱས།",
     "No bad reviews in this period.": "དུས་ཚིགས་འདིར་བསམ་འཆར་ངན་པ་མེད།",
     "Not found.": "རྙེད་མ་སོང་།",
+    "Society's comments": "སྤྱི་ཚོགས་ཀྱི་བསམ་འཆར།",
+    "Comments from suggestion boxes, phone calls, e-mails and web messages about a unit, hall or item rather than a case. Counted apart: they enter none of the case figures above.": "བསམ་འཆར་སྒམ་དང་། ཁ་པར། གློག་འཕྲིན། དྲ་ཐོག་གི་འཕྲིན་ཡིག་བཅས་ནས་ལས་དོན་རེ་རེ་མིན་པར་ལས་ཁུངས་དང་། ཞབས་ཞུའི་ཁང་། རྣམ་གྲངས་སྐོར་གྱི་བསམ་འཆར། སོ་སོར་རྩིས་ཏེ་གོང་གི་ལས་དོན་གྲངས་ཀ་གང་ལའང་མི་འཛུལ།",
+    "Comments received": "འབྱོར་བའི་བསམ་འཆར།",
+    "Negative": "ངན་པ།",
+    "Routed to rectification": "ཡ་རྒྱ་བཅོས་སྒྲིག་ལ་བསྐུར།",
 }
