@@ -118,6 +118,7 @@ def main() -> None:
                 for _ in range(args.requests):
                     ttfb, total, status, wire, body = fetch(port, f"/r/{token}", language)
                     assert status == 200, f"rating page answered {status}"
+                    assert b'name="level"' in body, "not the rating form"
                     page.append(ttfb)
                     page_total.append(total)
                     base.append(fetch(port, "/api/v1/meta", language)[0])

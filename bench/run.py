@@ -1,7 +1,7 @@
 """``make bench``: every scenario in bench/, on PostgreSQL and (where a scenario takes ``--db``)
 on SQLite, at a bounded size, with the JSON lines collected under bench/results/<UTC time>/.
 
-    BENCH_SCALE=small .venv/bin/python bench/run.py       # default; bounded (~15-20 min quiet)
+    BENCH_SCALE=small .venv/bin/python bench/run.py       # default; at most 20 min (--budget)
     BENCH_SCALE=full  .venv/bin/python bench/run.py       # the goals' sizes (30M ratings: hours)
     .venv/bin/python bench/run.py --only sweep,rating_page
     .venv/bin/python bench/run.py --table bench/results/<dir>   # Markdown rows for the docs
@@ -11,8 +11,10 @@ Each scenario is its own script, run as a subprocess with its own CLI flags (onl
 it creates and drops its own scratch database and prints JSON lines, each figure with a baseline
 measured in the same run (a ``ratio``). Per scenario and database this writes
 ``<scenario>.<db>.jsonl`` and ``<scenario>.<db>.log`` (stderr); ``summary.jsonl`` has one line
-per run (exit code, seconds, load average before and after). Exit code 1 when any scenario
-failed or timed out; the others still run.
+per run (exit code, seconds, load average before and after). At small scale the whole run is
+bounded (``--budget``, default 1,200 s: each scenario gets at most what is left; scenarios that
+find the budget used up are listed as not run). Exit code 1 when any scenario failed, timed out
+or was not run; the others still run.
 """
 
 from __future__ import annotations
@@ -73,11 +75,34 @@ SCENARIOS = [
     Scenario(
         "sweep",
         "sweep.py",
-        ("--items", "10000", "--repeat", "1"),
+        ("--items", "2000", "--repeat", "1"),
         ("--items", "100000", "--repeat", "3"),
         small_timeout_s=600,
     ),
     Scenario("rating_page", "rating_page.py", ("--requests", "20"), ("--requests", "100")),
+    Scenario(
+        "privacy_encrypt",
+        "privacy_encrypt.py",
+        ("--ratings", "500", "--rounds", "2"),
+        ("--ratings", "2000", "--rounds", "5"),
+    ),
+    Scenario(
+        "audit",
+        "audit.py",
+        (
+            "--writes",
+            "200",
+            "--ratings",
+            "200",
+            "--rounds",
+            "2",
+            "--seal-rows",
+            "5000",
+            "--seal-ratings",
+            "5000",
+        ),
+        (),
+    ),
 ]
 DATABASES = ("postgresql", "sqlite")
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
@@ -87,7 +112,7 @@ def load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def supported_flags(script: Path) -> set[str]:
+def script_help(script: Path) -> str:
     out = subprocess.run(
         [sys.executable, str(script), "--help"],
         cwd=ROOT,
@@ -95,7 +120,16 @@ def supported_flags(script: Path) -> set[str]:
         text=True,
         timeout=120,
     )
-    return set(FLAG.findall(out.stdout))
+    return out.stdout
+
+
+def db_choice(help_text: str, db: str) -> str | None:
+    """The scenario's own name for ``db`` (``--db {postgres,sqlite}`` ...); None: no --db flag."""
+    if "--db" not in FLAG.findall(help_text):
+        return None
+    choices = re.search(r"--db \{([^}]*)\}", help_text)
+    names = choices.group(1).split(",") if choices else [db]
+    return next((n for n in names if n.startswith(db[:6])), db)
 
 
 def keep_supported(args: tuple[str, ...], flags: set[str]) -> tuple[list[str], list[str]]:
@@ -174,6 +208,12 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--db", default="", help="postgresql or sqlite (default: both)")
     parser.add_argument("--table", type=Path, help="print Markdown rows from a results dir")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=float(os.environ.get("BENCH_BUDGET_S", "0")),
+        help="seconds for the whole run (default: 1200 at small scale, none at full)",
+    )
     args = parser.parse_args()
     if args.table:
         print(table(args.table))
@@ -184,6 +224,8 @@ def main() -> int:
     out_dir = RESULTS / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir.mkdir(parents=True)
     failed = []
+    budget = args.budget or (1200 if args.scale == "small" else 10**9)
+    ends_at = time.monotonic() + budget
     with open(out_dir / "summary.jsonl", "w") as summary:
         for scenario in chosen:
             script = BENCH / scenario.script
@@ -191,19 +233,27 @@ def main() -> int:
                 record = {"scenario": scenario.name, "skipped": f"{scenario.script} missing"}
                 summary.write(json.dumps(record) + "\n")
                 continue
-            flags = supported_flags(script)
+            help_text = script_help(script)
+            flags = set(FLAG.findall(help_text))
             wanted = scenario.small if args.scale == "small" else scenario.full
             base_args, dropped = keep_supported(wanted, flags)
             timeout = scenario.small_timeout_s if args.scale == "small" else 6 * 3600
             for db in DATABASES:
                 if args.db and db != args.db:
                     continue
-                if "--db" not in flags and db != "postgresql":
+                choice = db_choice(help_text, db)
+                if choice is None and db != "postgresql":
                     record = {"scenario": scenario.name, "db": db, "skipped": "PostgreSQL only"}
                     summary.write(json.dumps(record) + "\n")
                     continue
-                extra = ["--db", db] if "--db" in flags else []
-                record = run_one(scenario, db, [*base_args, *extra], out_dir, timeout)
+                extra = ["--db", choice] if choice else []
+                left = int(ends_at - time.monotonic())
+                if left < 30:
+                    record = {"scenario": scenario.name, "db": db, "skipped": "budget used up"}
+                    summary.write(json.dumps(record) + "\n")
+                    failed.append(f"{scenario.name}/{db} (not run: budget)")
+                    continue
+                record = run_one(scenario, db, [*base_args, *extra], out_dir, min(timeout, left))
                 record["dropped_flags"] = dropped
                 summary.write(json.dumps(record) + "\n")
                 summary.flush()
