@@ -15,9 +15,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from haochaping.channels.conf import channel_setting
 
 
-def frame_ancestors_header() -> str:
-    sources = ["'self'", *[o.rstrip("/") for o in channel_setting("FRAME_ANCESTORS")]]
-    return "frame-ancestors " + " ".join(sources)
+def frame_ancestors_sources() -> list[str]:
+    return ["'self'", *[o.rstrip("/") for o in channel_setting("FRAME_ANCESTORS")]]
 
 
 def embeddable(view):
@@ -25,7 +24,9 @@ def embeddable(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Content-Security-Policy"] = frame_ancestors_header()
+        # The site's whole policy (django-csp) with this page's own frame-ancestors; setting the
+        # header here would replace the policy and leave the citizen page without script rules.
+        response._csp_replace = {"frame-ancestors": frame_ancestors_sources()}
         return response
 
     return wrapped
