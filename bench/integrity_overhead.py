@@ -4,7 +4,7 @@
         [--mobiles distinct,same] [--micro-ratings 0] [--skip-http]
         [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 
-Creates a scratch database (``haochaping_bench_integrity``), migrates it, builds the org tree
+Creates a scratch database (``haochaping_bench_integrity_<pid>``), migrates it, builds the org tree
 and completed cases the way ``bench/ingest.py`` does, then prints JSON lines:
 
 - ``per_request`` (one line per round, mode and switch): two gunicorn servers (2 gthread
@@ -44,7 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-DB_NAME = "haochaping_bench_integrity"
+DB_NAME = f"haochaping_bench_integrity_{os.getpid()}"  # concurrent runs never collide
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import emit, free_port  # noqa: E402 - after the path is set
