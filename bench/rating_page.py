@@ -21,7 +21,6 @@ Goal (issue 6): under 100 KB.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import os
 import re
@@ -32,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from scratchdb import DEFAULT_ADMIN_URL, ROOT, emit, env_fields, scratch_database
+from scratchdb import ROOT, bench_parser, emit, env_fields, scratch_from
 
 LANGUAGES = ("zh-hans", "bo", "en")
 ASSET = re.compile(r"""(?:href|src)=["'](/static/[^"']+)["']""")
@@ -75,16 +74,11 @@ def make_link() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", default="postgresql", choices=["sqlite", "postgresql"])
+    parser = bench_parser(__doc__)
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
-    parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    with scratch_database(
-        args.db, name="haochaping_bench_page", admin_url=args.admin_url, keep=args.keep
-    ):
+    with scratch_from(args, "haochaping_bench_page"):
         from django.core.management import call_command
 
         call_command("collectstatic", "--noinput", verbosity=0)

@@ -7,6 +7,7 @@ rating_page.py): created empty, migrated, and dropped at the end unless ``keep``
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -34,6 +35,19 @@ def env_fields() -> dict:
         "cpus": os.cpu_count(),
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser with the options every scratch-database scenario takes: --db, --admin-url, --keep."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--db", default="postgresql", choices=["sqlite", "postgresql"])
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--keep", action="store_true")
+    return parser
+
+
+def scratch_from(args: argparse.Namespace, name: str):
+    return scratch_database(args.db, name=name, admin_url=args.admin_url, keep=args.keep)
 
 
 @contextmanager

@@ -21,12 +21,11 @@ warning point. Then, in this one process, JSON lines:
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import statistics
 import time
 
-from scratchdb import DEFAULT_ADMIN_URL, emit, env_fields, scratch_database
+from scratchdb import bench_parser, emit, env_fields, scratch_from
 
 GROUPS = 100  # due-date groups; group 0 is the one past its warning point
 
@@ -126,18 +125,13 @@ def timed(fn) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", default="postgresql", choices=["sqlite", "postgresql"])
+    parser = bench_parser(__doc__)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--warn-share", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
-    parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    with scratch_database(
-        args.db, name="haochaping_bench_sweep", admin_url=args.admin_url, keep=args.keep
-    ):
+    with scratch_from(args, "haochaping_bench_sweep"):
         from haochaping.core.clock import now as clock_now
         from haochaping.jobs.deadlines import registered_rules, run_deadline_sweep
         from haochaping.rectification.enums import Status

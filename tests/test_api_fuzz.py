@@ -22,10 +22,8 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import pytest
-import requests
 import schemathesis
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -43,7 +41,7 @@ from schemathesis.config import SchemathesisConfig
 from haochaping.accounts.enums import Role
 from haochaping.api import api
 from haochaping.integration.services import integration_client_create
-from haochaping.integration.signing import signed_headers
+from haochaping.ratings.tests.test_schemathesis import SigningSession
 from haochaping.testing.builders import TEST_PASSWORD, build_org_tree, make_user
 
 pytestmark = [pytest.mark.slow]
@@ -60,27 +58,17 @@ CHECKS = [
 CONFIG = SchemathesisConfig.from_dict({"phases": {"stateful": {"enabled": False}}})
 
 
-class CredentialedSession(requests.Session):
+class CredentialedSession(SigningSession):
     """Signs every request like a vendor's system and carries a staff session + CSRF token."""
 
     def __init__(self, app_id: str, secret: str, sessionid: str, csrf: str) -> None:
-        super().__init__()
-        self.app_id, self.secret, self.csrf, self.sessionid = app_id, secret, csrf, sessionid
+        super().__init__(app_id, secret)
+        self.csrf, self.sessionid = csrf, sessionid
         self.cookies.set("sessionid", sessionid)
         self.cookies.set("csrftoken", csrf)
-        self.sent = 0
 
     def send(self, request, **kwargs):
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        request.headers.update(
-            signed_headers(
-                self.app_id, self.secret, request.method, urlsplit(request.url).path, body
-            )
-        )
         request.headers["X-CSRFToken"] = self.csrf
-        self.sent += 1
         return super().send(request, **kwargs)
 
 
