@@ -3,7 +3,7 @@
     .venv/bin/python bench/ingest.py [--seconds 15] [--clients 3] [--import-records 200000]
                                      [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 
-Creates a scratch database (``haochaping_bench_ingest``), migrates it, builds an org tree and
+Creates a scratch database (``--db-name``, default ``haochaping_bench_ingest``), migrates it, builds an org tree and
 enough completed cases (bulk-inserted: this is fixture volume, not the code under test), then
 prints JSON lines:
 
@@ -43,7 +43,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-DB_NAME = "haochaping_bench_ingest"
 sys.path.insert(0, str(ROOT))
 
 
@@ -162,6 +161,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=20_000)
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--db-name", default="haochaping_bench_ingest", help="scratch database")
     parser.add_argument(
         "--import-only", action="store_true", help="skip the per-request part (bulk import only)"
     )
@@ -171,14 +171,15 @@ def main() -> None:
         help="also import once more with other apps' triggers on the ratings tables disabled",
     )
     args = parser.parse_args()
+    db_name = args.db_name
 
     import psycopg
 
     parts = urlsplit(args.admin_url)
-    bench_url = urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+    bench_url = urlunsplit(parts._replace(path=f"/{db_name}"))
     with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
+        admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {db_name}")
     data_dir = Path(tempfile.gettempdir()) / "haochaping-bench-ingest"
     data_dir.mkdir(exist_ok=True)
     env = {
@@ -253,7 +254,7 @@ def main() -> None:
             pass
         if not args.keep:
             with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+                admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
 def per_request(args, env, client, secret, item, per_request_cases) -> None:
