@@ -17,13 +17,17 @@ Passes repeat until nothing is left. Run every minute by the ``audit-seal`` peri
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from haochaping.audit.context import current_source
 from haochaping.audit.hashing import (
+    IDENTITY_FIELDS,
     RATING_FIELDS,
     batch_digest,
     id_ranges,
@@ -77,10 +81,33 @@ def _check_head(state: ChainState) -> None:
         raise ChainBroken(f"the chain head is seq {state.seq} but the last row is {found}")
 
 
+UNREADABLE = "<does not decrypt>"
+
+
+def rating_values(queryset: QuerySet[Rating], *extra: str) -> Iterator[dict[str, Any]]:
+    """The hashed fields of each rating, identity decrypted here rather than by the field: a
+    value that no longer decrypts (tampered ciphertext) reads as ``UNREADABLE`` instead of
+    stopping the sealer or ``audit verify``."""
+    raw = {f"raw_{name}": Cast(name, output_field=TextField()) for name in IDENTITY_FIELDS}
+    plain = [name for name in RATING_FIELDS if name not in IDENTITY_FIELDS]
+    for row in queryset.annotate(**raw).values(*plain, *extra, *raw).iterator(chunk_size=2000):
+        for name in IDENTITY_FIELDS:
+            stored = row.pop(f"raw_{name}")
+            field = Rating._meta.get_field(name)
+            try:
+                row[name] = (
+                    field.from_db_value(stored, None, connection)
+                    if hasattr(field, "from_db_value")
+                    else stored
+                )
+            except Exception:  # any decryption error: the value was changed
+                row[name] = UNREADABLE
+        yield row
+
+
 def _seal_ratings(max_ratings: int) -> int:
-    values = list(
-        Rating.objects.filter(content_hash="").order_by("id").values(*RATING_FIELDS)[:max_ratings]
-    )
+    queryset = Rating.objects.filter(content_hash="").order_by("id")[:max_ratings]
+    values = list(rating_values(queryset))
     if not values:
         return 0
     hashes = [(v["id"], *rating_hashes(v)) for v in values]

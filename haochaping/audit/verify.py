@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass, field
 
 from haochaping.audit.hashing import (
-    RATING_FIELDS,
     batch_line,
     id_ranges,
     is_anonymised,
@@ -40,7 +39,7 @@ from haochaping.audit.hashing import (
     record_hash,
 )
 from haochaping.audit.models import AuditRecord, ChainState, DayHead
-from haochaping.audit.sealer import RATINGS_SEALED, ChainBroken, audit_seal
+from haochaping.audit.sealer import RATINGS_SEALED, ChainBroken, audit_seal, rating_values
 from haochaping.core.clock import now
 from haochaping.privacy.retention import cutoff_for, default_years
 from haochaping.ratings.models import Rating
@@ -203,8 +202,8 @@ def _check_ratings(report: VerifyReport, batches: list[Batch], deleted: set[int]
     resealed: dict[int, list[int]] = {}
     unlisted: list[int] = []
     retention = cutoff_for(default_years())
-    values = Rating.objects.order_by("id").values(*RATING_FIELDS, "content_hash", "identity_hash")
-    for v in values.iterator(chunk_size=CHUNK):
+    ratings = Rating.objects.order_by("id")
+    for v in rating_values(ratings, "content_hash", "identity_hash"):
         report.ratings += 1
         actual = rating_content_hash(v, v["identity_hash"])
         stored = v["content_hash"]

@@ -15,6 +15,7 @@ from haochaping.audit.hashing import record_hash
 from haochaping.audit.models import AuditRecord, DayHead
 from haochaping.audit.sealer import audit_seal
 from haochaping.audit.verify import audit_verify
+from haochaping.core import crypto
 from haochaping.core.clock import now
 from haochaping.org.enums import RegionLevel
 from haochaping.org.services import region_create
@@ -126,6 +127,21 @@ def test_a_changed_evaluator_identity_is_named(sealed):
         (
             "rating_changed",
             f"the evaluator identity of rating id {ratings[2].pk} (receipt {ratings[2].receipt}) "
+            "was changed",
+        )
+    ]
+
+
+def test_a_ciphertext_that_no_longer_decrypts_is_named_not_a_crash(sealed):
+    ratings, _, _ = sealed
+    sql(
+        "UPDATE ratings_rating SET evaluator_cert_no = %s WHERE id = %s",
+        [f"{crypto.PREFIX}x:AAAA", ratings[0].pk],
+    )
+    assert kinds(audit_verify()) == [
+        (
+            "rating_changed",
+            f"the evaluator identity of rating id {ratings[0].pk} (receipt {ratings[0].receipt}) "
             "was changed",
         )
     ]
