@@ -598,6 +598,15 @@ def main() -> None:
                         None if cached else https.get(db),  # gunicorn runs uncached
                     )
             load.append(round(os.getloadavg()[0], 2))
+        # the machine's floor in the same run: one trivial query's round trip
+        floor = []
+        for _ in range(args.requests):
+            t = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute("SELECT 1")
+                cur.fetchone()
+            floor.append((time.perf_counter() - t) * 1000)
+        emit(step="floor", query="SELECT 1", **summary(floor, ""), load_avg_1m=load)
         results: dict[str, list[dict]] = {name: [] for name in pages}
         for db in dbs:
             for name, url in pages.items():
