@@ -838,14 +838,23 @@ def _insert_valid(cur, at: dt.datetime) -> list[tuple[int, str, bool]]:
     rating_t = Rating._meta.db_table
     rollup_t = RatingRollup._meta.db_table
     event_t = RatingEvent._meta.db_table
-    cols = ", ".join(_INSERT_FIELDS)
+    # Every other column gets its field's default, as Model.save() would give it (a column
+    # added to Rating later, with a Python-side default, keeps working here).
+    fixed = {*_INSERT_FIELDS, "source_client_id", "received_at", "validity", "excluded_reason"}
+    others = [
+        f for f in Rating._meta.concrete_fields if f.column not in fixed and not f.primary_key
+    ]
+    cols = ", ".join(_INSERT_FIELDS + [f.column for f in others])
+    defaults = [f.get_db_prep_save(f.get_default(), connection) for f in others]
+    select_cols = ", ".join(_INSERT_FIELDS + ["%s"] * len(others))
     rollup_key = (
         "day, unit_id, item_key, window_key, staff_key, channel, level, origin, assess_number"
     )
     sql = (
         f"WITH ins AS ("  # noqa: S608
         f" INSERT INTO {rating_t} ({cols}, source_client_id, received_at, validity, excluded_reason)"
-        f" SELECT {cols}, NULL, %s, 'valid', '' FROM {STAGING} WHERE err IS NULL AND replay IS NULL"
+        f" SELECT {select_cols}, NULL, %s, 'valid', '' FROM {STAGING}"
+        f" WHERE err IS NULL AND replay IS NULL"
         f" ORDER BY line_no"
         f" RETURNING id, receipt, case_id, unit_id, item_id, window_id, staff_id, channel, level,"
         f" assess_number, is_paper, is_staff_entered, is_system_default, assessed_at"
@@ -864,7 +873,7 @@ def _insert_valid(cur, at: dt.datetime) -> list[tuple[int, str, bool]]:
         f" WHERE ins.level = ANY(%s) AND NOT ins.is_system_default"
         f") SELECT id, level, is_system_default FROM ins ORDER BY id"
     )
-    cur.execute(sql, [at, str(LOCAL_TZ), BAD_REVIEW_RECEIVED, at, sorted(BAD_LEVELS)])
+    cur.execute(sql, [*defaults, at, str(LOCAL_TZ), BAD_REVIEW_RECEIVED, at, sorted(BAD_LEVELS)])
     return cur.fetchall()
 
 
