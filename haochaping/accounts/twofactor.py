@@ -13,7 +13,11 @@ from haochaping.channels.qr import qr_svg
 
 
 def requires_second_factor(user: Any) -> bool:
-    return bool(user.is_authenticated) and user.role in accounts_setting("SECOND_FACTOR_ROLES")
+    """The second-factor roles, and every superuser whatever its role (`createsuperuser`
+    leaves the default role)."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or user.role in accounts_setting("SECOND_FACTOR_ROLES")
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:

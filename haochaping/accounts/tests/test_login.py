@@ -63,6 +63,13 @@ def test_second_factor_roles_have_no_session_before_the_code(client, org_tree, r
     assert client.get("/notifications/").status_code == 200
 
 
+def test_a_superuser_of_any_role_needs_the_second_factor(client):
+    make_user("root", Role.LEADER, is_superuser=True, is_staff=True)
+    response = password_step(client, "root", next_url="/admin/")
+    assert response["Location"] == "/accounts/login/enrol/"
+    assert not logged_in(client)
+
+
 def test_a_code_is_accepted_once(client, org_tree):
     user = make_user("liaison", Role.LIAISON, scope_region=org_tree.lhasa)
     device = totp_device_create(user=user)
