@@ -339,6 +339,7 @@ def per_request(args, env, client, secret, item, per_request_cases) -> None:
             goal=0.5,
             database="postgresql",
             server_workers=2,
+            load_average=os.getloadavg(),
         )
     finally:
         if server is not None:
