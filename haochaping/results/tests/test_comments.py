@@ -182,3 +182,30 @@ def test_the_data_migration_moves_existing_case_less_ratings_to_comment(dataset,
             for og in (Origin.PAPER, Origin.COMMENT)
         }
         assert counts == {Origin.PAPER: 0, Origin.COMMENT: 1}, model.__name__
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["generic", "fast"])
+def test_an_imported_rating_without_a_case_is_counted_as_a_comment(org_tree, tmp_path, fast):
+    import json
+
+    from django.db import connection
+
+    from haochaping.ratings.importer import ratings_import
+    from haochaping.ratings.tests.helpers import completed_case, record
+
+    if fast and connection.vendor != "postgresql":
+        pytest.skip("the set-based fast path is PostgreSQL's")
+    # given one rating of a case and one with a deptCode and no projectNo
+    case = completed_case(org_tree)
+    caseless = {**record(case), "projectNo": "", "deptCode": case.unit.credit_code}
+    path = tmp_path / "ratings.jsonl"
+    path.write_text(f"{json.dumps(record(case))}\n{json.dumps(caseless)}\n")
+    # when
+    report = ratings_import(path, chunk_size=100, fast_path=fast)
+    # then
+    assert report.imported == 2
+    counts = {
+        og: sum(RatingRollup.objects.filter(origin=og).values_list("count", flat=True))
+        for og in (Origin.CITIZEN, Origin.COMMENT)
+    }
+    assert counts == {Origin.CITIZEN: 1, Origin.COMMENT: 1}
