@@ -77,6 +77,7 @@ class Rule:
     note: str = ""
     clients: bool = False  # integration clients may use it too (signed, within their scope)
     writers: frozenset[Role] | None = None  # roles that may POST, when not the same as ``roles``
+    empty_for_others: bool = False  # other roles get 200 with an empty list, not 403
 
     def roles_for(self, method: str) -> frozenset[Role]:
         if method != "GET" and self.writers is not None:
@@ -344,7 +345,13 @@ MATRIX: dict[str, Rule] = {
     f"POST {_API}/windows/{{window}}/prompt": signed("POST", scope="window"),
     # --- API: rectification ---
     f"GET {_API}/rectifications": Rule(
-        Access.STAFF, frozenset(RECT_READ), ("GET",), lists="rectification", clients=True
+        Access.STAFF,
+        frozenset(RECT_READ),
+        ("GET",),
+        lists="rectification",
+        clients=True,
+        note="other roles: an empty list",
+        empty_for_others=True,
     ),
     f"GET {_API}/rectifications/overview": staff(*DASHBOARD),
     f"GET {_API}/rectifications/callback-queue": staff(*SUPERVISION),
