@@ -171,3 +171,19 @@ def test_generate_prints_a_usable_key():
     call_command("data_keys", "generate", "k2027", stdout=out)
     entry = out.getvalue().strip()
     assert [k for k, raw in crypto.parse_keys(entry) if len(raw) == 64] == ["k2027"]
+
+
+def test_every_encrypted_model_has_a_conversion_migration():
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    converted = set()
+    for migration in loader.disk_migrations.values():
+        for op in migration.operations:
+            code = getattr(op, "code", None)
+            if getattr(code, "__qualname__", "") == "encrypt_model.<locals>.forward":
+                cells = dict(zip(code.__code__.co_freevars, code.__closure__, strict=True))
+                converted.add(
+                    f"{cells['app_label'].cell_contents}.{cells['model_name'].cell_contents}"
+                )
+    assert {m._meta.label for m in reencrypt.encrypted_models()} <= converted
