@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 from haochaping.accounts.access import require_role
@@ -72,7 +73,7 @@ def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) 
         payload={"checks": [c.code for c, _f in findings], "score": review.score},
         created_at=at,
     )
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not _has_receivers(Flag):
         _insert_together(review, flags, event)
     else:
         review.save(force_insert=True)
@@ -96,8 +97,20 @@ def findings_record(*, rating: Rating, findings: list, acting_user: Any = None) 
     return review
 
 
+def _has_receivers(model) -> bool:
+    return pre_save.has_listeners(model) or post_save.has_listeners(model)
+
+
 def _insert_together(review: Review, flags: list[Flag], event: RatingEvent) -> None:
-    """The review, its flags and the timeline event in one statement (one round trip)."""
+    """The review, its flags and the timeline event in one statement (one round trip).
+
+    The save signals of the review and the event are sent as ``Model.save`` would (the audit
+    trail records both); flags have no receivers (the caller checks), else the ORM is used.
+    """
+    for obj in (review, event):
+        pre_save.send(
+            sender=type(obj), instance=obj, raw=False, using="default", update_fields=None
+        )
     qn = connection.ops.quote_name
     review_cols, review_values = columns_and_values(review, with_pk=False)
     event_cols, event_values = columns_and_values(event, with_pk=False)
@@ -117,7 +130,9 @@ def _insert_together(review: Review, flags: list[Flag], event: RatingEvent) -> N
         f"f AS (INSERT INTO {qn(Flag._meta.db_table)} ({review_col}, {', '.join(other)}) "
         f"SELECT r.id, v.* FROM r, (VALUES {rows}) AS v), "
         f"e AS (INSERT INTO {qn(RatingEvent._meta.db_table)} ({', '.join(event_cols)}) "
-        f"VALUES ({', '.join(['%s'] * len(event_values))})) SELECT id FROM r"
+        f"VALUES ({', '.join(['%s'] * len(event_values))}) "
+        f"RETURNING {qn(RatingEvent._meta.pk.column)} AS id) "
+        f"SELECT (SELECT id FROM r), (SELECT id FROM e)"
     )
     params = [*review_values]
     for values in flag_rows:
@@ -125,9 +140,19 @@ def _insert_together(review: Review, flags: list[Flag], event: RatingEvent) -> N
     params.extend(event_values)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        review.pk = cursor.fetchone()[0]
+        review.pk, event.pk = cursor.fetchone()
     for flag in flags:
         flag.review = review
+    for obj in (review, event):
+        obj._state.adding, obj._state.db = False, "default"
+        post_save.send(
+            sender=type(obj),
+            instance=obj,
+            created=True,
+            raw=False,
+            using="default",
+            update_fields=None,
+        )
 
 
 def _lock_open(review: Review) -> Review:

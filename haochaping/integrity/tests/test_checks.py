@@ -76,9 +76,15 @@ def test_revoked_tablet_is_rejected_and_a_paired_one_passes(org_tree, clock):
     clock.move_to(T0 + MIN)
     prompt = prompt_create(window=org_tree.window, case=case)
     clock.move_to(T0 + 2 * MIN)
-    rating = tablet_rating_submit(device=tablet, prompt_id=prompt.pk, level=Level.SATISFIED,
-                                  option_codes=["413"], text="", idempotency_key="k1",
-                                  assessed_at=T0 + 2 * MIN).rating
+    rating = tablet_rating_submit(
+        device=tablet,
+        prompt_id=prompt.pk,
+        level=Level.SATISFIED,
+        option_codes=["413"],
+        text="",
+        idempotency_key="k1",
+        assessed_at=T0 + 2 * MIN,
+    ).rating
     assert checks_on(rating) == []
 
 
@@ -86,7 +92,9 @@ def test_a_link_used_normally_passes(org_tree, clock):
     case = case_for(org_tree, T0)
     _link, token = rating_link_create(case=case)
     clock.move_to(T0 + 5 * MIN)
-    rating = rating_link_submit(token=token, level=Level.VERY_SATISFIED, option_codes=["517"]).rating
+    rating = rating_link_submit(
+        token=token, level=Level.VERY_SATISFIED, option_codes=["517"]
+    ).rating
     assert checks_on(rating) == []
 
 
@@ -115,19 +123,37 @@ def test_the_same_phone_an_hour_later_is_not_a_burst(org_tree, clock):
 
 def test_burst_of_top_ratings_at_one_window(org_tree, clock):
     # given nine top ratings on the window's tablet within 45 minutes
-    burst = [rate(org_tree, clock, T0 + 5 * k * MIN, level=Level.VERY_SATISFIED,
-                  channel=Channel.EVALUATOR, device_id="") for k in range(9)]
+    burst = [
+        rate(
+            org_tree,
+            clock,
+            T0 + 5 * k * MIN,
+            level=Level.VERY_SATISFIED,
+            channel=Channel.EVALUATOR,
+            device_id="",
+        )
+        for k in range(9)
+    ]
     assert all(checks_on(r) == [] for r in burst)
     # when the tenth arrives within the hour
-    burst.append(rate(org_tree, clock, T0 + 50 * MIN, level=Level.VERY_SATISFIED,
-                      channel=Channel.EVALUATOR, device_id=""))
+    burst.append(
+        rate(
+            org_tree,
+            clock,
+            T0 + 50 * MIN,
+            level=Level.VERY_SATISFIED,
+            channel=Channel.EVALUATOR,
+            device_id="",
+        )
+    )
     # then all ten are flagged
     assert [checks_on(r) for r in burst] == [["top_burst"]] * 10
 
 
 def test_top_ratings_from_citizens_phones_are_no_burst(org_tree, clock):
-    ratings = [rate(org_tree, clock, T0 + 4 * k * MIN, level=Level.VERY_SATISFIED)
-               for k in range(12)]
+    ratings = [
+        rate(org_tree, clock, T0 + 4 * k * MIN, level=Level.VERY_SATISFIED) for k in range(12)
+    ]
     assert all(checks_on(r) == [] for r in ratings)
 
 
@@ -136,8 +162,13 @@ def test_top_ratings_from_citizens_phones_are_no_burst(org_tree, clock):
 
 def test_rating_keyed_in_by_the_rated_units_own_staff(org_tree, clock, people):
     case = case_for(org_tree, T0)
-    entry = staff_rating_record(kind=EntryKind.PHONE, case=case, level=Level.VERY_SATISFIED,
-                                operator=people.window_staff, option_codes=["517"])
+    entry = staff_rating_record(
+        kind=EntryKind.PHONE,
+        case=case,
+        level=Level.VERY_SATISFIED,
+        operator=people.window_staff,
+        option_codes=["517"],
+    )
     assert checks_on(entry.rating) == ["staff_self"]
     review = Review.objects.get(rating=entry.rating)
     assert review.flags.get().details == {"kind": "account", "user": "window"}
@@ -145,8 +176,13 @@ def test_rating_keyed_in_by_the_rated_units_own_staff(org_tree, clock, people):
 
 def test_rating_keyed_in_by_the_12345_operator_passes(org_tree, clock, people):
     case = case_for(org_tree, T0)
-    entry = staff_rating_record(kind=EntryKind.PHONE, case=case, level=Level.SATISFIED,
-                                operator=people.operator, option_codes=["413"])
+    entry = staff_rating_record(
+        kind=EntryKind.PHONE,
+        case=case,
+        level=Level.SATISFIED,
+        operator=people.operator,
+        option_codes=["413"],
+    )
     assert checks_on(entry.rating) == []
 
 
@@ -167,9 +203,15 @@ def test_time_between_prompt_and_tablet_rating(org_tree, clock, seconds, expecte
     prompt = prompt_create(window=org_tree.window, case=case)
     at = T0 + dt.timedelta(seconds=seconds)
     clock.move_to(at)
-    rating = tablet_rating_submit(device=tablet, prompt_id=prompt.pk, level=Level.VERY_SATISFIED,
-                                  option_codes=["517"], text="", idempotency_key="k",
-                                  assessed_at=at).rating
+    rating = tablet_rating_submit(
+        device=tablet,
+        prompt_id=prompt.pk,
+        level=Level.VERY_SATISFIED,
+        option_codes=["517"],
+        text="",
+        idempotency_key="k",
+        assessed_at=at,
+    ).rating
     assert checks_on(rating) == expected
 
 
@@ -178,8 +220,10 @@ def test_time_between_prompt_and_tablet_rating(org_tree, clock, seconds, expecte
 
 def test_identical_long_text_three_times(org_tree, clock):
     text = "工作人员服务热情周到办事效率非常高"
-    ratings = [rate(org_tree, clock, T0 + k * 60 * MIN, level=Level.VERY_SATISFIED, text=text)
-               for k in range(3)]
+    ratings = [
+        rate(org_tree, clock, T0 + k * 60 * MIN, level=Level.VERY_SATISFIED, text=text)
+        for k in range(3)
+    ]
     assert [checks_on(r) for r in ratings] == [["repeated_text"]] * 3
 
 
@@ -189,7 +233,9 @@ def test_short_common_praise_repeated_is_normal(org_tree, clock):
 
 
 def test_text_hash_ignores_spaces_and_punctuation_but_keeps_tibetan_vowels():
-    assert text_hash("工作人员 服务热情，周到办事效率高！") == text_hash("工作人员服务热情周到办事效率高")
+    assert text_hash("工作人员 服务热情，周到办事效率高！") == text_hash(
+        "工作人员服务热情周到办事效率高"
+    )
     assert normalise_text("ཡག་པོ། ") == "ཡགཔོ"
     assert text_hash("很好") == ""
 
@@ -199,14 +245,18 @@ def test_text_hash_ignores_spaces_and_punctuation_but_keeps_tibetan_vowels():
 
 def test_onsite_ratings_in_bulk_at_night(org_tree, clock):
     night = T0.replace(hour=21)
-    ratings = [rate(org_tree, clock, night + 10 * k * MIN, channel=Channel.EVALUATOR,
-                    device_id="") for k in range(4)]
+    ratings = [
+        rate(org_tree, clock, night + 10 * k * MIN, channel=Channel.EVALUATOR, device_id="")
+        for k in range(4)
+    ]
     assert [checks_on(r) for r in ratings] == [["after_hours"]] * 4
 
 
 def test_onsite_ratings_in_office_hours_and_a_single_late_one_pass(org_tree, clock):
-    day = [rate(org_tree, clock, T0 + 10 * k * MIN, channel=Channel.EVALUATOR, device_id="")
-           for k in range(4)]
+    day = [
+        rate(org_tree, clock, T0 + 10 * k * MIN, channel=Channel.EVALUATOR, device_id="")
+        for k in range(4)
+    ]
     late = rate(org_tree, clock, T0.replace(hour=19), channel=Channel.EVALUATOR, device_id="")
     assert all(checks_on(r) == [] for r in [*day, late])
 
@@ -214,15 +264,18 @@ def test_onsite_ratings_in_office_hours_and_a_single_late_one_pass(org_tree, clo
 # --- contradiction -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("level", "text", "expected"), [
-    (Level.VERY_SATISFIED, "态度差，跑了好几趟", ["contradiction"]),
-    (Level.VERY_DISSATISFIED, "非常满意，谢谢", ["contradiction"]),
-    (Level.VERY_DISSATISFIED, "ཡག་པོ་ཐུགས་རྗེ་ཆེ", ["contradiction"]),
-    (Level.SATISFIED, "ཡག་པོ་མི་འདུག", ["contradiction"]),
-    (Level.VERY_SATISFIED, "很好，谢谢", []),
-    (Level.DISSATISFIED, "不满意，效率低", []),
-    (Level.VERY_DISSATISFIED, "ཡག་པོ་མི་འདུག", []),
-])
+@pytest.mark.parametrize(
+    ("level", "text", "expected"),
+    [
+        (Level.VERY_SATISFIED, "态度差，跑了好几趟", ["contradiction"]),
+        (Level.VERY_DISSATISFIED, "非常满意，谢谢", ["contradiction"]),
+        (Level.VERY_DISSATISFIED, "ཡག་པོ་ཐུགས་རྗེ་ཆེ", ["contradiction"]),
+        (Level.SATISFIED, "ཡག་པོ་མི་འདུག", ["contradiction"]),
+        (Level.VERY_SATISFIED, "很好，谢谢", []),
+        (Level.DISSATISFIED, "不满意，效率低", []),
+        (Level.VERY_DISSATISFIED, "ཡག་པོ་མི་འདུག", []),
+    ],
+)
 def test_level_and_text(org_tree, clock, level, text, expected):
     assert checks_on(rate(org_tree, clock, T0, level=level, text=text)) == expected
 
@@ -243,8 +296,15 @@ def test_high_share_of_staff_entered_ratings(org_tree, clock, people, settings):
     for k in range(4):
         clock.move_to(T0 + (10 + k) * MIN)
         case = case_for(org_tree, T0 + (10 + k) * MIN)
-        entries.append(staff_rating_record(kind=EntryKind.PHONE, case=case, level=Level.SATISFIED,
-                                           operator=people.operator, option_codes=["413"]).rating)
+        entries.append(
+            staff_rating_record(
+                kind=EntryKind.PHONE,
+                case=case,
+                level=Level.SATISFIED,
+                operator=people.operator,
+                option_codes=["413"],
+            ).rating
+        )
     # the first entries come before the unit has enough ratings; later ones are flagged
     assert [checks_on(r) for r in entries] == [[], [], [], ["unit_share"]]
     flag = Review.objects.get(rating=entries[-1]).flags.get()
@@ -256,9 +316,13 @@ def test_occasional_phone_entries_pass(org_tree, clock, people, settings):
     for k in range(8):
         rate(org_tree, clock, T0 + k * MIN)
     clock.move_to(T0 + 20 * MIN)
-    entry = staff_rating_record(kind=EntryKind.PHONE, case=case_for(org_tree, T0 + 20 * MIN),
-                                level=Level.SATISFIED, operator=people.operator,
-                                option_codes=["413"])
+    entry = staff_rating_record(
+        kind=EntryKind.PHONE,
+        case=case_for(org_tree, T0 + 20 * MIN),
+        level=Level.SATISFIED,
+        operator=people.operator,
+        option_codes=["413"],
+    )
     assert checks_on(entry.rating) == []
 
 
@@ -267,3 +331,53 @@ def test_flagged_rating_waits_in_the_queue_and_still_counts(org_tree, clock):
     review = Review.objects.get(rating=rating)
     assert (review.status, review.score, rating.validity) == (ReviewStatus.OPEN, 0.8, "valid")
     assert list(rating.events.values_list("type", flat=True)) == ["integrity.flagged"]
+
+
+# --- cost: the number of statements per rating -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mobile", "flagged", "statements"),
+    [
+        # all look-ups in one statement, with the fingerprint insert on PostgreSQL
+        ("citizen", False, {"postgresql": 1, "sqlite": 2}),
+        # a flag: review, flag and timeline event in one more statement on PostgreSQL
+        ("staff", True, {"postgresql": 2, "sqlite": 5}),
+    ],
+)
+def test_a_rating_is_judged_in_a_constant_number_of_statements(
+    org_tree, clock, monkeypatch, mobile, flagged, statements
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haochaping.audit.models import AuditRecord
+    from haochaping.integrity.models import Fingerprint
+    from haochaping.integrity.pipeline import check_rating
+
+    # given warm per-process caches (staff phone list) and a rating stored with the checks off,
+    # one that every fingerprint look-up applies to (phone, device, a long text)
+    rate(org_tree, clock, T0)
+    monkeypatch.setenv("HAOCHAPING_INTEGRITY_ENABLED", "0")
+    rating = rate(
+        org_tree,
+        clock,
+        T0 + MIN,
+        level=Level.VERY_SATISFIED,
+        text="窗口工作人员讲解清楚很耐心",
+        mobile=org_tree.staff.mobile if mobile == "staff" else None,
+    )
+    monkeypatch.setenv("HAOCHAPING_INTEGRITY_ENABLED", "1")
+    # when the checks judge it
+    with CaptureQueriesContext(connection) as queries:
+        check_rating(rating)
+    # then (the audit trail's own rows of the review and the event aside)
+    ours = [q["sql"][:40] for q in queries if "audit_auditrecord" not in q["sql"]]
+    assert len(ours) == statements[connection.vendor], ours
+    audited = AuditRecord.objects.filter(
+        object_type__in=["integrity.review", "ratings.ratingevent"]
+    )
+    assert audited.filter(action="create").count() == (2 if flagged else 0)
+    assert Fingerprint.objects.filter(rating=rating).exists()
+    assert (checks_on(rating) == ["staff_self"]) is flagged
+    assert rating.events.filter(type="integrity.flagged").exists() is flagged
