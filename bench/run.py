@@ -105,6 +105,7 @@ SCENARIOS = [
     ),
 ]
 DATABASES = ("postgresql", "sqlite")
+FIGURE = re.compile(r"(ratio|^met|overhead|per_s|rps|_ms|_s)$")  # keys of figures
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
 
 
@@ -184,7 +185,7 @@ def run_one(scenario: Scenario, db: str, args: list[str], out_dir: Path, timeout
 
 def headline(line: dict) -> str | None:
     """One short text per JSON line that carries a figure against a baseline or a goal."""
-    if "ratio" not in line and "met" not in line and "overhead" not in line:
+    if not any(FIGURE.search(key) for key in line):
         return None
     skip = {"scenario", "db", "when", "cpus", "runs", "command"}
     parts = [f"{k}={v}" for k, v in line.items() if k not in skip and not isinstance(v, dict)]
