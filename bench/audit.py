@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,7 +122,7 @@ def run(args) -> None:
 
     def receivers(model, on: bool) -> None:
         label = model._meta.label_lower
-        uids = {
+        uids: dict[Any, tuple[Any, str]] = {
             pre_save: (capture._before_save, f"{capture.UID}-pre-{label}"),
             post_save: (capture._after_save, f"{capture.UID}-save-{label}"),
         }
@@ -231,8 +232,8 @@ def run(args) -> None:
         seconds = time.perf_counter() - start
     emit(step="seal_rows", rows=rows, seconds=round(seconds, 3), rows_per_s=round(rows / seconds))
 
-    template = Rating.objects.order_by("id").first()
-    clones = []
+    template = Rating.objects.order_by("id")[0]
+    clones: list[Rating] = []
     for i in range(args.seal_ratings):
         clone = Rating.objects.get(pk=template.pk) if i == 0 else clones[0]
         copy = Rating(

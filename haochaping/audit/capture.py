@@ -77,8 +77,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | dict):
         text = _json_text(value)
         return value if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
-    text = getattr(value, "name", None) if hasattr(value, "storage") else None
-    text = str(value) if text is None else text
+    if hasattr(value, "storage"):  # a file: its name
+        value = value.name
+    text = str(value)
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 

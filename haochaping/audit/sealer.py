@@ -192,7 +192,7 @@ def audit_reanchor(*, reason: str) -> AuditRecord:
     state = ChainState.objects.select_for_update().filter(pk=1).first() or ChainState(pk=1)
     last = AuditRecord.objects.filter(seq__isnull=False).order_by("-seq").first()
     old = {"seq": state.seq, "hash": state.hash}
-    state.seq, state.hash = (last.seq, last.hash) if last else (0, ChainState().hash)
+    state.seq, state.hash = (last.seq or 0, last.hash) if last else (0, ChainState().hash)
     state.save()
     source = current_source()
     return AuditRecord.objects.create(

@@ -110,31 +110,32 @@ def _walk_chain(
     rows = AuditRecord.objects.filter(seq__isnull=False, seq__lte=upto).order_by("seq")
     for row in rows.iterator(chunk_size=CHUNK):
         report.rows += 1
-        if row.seq != expected:
+        seq = int(row.seq or 0)
+        if seq != expected:
             span = (
                 f"row seq {expected} is"
-                if row.seq == expected + 1
-                else f"rows seq {expected}–{row.seq - 1} are"
+                if seq == expected + 1
+                else f"rows seq {expected}–{seq - 1} are"
             )
             report.add("rows_missing", f"audit {span} missing (deleted)")
         elif prev_hash is not None and row.prev_hash != prev_hash:
             report.add(
                 "row_relinked",
-                f"audit row seq {row.seq} (id {row.pk}) does not follow seq {row.seq - 1}",
+                f"audit row seq {seq} (id {row.pk}) does not follow seq {seq - 1}",
             )
         if record_hash(row.prev_hash, row) != row.hash:
             report.add(
                 "row_changed",
-                f"audit row seq {row.seq} (id {row.pk}, {row.action} {row.object_type}"
+                f"audit row seq {seq} (id {row.pk}, {row.action} {row.object_type}"
                 f":{row.object_id}) was changed: its content does not give its hash",
             )
-        if row.seq in wanted:
-            hashes[row.seq] = row.hash
+        if seq in wanted:
+            hashes[seq] = row.hash
         if row.action == RATINGS_SEALED:
             changes = row.changes if isinstance(row.changes, dict) else {}
             batches.append(
                 Batch(
-                    seq=row.seq,
+                    seq=seq,
                     ranges=[list(r) for r in changes.get("ids", [])],
                     count=int(changes.get("count", 0)),
                     digest=str(changes.get("digest", "")),
@@ -142,7 +143,7 @@ def _walk_chain(
             )
         elif row.action == "delete" and row.object_type == "ratings.rating":
             deleted.add(int(row.object_id))
-        expected, prev_hash = row.seq + 1, row.hash
+        expected, prev_hash = seq + 1, row.hash
     return hashes, batches, deleted, expected - 1
 
 

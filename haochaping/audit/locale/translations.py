@@ -28,4 +28,4 @@ ZH = {
     "Nothing sealed yet.": "尚无封存记录。",
 }
 
-BO = {}
+BO: dict[str, str] = {}
