@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from haochaping.core import crypto
 from haochaping.ratings.enums import origin_of
 
 
@@ -50,8 +51,10 @@ def rating_record(rating: Any) -> tuple[str, str, dt.datetime, dict[str, Any]]:
         "assessed_at": _iso(rating.assessed_at),
         "evaluator_type": rating.evaluator_type,
         "evaluator_name": rating.evaluator_name,
-        "evaluator_cert_no": rating.evaluator_cert_no,
-        "evaluator_mobile": rating.evaluator_mobile,
+        # Citizen identifiers stay encrypted while the message waits in the outbox; the
+        # adapter decrypts them only when it builds the wire record.
+        "evaluator_cert_no": crypto.encrypt(rating.evaluator_cert_no),
+        "evaluator_mobile": crypto.encrypt(rating.evaluator_mobile),
         "is_anonymous": rating.is_anonymous,
         "is_public": rating.is_public,
         "origin": origin_of(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from haochaping.core import crypto
 from haochaping.dataout.adapters.base import (
     DaySummary,
     PlatformAdapter,
@@ -127,8 +128,8 @@ class TibetV1Adapter(PlatformAdapter):
             "pf": CHANNEL_PF[Channel(p["channel"])],
             "userProp": USER_PROP[EvaluatorType(p["evaluator_type"])],
             "userName": p["evaluator_name"],
-            "certKey": p["evaluator_cert_no"],
-            "mobile": p["evaluator_mobile"],
+            "certKey": crypto.decrypt(p["evaluator_cert_no"]),
+            "mobile": crypto.decrypt(p["evaluator_mobile"]),
             "satisfaction": SATISFACTION[p["level"]],
             "evalDetail": ",".join(p["option_codes"]),
             "writingEvaluation": p["text"][:TEXT_MAX],

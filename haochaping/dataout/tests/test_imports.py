@@ -7,6 +7,7 @@ from django.db import transaction
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from haochaping.core import crypto
 from haochaping.dataout import records, services
 from haochaping.dataout.enums import Topic
 from haochaping.dataout.imports import outbox_enqueue_imported, outbox_enqueue_ratings
@@ -42,7 +43,8 @@ def test_a_chunk_queues_one_job_that_writes_one_message_per_rating(org_tree):
             occurred_at,
             payload,
         )
-    assert messages[ids[0]].payload["evaluator_mobile"] == "13900000001"
+    stored = messages[ids[0]].payload["evaluator_mobile"]
+    assert stored != "13900000001" and crypto.decrypt(stored) == "13900000001"
 
 
 def test_messages_queued_otherwise_are_not_queued_again(org_tree):
