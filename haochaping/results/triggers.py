@@ -15,6 +15,8 @@ adds eight hours.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 ROLLUP = "ratings_ratingrollup"
 RATING = "ratings_rating"
 DAY = "results_unitdaycount"
@@ -216,3 +218,56 @@ def uninstall(schema_editor) -> None:
     elif vendor == "sqlite":
         for sql in SQLITE_UNINSTALL:
             schema_editor.execute(sql)
+
+
+SQLITE_NAMES = {
+    "results_rollup_ai",
+    "results_rollup_au",
+    "results_reason_ai",
+    "results_reason_out",
+    "results_reason_in",
+}
+PG_NAMES = {
+    "results_rollup_ins",
+    "results_rollup_upd",
+    "results_rollup_del",
+    "results_reason_ins",
+    "results_reason_upd",
+}
+
+
+def ensure_installed(sender=None, *, using: str = "default", **kwargs) -> bool:
+    """post_migrate: put the triggers back if a later migration lost them; True if it did.
+
+    SQLite alters a column by rebuilding the table (new table, copy, drop, rename), and the old
+    table's triggers go with it: a ratings migration that alters a Rating field drops the
+    reason triggers on ``ratings_rating``. Runs only once the results triggers migration is
+    applied."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    if (
+        not MigrationRecorder(connection)
+        .migration_qs.filter(app="results", name="0002_triggers")
+        .exists()
+    ):
+        return False
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = SQLITE_NAMES
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = PG_NAMES
+        present = {row[0] for row in cursor.fetchall()}
+    if expected <= present:
+        return False
+    with connection.cursor() as cursor:
+        # A cursor, not a schema editor: SQLite's refuses to run inside a transaction (tests).
+        executor = SimpleNamespace(connection=connection, execute=cursor.execute)
+        uninstall(executor)
+        install(executor)
+    return True

@@ -150,3 +150,24 @@ def test_multi_row_statements_count_like_row_by_row(org_tree):
     summaries_rebuild()
     assert _snapshot(unit_a.pk) == after_a
     assert _snapshot(unit_b.pk) == after_b
+
+
+def test_triggers_lost_to_a_table_rebuild_come_back_after_migrate(org_tree):
+    from haochaping.results.triggers import ensure_installed
+
+    # given: every trigger present after migrate, then one lost (as SQLite's table rebuild does)
+    assert ensure_installed(using="default") is False
+    name = "results_reason_ai" if connection.vendor == "sqlite" else "results_reason_ins"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"DROP TRIGGER {name}"
+            + ("" if connection.vendor == "sqlite" else f" ON {Rating._meta.db_table}")
+        )
+    # when
+    assert ensure_installed(using="default") is True
+    # then: a new valid first rating counts its reason codes again
+    rating = _ratings(org_tree.police)[0]
+    rating.save(force_insert=True)
+    assert _snapshot(org_tree.police.pk)["reason"] == {
+        (dt.date(2026, 10, 9), "very_satisfied", "510"): 1
+    }
