@@ -115,9 +115,7 @@ def columns_and_values(obj: Model, *, with_pk: bool = True) -> tuple[list[str], 
     """The quoted columns of ``obj``'s concrete fields and their values as the ORM sends them
     on insert (``pre_save`` + ``get_db_prep_save``); without an auto primary key if asked."""
     qn = connection.ops.quote_name
-    fields = [
-        f for f in type(obj)._meta.concrete_fields if with_pk or f is not type(obj)._meta.pk
-    ]
+    fields = [f for f in type(obj)._meta.concrete_fields if with_pk or f is not type(obj)._meta.pk]
     return (
         [qn(f.column) for f in fields],
         [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields],
