@@ -628,9 +628,10 @@ def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
     rule_list = _rules()
     with transaction.atomic(), connection.cursor() as cur:
         cols = ", ".join(f"{n} {t}" for n, t in _STAGING_COLUMNS + _COMPUTED_COLUMNS)
-        # DROP first: inside an outer transaction (tests) ON COMMIT DROP has not fired yet.
-        cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        cur.execute(f"CREATE TEMP TABLE {STAGING} ({cols}) ON COMMIT DROP")
+        # One staging table per session, emptied at each commit (cheaper than creating and
+        # dropping it per chunk); emptied here too for callers inside an outer transaction.
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({cols}) ON COMMIT DELETE ROWS")
+        cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608
         names = ", ".join(n for n, _t in _STAGING_COLUMNS)
         with cur.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy:
             for row in rows:
@@ -654,7 +655,6 @@ def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
         cur.execute(f"SELECT count(*) FROM {STAGING} WHERE replay")  # noqa: S608
         replayed = cur.fetchone()[0]
         inserted = _insert_valid(cur, at)
-        cur.execute(f"DROP TABLE {STAGING}")
         # Still in the chunk's transaction: every valid bad review opens its rectification
         # (the same signal rating_submit sends), and the chunk's hooks run; a failure in any
         # of them rolls the whole chunk back, so nothing is imported without them.
