@@ -200,12 +200,17 @@ class Rating(models.Model):
     excluded_reason = models.CharField(_("reason for exclusion"), max_length=300, blank=True)
     is_public = models.BooleanField(_("may be published"), default=True)
     # sha256 of the immutable content, set by the audit sealer (haochaping.audit.sealer) after
-    # the insert; empty until then. Not written on the ingest path.
-    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, default="")
+    # the insert; empty until then. Not written on the ingest path; the database default keeps raw
+    # inserts (COPY imports, bench generators, other tools) valid.
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, blank=True, default="", db_default=""
+    )
     # sha256 of the evaluator's identity (name, ID number, mobile as plaintext), part of the
     # content hash; kept apart so that anonymisation after the retention period is told apart
     # from tampering.
-    identity_hash = models.CharField(_("identity hash"), max_length=64, blank=True, default="")
+    identity_hash = models.CharField(
+        _("identity hash"), max_length=64, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("rating")
