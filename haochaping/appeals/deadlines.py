@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 from haochaping.accounts.enums import Role
 from haochaping.appeals import events
@@ -38,26 +39,33 @@ class DecisionClock(DeadlineRule):
         return tuple(appeal_setting("WARN_AT"))
 
     def due_items(self, *, now: dt.datetime) -> Iterator[DeadlineItem]:
-        qs = (
-            Appeal.objects.filter(status=self.status, **{f"{self.due_field}__lte": now + LOOKAHEAD})
-            .select_related(f"{self.unit_field}__region", "decided_by")
-            .order_by(self.due_field, "pk")
+        """Only items past their first warning point or deadline, listed without joins."""
+        qs = Appeal.objects.filter(
+            status=self.status, **{f"{self.due_field}__lte": now + LOOKAHEAD}
         )
-        for a in qs.iterator():
-            unit = getattr(a, self.unit_field)
-            assignees = reviewers_of(unit, roles=self.roles)
-            if a.decided_by_id:
-                assignees = assignees.exclude(pk=a.decided_by_id)
-            yield DeadlineItem(
-                key=str(a.pk),
-                started_at=getattr(a, self.start_field),
-                due_at=getattr(a, self.due_field),
-                unit=unit,
-                assignee_ids=tuple(assignees.values_list("pk", flat=True)),
-                label=a.label,
-                url=a.get_absolute_url(),
-                extra={"id": a.pk},
-            )
+        rows = self.something_due(
+            qs, start_field=self.start_field, due_field=self.due_field, now=now
+        )
+        for pk, started_at, due_at in (
+            rows.order_by(self.due_field, "pk")
+            .values_list("pk", self.start_field, self.due_field)
+            .iterator()
+        ):
+            yield DeadlineItem(key=str(pk), started_at=started_at, due_at=due_at, extra={"id": pk})
+
+    def resolve(self, item: DeadlineItem) -> DeadlineItem:
+        a = Appeal.objects.select_related(f"{self.unit_field}__region").get(pk=item.extra["id"])
+        unit = getattr(a, self.unit_field)
+        assignees = reviewers_of(unit, roles=self.roles)
+        if a.decided_by_id:
+            assignees = assignees.exclude(pk=a.decided_by_id)
+        return replace(
+            item,
+            unit=unit,
+            assignee_ids=tuple(assignees.values_list("pk", flat=True)),
+            label=a.label,
+            url=a.get_absolute_url(),
+        )
 
     def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
         super().warn(item, point=point, now=now)

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Expression, F, Q, QuerySet
 
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.clock import now as clock_now
@@ -76,8 +77,32 @@ class DeadlineRule:
     max_level: EscalationLevel = EscalationLevel.SUPERVISION
 
     def due_items(self, *, now: dt.datetime) -> Iterable[DeadlineItem]:
-        """Open items whose warning points or deadline may have passed (an index scan)."""
+        """Open items whose warning points or deadline may have passed (an index scan).
+
+        List lightly (``values()``: key, the two times, ids in ``extra``) and leave the unit,
+        assignees, label and url to :meth:`resolve`, which runs only when a hook fires."""
         raise NotImplementedError
+
+    def resolve(self, item: DeadlineItem) -> DeadlineItem:
+        """The item with what the hooks need (unit, assignees, label, url); runs inside the
+        hook's transaction, only for items that have something to send. Default: as listed."""
+        return item
+
+    def something_due(
+        self, qs: QuerySet, *, start_field: str, due_field: str, now: dt.datetime
+    ) -> QuerySet:
+        """``qs`` filtered to rows whose first warning point or deadline has passed at ``now``.
+
+        first warning = start + (due − start) × min(warn_at), computed by the database
+        (SQLite and PostgreSQL), so untouched items are not even fetched. One second of slack
+        so rounding never hides an item: the exact decision is made in Python."""
+        if not self.warn_at:
+            return qs.filter(**{f"{due_field}__lte": now})
+        first_warning = FirstWarning(start_field, due_field, min(self.warn_at))
+        return qs.alias(deadline_first_warning=first_warning).filter(
+            Q(**{f"{due_field}__lte": now})
+            | Q(deadline_first_warning__lte=now + dt.timedelta(seconds=1))
+        )
 
     def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
         """Tell the assignee the deadline approaches. Default: inbox + SMS per preference."""
@@ -115,6 +140,41 @@ class DeadlineRule:
                 "due": _local(item.due_at),
                 "level": int(level),
             },
+        )
+
+
+class FirstWarning(Expression):
+    """start + (due − start) × share for two timestamp columns, computed by the database."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, start: str, due: str, share: float) -> None:
+        super().__init__()
+        self.start, self.due, self.share = F(start), F(due), float(share)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.start, self.due]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.start, self.due = exprs
+
+    def _compile(self, compiler: Any, template: str) -> tuple[str, list[Any]]:
+        start, start_params = compiler.compile(self.start)
+        due, due_params = compiler.compile(self.due)
+        assert not start_params and not due_params  # plain columns  # noqa: S101
+        return template.format(start=start, due=due, share=repr(self.share)), []
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        # PostgreSQL: timestamptz + interval × float
+        return self._compile(compiler, "({start} + ({due} - {start}) * {share})")
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        # timestamps are text "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC): compute on julian days and
+        # format back to text of the same shape, so the comparison with a parameter holds
+        return self._compile(
+            compiler,
+            "strftime('%%Y-%%m-%%d %%H:%%M:%%f', "
+            "julianday({start}) + (julianday({due}) - julianday({start})) * {share})",
         )
 
 
@@ -170,6 +230,9 @@ class SweepReport:
         }
 
 
+MARKER_CHUNK = 500  # item keys per marker query
+
+
 def run_deadline_sweep(
     *, now: dt.datetime | None = None, rules: Iterable[DeadlineRule] | None = None
 ) -> SweepReport:
@@ -182,27 +245,78 @@ def run_deadline_sweep(
             logger.exception("deadline rule %s could not list its items", rule.name)
             report.errors += 1
             continue
-        while True:
-            try:
-                item = next(items)
-            except StopIteration:
-                break
-            except Exception:
-                logger.exception("deadline rule %s failed while listing items", rule.name)
-                report.errors += 1
-                break
-            report.items += 1
-            try:
-                kind = sweep_item(rule, item, now=now)
-            except Exception:
-                logger.exception("deadline rule %s failed on item %s", rule.name, item.key)
-                report.errors += 1
-                continue
-            if kind == "warn":
-                report.warnings += 1
-            elif kind == "escalate":
-                report.escalations += 1
+        listing = True
+        while listing:
+            chunk: list[DeadlineItem] = []
+            while len(chunk) < MARKER_CHUNK:
+                try:
+                    chunk.append(next(items))
+                except StopIteration:
+                    listing = False
+                    break
+                except Exception:
+                    logger.exception("deadline rule %s failed while listing items", rule.name)
+                    report.errors += 1
+                    listing = False
+                    break
+            report.items += len(chunk)
+            _sweep_chunk(rule, chunk, now=now, report=report)
     return report
+
+
+def _something_due(rule: DeadlineRule, item: DeadlineItem, now: dt.datetime) -> bool:
+    """From the item's own times: the deadline or at least one warning point has passed."""
+    if now >= item.due_at:
+        return True
+    window = item.due_at - item.started_at
+    return (
+        bool(rule.warn_at)
+        and window.total_seconds() > 0
+        and (now >= item.started_at + window * min(rule.warn_at))
+    )
+
+
+def _markers(rule: DeadlineRule, items: list[DeadlineItem]) -> dict[tuple[str, dt.datetime], set]:
+    """The markers already set for ``items``, in one query: (key, due_at) → {"warn:50", ...}."""
+    done: dict[tuple[str, dt.datetime], set] = {}
+    if not items:
+        return done
+    rows = DeadlineMarker.objects.filter(
+        rule=rule.name, item_key__in={item.key for item in items}
+    ).values_list("item_key", "due_at", "marker")
+    for key, due_at, marker in rows:
+        done.setdefault((key, due_at), set()).add(marker)
+    return done
+
+
+def _sweep_chunk(
+    rule: DeadlineRule, chunk: list[DeadlineItem], *, now: dt.datetime, report: SweepReport
+) -> None:
+    candidates = []
+    for item in chunk:
+        try:
+            if _something_due(rule, item, now):
+                candidates.append(item)
+        except Exception:
+            logger.exception("deadline rule %s failed on item %s", rule.name, item.key)
+            report.errors += 1
+    try:
+        done = _markers(rule, candidates)
+    except Exception:
+        logger.exception("deadline rule %s could not read its markers", rule.name)
+        report.errors += 1
+        return
+    for item in candidates:
+        try:
+            kind = sweep_item(rule, item, now=now, done=done.get((item.key, item.due_at), set()))
+        except Exception:
+            logger.exception("deadline rule %s failed on item %s", rule.name, item.key)
+            report.errors += 1
+            continue
+        if kind == "warn":
+            report.warnings += 1
+        elif kind == "escalate":
+            report.escalations += 1
 
 
 def _mark(rule: DeadlineRule, item: DeadlineItem, marker: str, now: dt.datetime) -> bool:
@@ -217,13 +331,20 @@ def _mark(rule: DeadlineRule, item: DeadlineItem, marker: str, now: dt.datetime)
     return True
 
 
-def sweep_item(rule: DeadlineRule, item: DeadlineItem, *, now: dt.datetime) -> str | None:
-    """Send at most one reminder or one escalation for ``item``. Returns "warn", "escalate" or None."""
-    done = set(
-        DeadlineMarker.objects.filter(
-            rule=rule.name, item_key=item.key, due_at=item.due_at
-        ).values_list("marker", flat=True)
-    )
+def sweep_item(
+    rule: DeadlineRule, item: DeadlineItem, *, now: dt.datetime, done: set[str] | None = None
+) -> str | None:
+    """Send at most one reminder or one escalation for ``item``. Returns "warn", "escalate" or None.
+
+    ``done``: the item's markers when the caller read them in bulk (else one query here). The
+    hooks get the item through :meth:`DeadlineRule.resolve`, only when something is sent.
+    """
+    if done is None:
+        done = set(
+            DeadlineMarker.objects.filter(
+                rule=rule.name, item_key=item.key, due_at=item.due_at
+            ).values_list("marker", flat=True)
+        )
     if now >= item.due_at:
         overdue = now - item.due_at
         due_levels = 1 + int(overdue / rule.escalation_interval) if rule.escalation_interval else 99
@@ -234,7 +355,7 @@ def sweep_item(rule: DeadlineRule, item: DeadlineItem, *, now: dt.datetime) -> s
             with transaction.atomic():
                 if not _mark(rule, item, marker, now):
                     return None
-                rule.escalate(item, level=EscalationLevel(value), now=now)
+                rule.escalate(rule.resolve(item), level=EscalationLevel(value), now=now)
             return "escalate"
         return None
     window = item.due_at - item.started_at
@@ -249,7 +370,7 @@ def sweep_item(rule: DeadlineRule, item: DeadlineItem, *, now: dt.datetime) -> s
         for point in passed:
             if not _mark(rule, item, f"warn:{round(point * 100)}", now) and point == passed[-1]:
                 return None
-        rule.warn(item, point=passed[-1], now=now)
+        rule.warn(rule.resolve(item), point=passed[-1], now=now)
     return "warn"
 
 

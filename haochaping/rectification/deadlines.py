@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.jobs.deadlines import DeadlineItem, DeadlineRule, register_rule
@@ -33,27 +34,28 @@ class _ClockRule(DeadlineRule):
         return (r.handler_id,) if r.handler_id else ()
 
     def due_items(self, *, now: dt.datetime) -> Iterator[DeadlineItem]:
-        due_field = f"{self.clock}_due_at"
-        qs = (
-            Rectification.objects.filter(
-                status__in=self.statuses,
-                paused_at__isnull=True,
-                **{f"{due_field}__lte": now + LOOKAHEAD},
-            )
-            .select_related("unit__region", "case")
-            .order_by(due_field, "pk")
+        """Only items past their first warning point or deadline, listed without joins."""
+        start_field, due_field = f"{self.clock}_started_at", f"{self.clock}_due_at"
+        qs = Rectification.objects.filter(
+            status__in=self.statuses,
+            paused_at__isnull=True,
+            **{f"{due_field}__lte": now + LOOKAHEAD},
         )
-        for r in qs.iterator():
-            yield DeadlineItem(
-                key=str(r.pk),
-                started_at=getattr(r, f"{self.clock}_started_at"),
-                due_at=getattr(r, due_field),
-                unit=r.unit,
-                assignee_ids=self._assignees(r),
-                label=r.label,
-                url=r.get_absolute_url(),
-                extra={"id": r.pk},
-            )
+        rows = self.something_due(qs, start_field=start_field, due_field=due_field, now=now)
+        for pk, started_at, due_at in (
+            rows.order_by(due_field, "pk").values_list("pk", start_field, due_field).iterator()
+        ):
+            yield DeadlineItem(key=str(pk), started_at=started_at, due_at=due_at, extra={"id": pk})
+
+    def resolve(self, item: DeadlineItem) -> DeadlineItem:
+        r = Rectification.objects.select_related("unit__region", "case").get(pk=item.extra["id"])
+        return replace(
+            item,
+            unit=r.unit,
+            assignee_ids=self._assignees(r),
+            label=r.label,
+            url=r.get_absolute_url(),
+        )
 
     def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
         super().warn(item, point=point, now=now)

@@ -244,3 +244,29 @@ def test_the_deadline_sweep_task_runs_registered_rules(org_tree, people):
     rule = ListRule([item(org_tree, assignee_ids=(people["handler"].pk,))])
     with rule_registered(rule), time_machine.travel(START + dt.timedelta(hours=5), tick=False):
         assert deadline_sweep.call() == {"items": 1, "warnings": 1, "escalations": 0, "errors": 0}
+
+
+def test_a_steady_sweep_costs_the_same_queries_for_10_or_200_items(org_tree, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def steady_queries(count):
+        DeadlineMarker.objects.all().delete()
+        items = [
+            item(org_tree, key=f"{count}-{n}", assignee_ids=(people["handler"].pk,))
+            for n in range(count)
+        ]
+        # half of them before any warning point, half overdue, not yet escalated
+        late = [
+            item(org_tree, key=f"{count}-late-{n}", due_at=START + dt.timedelta(hours=2))
+            for n in range(count)
+        ]
+        rule = ListRule(items + late)
+        first = run_deadline_sweep(now=START + dt.timedelta(hours=3), rules=[rule])
+        assert (first.warnings, first.escalations, first.errors) == (0, count, 0)
+        with CaptureQueriesContext(connection) as queries:
+            steady = run_deadline_sweep(now=START + dt.timedelta(hours=4), rules=[rule])
+        assert (steady.items, steady.warnings, steady.escalations) == (2 * count, 0, 0)
+        return len(queries)
+
+    assert steady_queries(10) == steady_queries(200) == 1

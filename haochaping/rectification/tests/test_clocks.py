@@ -280,3 +280,25 @@ def test_bad_review_received_on_a_holiday(org_tree, people):
         r = open_rectification(org_tree)
     assert r.contact_due_at == at("2026-10-08 18:00")
     assert bad_rating  # helper import used elsewhere
+
+
+def test_a_steady_sweep_costs_the_same_queries_for_2_or_6_open_items(org_tree, people, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def steady_queries(minute):
+        with CaptureQueriesContext(connection) as queries:
+            report = run_deadline_sweep(now=at(f"2026-10-13 13:{minute:02d}"), rules=RULES)
+        assert (report.warnings, report.escalations, report.errors) == (0, 0, 0)
+        return len(queries), report.items
+
+    for _ in range(2):
+        open_rectification(org_tree)
+    assert run_deadline_sweep(now=at("2026-10-13 13:00"), rules=RULES).warnings == 2
+    few = steady_queries(1)
+    for _ in range(4):
+        open_rectification(org_tree)
+    assert run_deadline_sweep(now=at("2026-10-13 13:02"), rules=RULES).warnings == 4
+    many = steady_queries(3)
+    # one listing query per rule, one marker query for the rule with candidates
+    assert (few, many) == ((4, 2), (4, 6))
