@@ -11,18 +11,25 @@ in their ``AppConfig.ready()``::
         escalation_interval = dt.timedelta(days=1)
 
         def due_items(self, *, now):
-            # An index scan over the stored deadline: open items due within the lookahead.
-            qs = (Rectification.objects.filter(status__in=OPEN, contact_due_at__lte=now + LOOKAHEAD)
-                  .select_related("unit").order_by("contact_due_at"))
-            for r in qs.iterator():
-                yield DeadlineItem(key=str(r.pk), started_at=r.created_at, due_at=r.contact_due_at,
-                                   unit=r.unit, assignee_ids=(r.handler_id,), label=r.project_no,
-                                   url=r.get_absolute_url())
+            # Light: ids and times of the rows whose first warning point or deadline has passed.
+            qs = self.something_due(Rectification.objects.filter(status__in=OPEN),
+                                    start_field="contact_started_at",
+                                    due_field="contact_due_at", now=now)
+            for pk, started, due in qs.values_list("pk", "contact_started_at",
+                                                   "contact_due_at").iterator():
+                yield DeadlineItem(key=str(pk), started_at=started, due_at=due, extra={"id": pk})
+
+        def resolve(self, item):  # only when a hook fires: unit, assignees, label, url
+            r = Rectification.objects.select_related("unit").get(pk=item.extra["id"])
+            return replace(item, unit=r.unit, assignee_ids=(r.handler_id,), label=r.label,
+                           url=r.get_absolute_url())
 
     register_rule(ContactDeadline())
 
-The ``deadline-sweep`` periodic job (every minute) calls :func:`run_deadline_sweep`. For each
-item of each rule:
+The ``deadline-sweep`` periodic job (every minute) calls :func:`run_deadline_sweep`. Its cost
+does not grow with the open items that have nothing to send: rules list lightly and only what
+may be due, markers are read in bulk (one query per :data:`MARKER_CHUNK` keys), and ``resolve``
+plus the hook run only for an item with a warning or an escalation to send. For each item:
 
 - before the deadline, when the share of the window used (``started_at`` → ``due_at``) has
   passed a point of ``warn_at``, the rule's :meth:`DeadlineRule.warn` runs once for the highest
