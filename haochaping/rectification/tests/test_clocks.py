@@ -302,3 +302,19 @@ def test_a_steady_sweep_costs_the_same_queries_for_2_or_6_open_items(org_tree, p
     many = steady_queries(3)
     # one listing query per rule, one marker query for the rule with candidates
     assert (few, many) == ((4, 2), (4, 6))
+
+
+def test_rules_list_only_items_past_their_first_warning_point_or_deadline(org_tree, people, clock):
+    # contact window 10-12 09:00 → 10-13 18:00 (33 h): the 50 % point is 10-13 01:30
+    r = open_rectification(org_tree)
+    contact = RULES[0]
+    assert list(contact.due_items(now=at("2026-10-13 01:29"))) == []
+    listed = list(contact.due_items(now=at("2026-10-13 01:30")))
+    assert [(i.key, i.started_at, i.due_at) for i in listed] == [
+        (str(r.pk), r.contact_started_at, r.contact_due_at)
+    ]
+    # listed lightly: recipients and label only when a hook fires
+    assert listed[0].unit is None and listed[0].assignee_ids == ()
+    resolved = contact.resolve(listed[0])
+    assert (resolved.unit, resolved.label) == (r.unit, r.label)
+    assert resolved.assignee_ids == ((r.handler_id,) if r.handler_id else ())
