@@ -257,40 +257,36 @@ def main() -> None:
                 admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
+def start_gunicorn(env: dict, *, workers: int = 2) -> tuple[subprocess.Popen, str]:
+    """A gunicorn server on a free loopback port; returns once it answers ``/api/v1/meta``."""
+    import requests
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "haochaping.wsgi:application",
+            *("--workers", str(workers), "--worker-class", "gthread", "--threads", "2"),
+            *("--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _i in range(300):
+        try:
+            requests.get(base + "/api/v1/meta", timeout=10)
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    return server, base
+
+
 def per_request(args, env, client, secret, item, per_request_cases) -> None:
     """Bare vs full signed POST on one gunicorn server, rounds alternating."""
     server = None
     try:
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "haochaping.wsgi:application",
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "2",
-                "--keep-alive",
-                "30",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        import requests
-
-        for _i in range(200):
-            try:
-                requests.get(base + "/api/v1/meta", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        server, base = start_gunicorn(env)
         numbers = [f"BENCH-{n:08d}" for n in range(per_request_cases)]
         clients = args.clients
         totals = {"bare": [0, 0.0], "ratings": [0, 0.0]}

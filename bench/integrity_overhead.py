@@ -47,7 +47,7 @@ BIN = Path(sys.executable).parent
 DB_NAME = f"haochaping_bench_integrity_{os.getpid()}"  # concurrent runs never collide
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import emit, free_port  # noqa: E402 - after the path is set
+from bench.ingest import emit, start_gunicorn  # noqa: E402 - after the path is set
 
 
 def _client_loop(
@@ -145,37 +145,7 @@ def run_load(
 
 
 def start_server(env: dict, enabled: bool) -> tuple[subprocess.Popen, str]:
-    import requests
-
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "haochaping.wsgi:application",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--keep-alive",
-            "30",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**env, "HAOCHAPING_INTEGRITY_ENABLED": "1" if enabled else "0"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _i in range(300):
-        try:
-            requests.get(base + "/api/v1/meta", timeout=10)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    return server, base
+    return start_gunicorn({**env, "HAOCHAPING_INTEGRITY_ENABLED": "1" if enabled else "0"})
 
 
 def load_average() -> float:
