@@ -36,11 +36,9 @@ import multiprocessing as mp
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -48,6 +46,7 @@ DB_NAME = f"haochaping_bench_integrity_{os.getpid()}"  # concurrent runs never c
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import emit, start_gunicorn  # noqa: E402 - after the path is set
+from bench.scratchdb import scratch_database  # noqa: E402
 
 
 def _client_loop(
@@ -271,28 +270,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import psycopg
-
-    bench_url = urlunsplit(urlsplit(args.admin_url)._replace(path=f"/{DB_NAME}"))
-    with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-    data_dir = Path(tempfile.gettempdir()) / "haochaping-bench-integrity"
-    data_dir.mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "HAOCHAPING_LOG_LEVEL": "ERROR",
-        "HAOCHAPING_DATA_DIR": str(data_dir),
-        "HAOCHAPING_DEBUG": "0",
-    }
-    try:
-        subprocess.run([str(BIN / "haochaping"), "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        os.environ.update(env)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
-        import django
-
-        django.setup()
+    # The servers inherit this process's environment, set up by scratch_database.
+    os.environ["HAOCHAPING_LOG_LEVEL"] = "ERROR"
+    os.environ["HAOCHAPING_DEBUG"] = "0"
+    with scratch_database("postgresql", name=DB_NAME, admin_url=args.admin_url, keep=args.keep):
         emit(
             step="start",
             load_average=load_average(),
@@ -301,16 +282,9 @@ def main() -> None:
             ).stdout.strip(),
         )
         if not args.skip_http:
-            per_request(args, env)
+            per_request(args, dict(os.environ))
         if args.micro_ratings:
             micro(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 if __name__ == "__main__":
