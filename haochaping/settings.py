@@ -85,9 +85,12 @@ INSTALLED_APPS = [
     "haochaping.integrity",
     "haochaping.privacy",
     "haochaping.audit",
+    "haochaping.ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request log line and the request metrics (docs/deploy.md).
+    "haochaping.core.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -153,6 +156,13 @@ else:
     # databases apart.
     _suffix = os.environ.get("HAOCHAPING_TEST_DB_SUFFIX", "")
     DATABASES["default"]["TEST"] = {"NAME": f"test_haochaping{('_' + _suffix) if _suffix else ''}"}
+# A read replica (streaming standby of the primary) for dashboards and reports: reads inside
+# haochaping.core.db.reading_replica() go there, everything else to the primary (docs/backup.md).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["haochaping.core.db.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -258,13 +268,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Logging --------------------------------------------------------------------------------
+# HAOCHAPING_LOG_FORMAT=json: one JSON object per line (haochaping.core.logging; the default of
+# settings_production). The per-request line (logger haochaping.request) is on in JSON mode only:
+# in plain mode gunicorn's access log says the same.
+LOG_FORMAT = os.environ.get("HAOCHAPING_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "haochaping.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HAOCHAPING_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "haochaping.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------------
@@ -287,6 +312,15 @@ HAOCHAPING_JOBS = {
     "HEARTBEAT_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_HEARTBEAT_SECONDS", "10")),
     "RECOVER_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_RECOVER_SECONDS", "15")),
     "EXTRA_PERIODIC": os.environ.get("HAOCHAPING_JOBS_EXTRA_PERIODIC", ""),
+}
+# --- Monitoring (haochaping.core.conf; docs/deploy.md "Monitoring") --------------------------
+HAOCHAPING_MONITORING = {
+    "METRICS_ALLOW": os.environ.get("HAOCHAPING_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+    "METRICS_TOKEN": os.environ.get("HAOCHAPING_METRICS_TOKEN", ""),
+    "HEALTHZ_QUEUE_MAX_AGE_SECONDS": float(
+        os.environ.get("HAOCHAPING_HEALTHZ_QUEUE_MAX_AGE_SECONDS", "300")
+    ),
+    "HEALTHZ_REQUIRE_WORKER": _env_bool("HAOCHAPING_HEALTHZ_REQUIRE_WORKER", False),
 }
 # --- SMS (haochaping.notifications.sms): backend log (default) | http | file -----------------
 HAOCHAPING_SMS = {

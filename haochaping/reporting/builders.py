@@ -24,6 +24,7 @@ import datetime as dt
 from typing import Any
 
 from haochaping.core.clock import now
+from haochaping.core.db import reading_replica
 from haochaping.org.models import Region, Unit
 from haochaping.ratings.enums import Level, Origin
 from haochaping.reporting.enums import ReportKind
@@ -367,15 +368,18 @@ def gather_annual(period: Period, *, as_of: dt.datetime | None = None) -> dict:
 
 
 def gather(kind: str, period_key: str, *, as_of: dt.datetime | None = None) -> dict:
+    """The report's figures; read from the read replica when one is configured and the caller
+    is not inside a transaction (haochaping.core.db, docs/backup.md)."""
     kind = ReportKind(kind)
     period = period_parse(kind.grain, period_key)
-    if kind == ReportKind.MONTHLY_BULLETIN:
-        return gather_monthly(period, internal=False, as_of=as_of)
-    if kind == ReportKind.MONTHLY_BAD_REVIEWS:
-        return gather_monthly(period, internal=True, as_of=as_of)
-    if kind == ReportKind.QUARTERLY:
-        return gather_quarterly(period, as_of=as_of)
-    return gather_annual(period, as_of=as_of)
+    with reading_replica():
+        if kind == ReportKind.MONTHLY_BULLETIN:
+            return gather_monthly(period, internal=False, as_of=as_of)
+        if kind == ReportKind.MONTHLY_BAD_REVIEWS:
+            return gather_monthly(period, internal=True, as_of=as_of)
+        if kind == ReportKind.QUARTERLY:
+            return gather_quarterly(period, as_of=as_of)
+        return gather_annual(period, as_of=as_of)
 
 
 LEVEL_KEYS = [Level(lv) for lv in m.LEVELS]

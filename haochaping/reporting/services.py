@@ -51,17 +51,29 @@ def _notify(users_role: str, message: str, params: dict[str, Any], url: str, ded
     notify(recipients=recipients, message=message, params=params, url=url, dedup_key=dedup)
 
 
-@transaction.atomic
 def report_generate(*, kind: str, period_key: str, acting_user: Any = None) -> Report:
-    """Version 1 of a report as a draft, its figures gathered now. Conflict if one exists."""
+    """Version 1 of a report as a draft, its figures gathered now. Conflict if one exists.
+    The figures are gathered before the transaction, so they come from the read replica when
+    one is configured (haochaping.core.db)."""
     _bureau(acting_user)
     key = normalise_period(kind, period_key)
+    _report_absent(kind, key)
+    at = now()
+    return _report_create(kind=kind, key=key, at=at, acting_user=acting_user,
+                          data=builders.gather(kind, key, as_of=at))
+
+
+def _report_absent(kind: str, key: str) -> None:
     if Report.objects.filter(kind=kind, period_key=key).exists():
         raise Conflict(_("This report already exists; correct it to make a new version."))
-    at = now()
+
+
+@transaction.atomic
+def _report_create(*, kind: str, key: str, at: Any, acting_user: Any, data: dict) -> Report:
+    _report_absent(kind, key)
     report = Report.objects.create(
         kind=kind, period_key=key, version=1, state=ReportState.DRAFT,
-        data=builders.gather(kind, key, as_of=at), created_at=at, updated_at=at,
+        data=data, created_at=at, updated_at=at,
         created_by=acting_user,
     )
     report_event_record(report=report, type="reporting.generated", acting_user=acting_user)

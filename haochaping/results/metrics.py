@@ -25,11 +25,12 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 
 from haochaping.core.clock import LOCAL_TZ, now
+from haochaping.core.db import read_alias
 from haochaping.org.models import Region, Unit, Window
 from haochaping.ratings.enums import Level, Origin
 from haochaping.ratings.models import RatingRollup
@@ -413,7 +414,9 @@ def _put(out: dict[Any, RatingTally], key: Any, tally: RatingTally) -> None:
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple]:
-    with connection.cursor() as cur:
+    # Raw SQL bypasses the routers: ask which alias a read may use (the read replica inside
+    # haochaping.core.db.reading_replica(), else the primary).
+    with connections[read_alias()].cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from haochaping.core.clock import today
+from haochaping.core.db import reading_replica
 from haochaping.core.exceptions import ApplicationError
 from haochaping.org.models import Unit
 from haochaping.results import dashboards
@@ -60,7 +61,7 @@ def public_page(view: Callable[..., _Response]):
         language = request.GET.get("lang") or "zh-hans"
         if language not in PUBLIC_LANGUAGES:
             language = "zh-hans"
-        with translation.override(language):
+        with translation.override(language), reading_replica():
             try:
                 out = view(request, language, *args, **kwargs)
             except ApplicationError as exc:
