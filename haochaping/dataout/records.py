@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from haochaping.core import crypto
-from haochaping.ratings.enums import origin_of
+from haochaping.ratings.enums import entry_of
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -57,7 +57,9 @@ def rating_record(rating: Any) -> tuple[str, str, dt.datetime, dict[str, Any]]:
         "evaluator_mobile": crypto.encrypt(rating.evaluator_mobile),
         "is_anonymous": rating.is_anonymous,
         "is_public": rating.is_public,
-        "origin": origin_of(
+        "origin": rating.origin.value,  # ratings.enums.origin_of: "comment" without a case
+        # How it was entered (the wire's dataSource), also for 综合点评.
+        "entry": entry_of(
             is_system_default=rating.is_system_default,
             is_paper=rating.is_paper,
             is_staff_entered=rating.is_staff_entered,

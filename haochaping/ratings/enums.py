@@ -131,15 +131,51 @@ class Origin(models.TextChoices):
         return [v for v in cls.values if v != cls.COMMENT]
 
 
+# The one derivation of a rating's origin. Every reader (``Rating.origin``, the rollup key, the
+# results pages, integrity pages, outbox records) calls :func:`origin_of`; SQL that needs it
+# (raw inserts, annotations) uses :func:`origin_sql`, built from the same table. Precedence: no
+# case > system default > paper form > staff-entered > citizen.
+_ENTRY_FLAGS = (
+    ("is_system_default", "SYSTEM_DEFAULT"),
+    ("is_paper", "PAPER"),
+    ("is_staff_entered", "STAFF_ENTERED"),
+)
+
+
+def entry_of(*, is_system_default: bool, is_paper: bool, is_staff_entered: bool) -> Origin:
+    """How the rating was entered, whatever it is counted as (the wire's ``dataSource``).
+
+    Never ``comment``: for counting and display use :func:`origin_of`.
+    """
+    flags = {
+        "is_system_default": is_system_default,
+        "is_paper": is_paper,
+        "is_staff_entered": is_staff_entered,
+    }
+    for flag, member in _ENTRY_FLAGS:
+        if flags[flag]:
+            return Origin[member]
+    return Origin.CITIZEN
+
+
 def origin_of(
-    *, is_system_default: bool, is_paper: bool, is_staff_entered: bool, has_case: bool = True
+    *, is_system_default: bool, is_paper: bool, is_staff_entered: bool, has_case: bool
 ) -> Origin:
+    """Who produced the rating, for counting: ``comment`` without a case, else :func:`entry_of`."""
     if not has_case:
         return Origin.COMMENT
-    if is_system_default:
-        return Origin.SYSTEM_DEFAULT
-    if is_paper:
-        return Origin.PAPER
-    if is_staff_entered:
-        return Origin.STAFF_ENTERED
-    return Origin.CITIZEN
+    return entry_of(
+        is_system_default=is_system_default, is_paper=is_paper, is_staff_entered=is_staff_entered
+    )
+
+
+def origin_sql(alias: str = "") -> str:
+    """:func:`origin_of` as a SQL ``CASE`` over a ratings row (``alias.`` prefixes the columns)."""
+    p = f"{alias}." if alias else ""
+    whens = " ".join(
+        f"WHEN {p}{flag} THEN '{Origin[member].value}'" for flag, member in _ENTRY_FLAGS
+    )
+    return (
+        f"CASE WHEN {p}case_id IS NULL THEN '{Origin.COMMENT.value}' {whens}"
+        f" ELSE '{Origin.CITIZEN.value}' END"
+    )

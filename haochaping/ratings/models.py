@@ -262,6 +262,7 @@ class Rating(models.Model):
             is_system_default=self.is_system_default,
             is_paper=self.is_paper,
             is_staff_entered=self.is_staff_entered,
+            has_case=self.case_id is not None,
         )
 
 

@@ -25,7 +25,7 @@ from haochaping.core.clock import LOCAL_TZ, today
 from haochaping.core.db import reading_replica
 from haochaping.core.exceptions import ApplicationError, InvalidInput, NotFound
 from haochaping.org.models import Region
-from haochaping.ratings.enums import Channel, Level, Validity, origin_of
+from haochaping.ratings.enums import Channel, Level, Validity
 from haochaping.ratings.models import Rating
 from haochaping.results import dashboards
 from haochaping.results.enums import Dimension, Grain, RankingKind
@@ -276,12 +276,7 @@ def rating_list(request: HttpRequest) -> HttpResponse:
             "level": r.get_level_display(),
             "is_bad": r.is_bad,
             "channel": r.get_channel_display(),
-            "origin": origin_of(
-                is_system_default=r.is_system_default,
-                is_paper=r.is_paper,
-                is_staff_entered=r.is_staff_entered,
-                has_case=r.case_id is not None,
-            ).label,
+            "origin": r.origin.label,
             "follow_up": r.assess_number == 2,
             "evaluator": mask_name(r.evaluator_name) if not r.is_anonymous else _("anonymous"),
             "mobile": mask_mobile(r.evaluator_mobile),

@@ -70,7 +70,7 @@ def test_a_negative_comment_opens_a_rectification_for_the_named_unit(org_tree, p
     rating = c.rating
     assert (rating.case_id, rating.unit, rating.level, rating.channel) == (
         None, org_tree.police, Level.DISSATISFIED, Channel.KIOSK)
-    assert (rating.is_paper, rating.is_staff_entered, rating.origin) == (True, True, Origin.PAPER)
+    assert (rating.is_paper, rating.is_staff_entered, rating.origin) == (True, True, Origin.COMMENT)
     assert rating.text.startswith(f"[{c.reference}] 大厅取号机")
     assert rating.evaluator_mobile == "13911112222"
     r = Rectification.objects.get(rating=rating)

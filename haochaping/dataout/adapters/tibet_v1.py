@@ -140,7 +140,8 @@ class TibetV1Adapter(PlatformAdapter):
             "publicFlag": "1" if p["is_public"] else "0",
             "acceptDate": _time(p["accepted_at"]),
             "promiseTime": _time(p["promised_at"]),
-            "dataSource": DATA_SOURCE[Origin(p["origin"])],
+            # Who produced it; a 综合点评's origin is "comment", its entry says how it came in.
+            "dataSource": DATA_SOURCE[Origin(p.get("entry", p["origin"]))],
         }
 
     def _rectification(self, p: dict[str, Any]) -> dict[str, Any]:

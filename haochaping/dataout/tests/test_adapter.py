@@ -34,8 +34,8 @@ def test_every_internal_value_has_a_wire_code():
     assert sorted(v1.CHANNEL_PF.values()) == ["1", "2", "3", "4", "5", "6", "7"]
     assert set(v1.USER_PROP) == set(EvaluatorType)
     assert set(v1.APP_STATUS) == set(Stage)
-    # 综合点评 (Origin.COMMENT) is a results-side distinction; records carry the flag-derived
-    # origin, so the wire table covers every other value.
+    # dataSource is how a rating was entered (records' "entry", ratings.enums.entry_of): never
+    # Origin.COMMENT, which a 综合点评 carries as its "origin".
     assert set(v1.DATA_SOURCE) == set(Origin) - {Origin.COMMENT}
     assert set(v1.RECTIFY_STATUS) == set(Status.values)
     assert set(v1.RECTIFY_EVENT) == RECTIFICATION_RESULT_TYPES

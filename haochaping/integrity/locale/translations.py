@@ -109,7 +109,9 @@ ZH = {
     "Shares are of valid ratings that are not system defaults. Flag rate: ratings flagged by any check, divided by all ratings of the unit in the period (excluded ones included). Callback mismatches: supervision callback interviews where the citizen's account differed from the stored rating.": "占比以有效且非系统默认的评价为基数。标记率：被任一核查项标记的评价数除以该单位期间全部评价数（含不予采纳的）。回访不一致：督查回访中群众所述与系统记录的评价不一致的次数。",
     "The rating was excluded from all results.": "该评价已不予采纳，不计入任何统计结果。",
     "The flags were cleared; the rating stays counted.": "标记已排除，评价继续计入统计。",
+    "Origin": "来源",
 }
 BO = {
     "Integrity": "དཔྱད་ཞིབ།",
+    "Origin": "འབྱུང་ཁུངས།",
 }

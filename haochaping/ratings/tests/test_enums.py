@@ -78,4 +78,7 @@ def test_channel_codes_and_groups():
 )
 def test_origin_priority(flags, origin):
     default, paper, staff = flags
-    assert origin_of(is_system_default=default, is_paper=paper, is_staff_entered=staff) == origin
+    assert (
+        origin_of(is_system_default=default, is_paper=paper, is_staff_entered=staff, has_case=True)
+        == origin
+    )
