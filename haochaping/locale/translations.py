@@ -67,6 +67,14 @@ ZH = {
     "Main": "主导航", "Administration": "系统管理", "Log out": "退出登录", "Language": "语言", "Switch": "切换",
     "Working days": "工作日历", "Background jobs": "后台任务", "Notifications": "消息通知", "Ratings": "评价",
     "Integration": "系统对接", "Demo data": "演示数据", "Core": "基础",
+    "The service item of a registered case cannot change.": "已登记办件的政务服务事项不能更改。",
+    "The handling unit of a registered case cannot change.": "已登记办件的承办单位不能更改。",
+    "The case is already completed at another time.": "该办件已在另一时间办结。",
+    # The menu (core/navigation.py): the texts the apps' catalogs already give these labels.
+    "Bad reviews": "差评", "Callbacks": "回访记录", "Overview by unit": "各单位概况",
+    "Appeals": "差评复核", "Results": "评价结果", "Rating channels": "评价渠道", "Coverage": "评价覆盖",
+    "Working-day calendar": "工作日日历", "Regional platform": "自治区平台", "Reports": "报告",
+    "Integrity": "真实性核查", "Identity reveals": "查看身份信息记录",
 }
 
 BO = {
@@ -87,4 +95,6 @@ BO = {
     "A citizen ID number has 17 digits followed by a digit or X.": "ཐོབ་ཐང་ལག་ཁྱེར་ཨང་གྲངས་ལ་གྲངས་ཀ་ ༡༨ ཡོད་དགོས།",
     "The check digit of this citizen ID number is wrong.": "ཐོབ་ཐང་ལག་ཁྱེར་ཨང་གྲངས་ནོར་འདུག",
     "The birth date inside this citizen ID number is not a real date.": "ཐོབ་ཐང་ལག་ཁྱེར་ནང་གི་སྐྱེས་ཚེས་ནོར་འདུག",
+    "Bad reviews": "བསམ་འཆར་ངན་པ།", "Results": "བསམ་འཆར་གྲུབ་འབྲས།", "Reports": "སྙན་ཞུ།",
+    "Integrity": "དཔྱད་ཞིབ།",
 }

@@ -29,6 +29,9 @@ ZH = {
     "Entered by staff": "工作人员录入",
     "Paper form keyed in": "纸质评价表录入",
     "System default": "系统默认评价",
+    "Society's comment (no case)": "综合点评（无办件）",
+    "content hash": "内容哈希值",
+    "identity hash": "身份哈希值",
     "This case has already been rated at this stage.": "该办件在此环节已评价过。",
     "This line is not valid JSON.": "该行不是有效的 JSON。",
     "This line is not a JSON object.": "该行不是 JSON 对象。",
@@ -147,4 +150,5 @@ BO = {
     "The rating period for this case has ended.": "ལས་དོན་འདིའི་དཔྱད་བརྗོད་ཀྱི་དུས་ཚོད་རྫོགས་ཟིན།",
     "A bad review needs at least one reason code or a written explanation.": "ཡིད་མ་ཚིམ་པའི་དཔྱད་བརྗོད་ལ་རྒྱུ་མཚན་གཅིག་འདེམས་པའམ་ཡི་གེས་འགྲེལ་བཤད་བྲིས་དགོས།",
     "Some fields are invalid.": "ནང་འཇུག་ཁ་ཤས་ནོར་འདུག",
+    "Society's comment (no case)": "སྤྱི་ཚོགས་ཀྱི་བསམ་འཆར། (ལས་དོན་མེད་པ།)",
 }

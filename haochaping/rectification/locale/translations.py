@@ -51,6 +51,7 @@ ZH = {
     "%(name)s: only JPEG, PNG and PDF files are accepted.": "%(name)s：只接受 JPEG、PNG 和 PDF 文件。",
     "%(name)s: the file is larger than %(mb)s MB.": "%(name)s：文件超过 %(mb)s MB。",
     "%(name)s: the file is empty.": "%(name)s：文件为空。",
+    "%(name)s: the PDF contains scripts, embedded files or launch actions.": "%(name)s：PDF 文件含有脚本、嵌入文件或启动操作，不予接受。",
     "%(name)s: the content is not a JPEG, PNG or PDF file.": "%(name)s：文件内容不是 JPEG、PNG 或 PDF。",
     "New bad review to handle: %(item)s": "新差评待办理：%(item)s",
     "A bad review of %(item)s was routed to your unit. Contact the citizen by %(due)s.": "%(item)s 的差评已分派至本单位，请于 %(due)s 前联系群众。",

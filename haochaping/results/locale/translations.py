@@ -131,6 +131,7 @@ ZH = {
     "Receipt": "评价回执",
     "Time": "时间",
     "Origin": "来源",
+    "Audit chain heads": "审计链头公示",
     "Evaluator": "评价人",
     "Mobile": "手机",
     "Reasons": "评价选项",
@@ -221,4 +222,5 @@ BO = {
     "Comments received": "འབྱོར་བའི་བསམ་འཆར།",
     "Negative": "ངན་པ།",
     "Routed to rectification": "ཡ་རྒྱ་བཅོས་སྒྲིག་ལ་བསྐུར།",
+    "Audit chain heads": "རྩིས་ཞིབ་ཐོ་ཡིག་གི་སྒྲིག་ཐག་མགོ་ཁྱབ་བསྒྲགས།",
 }

@@ -142,6 +142,7 @@ ZH = {
     "Entry deleted: %(entry)s.": "已删除条目：%(entry)s。",
     "The import form was incomplete; upload the file again.": "导入表单不完整，请重新上传文件。",
     "Imported: %(created)s added, %(updated)s changed, %(deleted)s deleted, %(unchanged)s unchanged.": "已导入：新增 %(created)s 条，修改 %(updated)s 条，删除 %(deleted)s 条，%(unchanged)s 条不变。",
+    "The file is larger than 1 MB.": "文件超过 1 MB。",
 }
 
 BO = {
