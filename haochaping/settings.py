@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request log line and the request metrics (docs/deploy.md).
+    "haochaping.core.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -266,13 +268,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Logging --------------------------------------------------------------------------------
+# HAOCHAPING_LOG_FORMAT=json: one JSON object per line (haochaping.core.logging; the default of
+# settings_production). The per-request line (logger haochaping.request) is on in JSON mode only:
+# in plain mode gunicorn's access log says the same.
+LOG_FORMAT = os.environ.get("HAOCHAPING_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "haochaping.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HAOCHAPING_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "haochaping.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------------
@@ -295,6 +312,15 @@ HAOCHAPING_JOBS = {
     "HEARTBEAT_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_HEARTBEAT_SECONDS", "10")),
     "RECOVER_SECONDS": float(os.environ.get("HAOCHAPING_JOBS_RECOVER_SECONDS", "15")),
     "EXTRA_PERIODIC": os.environ.get("HAOCHAPING_JOBS_EXTRA_PERIODIC", ""),
+}
+# --- Monitoring (haochaping.core.conf; docs/deploy.md "Monitoring") --------------------------
+HAOCHAPING_MONITORING = {
+    "METRICS_ALLOW": os.environ.get("HAOCHAPING_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+    "METRICS_TOKEN": os.environ.get("HAOCHAPING_METRICS_TOKEN", ""),
+    "HEALTHZ_QUEUE_MAX_AGE_SECONDS": float(
+        os.environ.get("HAOCHAPING_HEALTHZ_QUEUE_MAX_AGE_SECONDS", "300")
+    ),
+    "HEALTHZ_REQUIRE_WORKER": _env_bool("HAOCHAPING_HEALTHZ_REQUIRE_WORKER", False),
 }
 # --- SMS (haochaping.notifications.sms): backend log (default) | http | file -----------------
 HAOCHAPING_SMS = {

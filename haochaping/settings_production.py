@@ -13,14 +13,15 @@ import os
 from typing import Any
 
 from haochaping.settings import *  # noqa: F403
-from haochaping.settings import CONTENT_SECURITY_POLICY, HAOCHAPING_ACCOUNTS, _env_bool
+from haochaping.settings import CONTENT_SECURITY_POLICY, HAOCHAPING_ACCOUNTS, LOGGING, _env_bool
 
 DEBUG = False
 
 # HTTPS only. The proxy terminates TLS; it must set X-Forwarded-Proto (and strip it from clients).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _env_bool("HAOCHAPING_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the proxy's health probe speaks plain HTTP
+# The proxy's health probe and the Prometheus scrape (direct, allow-listed) speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -51,3 +52,19 @@ _directives: dict[str, Any] = {
     "upgrade-insecure-requests": True,
 }
 CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY, "DIRECTIVES": _directives}
+
+# Logs: one JSON object per line unless HAOCHAPING_LOG_FORMAT=plain (haochaping.core.logging).
+LOG_FORMAT = os.environ.get("HAOCHAPING_LOG_FORMAT", "json")
+LOGGING = {
+    **LOGGING,
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
+    "loggers": {
+        **LOGGING["loggers"],
+        "haochaping.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
+}

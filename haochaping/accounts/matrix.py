@@ -29,6 +29,7 @@ class Access(StrEnum):
     STAFF = "staff"  # a logged-in user of one of the roles; objects within the user's scope
     OWN = "own"  # any logged-in user, on their own records only
     SITE_ADMIN = "site-admin"  # the Django admin site: superusers only
+    NETWORK = "network"  # clients on the allow-listed networks, or holding the metrics token
 
 
 # How an object named in the URL (or in the body) is scoped.
@@ -142,6 +143,9 @@ MATRIX: dict[str, Rule] = {
     # --- site, accounts, language ---
     "core:home": public("GET POST"),
     "core:healthz": public("GET POST", note="liveness probe, no data"),
+    "core:metrics": Rule(
+        Access.NETWORK, note="Prometheus scrape; HAOCHAPING_METRICS_ALLOW (loopback) or token"
+    ),
     "accounts:login": public("GET POST"),
     "accounts:verify": public("GET POST", note="second step of a login in progress"),
     "accounts:enrol": public("GET POST", note="TOTP enrolment of a login in progress"),
@@ -460,6 +464,7 @@ def _who(rule: Rule) -> str:
         Access.SIGNED: "integration client (HMAC)",
         Access.OWN: "any logged-in user (own records)",
         Access.SITE_ADMIN: "superusers",
+        Access.NETWORK: "allow-listed networks (metrics token)",
     }[rule.access]
 
 

@@ -57,7 +57,7 @@ def test_serve_answers_real_http_with_gunicorn_and_a_worker(tmp_path: Path):
             except OSError:
                 time.sleep(0.5)
         # then
-        assert body == '{"status": "ok", "database": "ok"}'
+        assert body == '{"status": "ok", "database": "ok", "queue": "ok", "workers": "ok"}'
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as resp:
             assert resp.status == 200
             assert "gunicorn" in resp.headers.get("Server", "")

@@ -72,7 +72,12 @@ def test_default_language_is_simplified_chinese(client):
 
 @pytest.mark.django_db
 def test_healthz_and_openapi(client):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "queue": "ok",
+        "workers": "ok",
+    }
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["info"]["title"] == "haochaping API"
     docs = client.get("/api/v1/docs").content.decode()
