@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -162,23 +163,16 @@ def other_sessions() -> list[str]:
         return [f"pid {pid} ({app}, {state})" for pid, app, state in cursor.fetchall()]
 
 
-def _dump_tables(payload: Path) -> set[str]:
-    out = subprocess.run(  # noqa: S603
-        [tool("pg_restore"), "--list", str(payload)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    tables = set()
-    for line in out.splitlines():
-        # "215; 1259 16390 TABLE public ratings_rating postgres"
-        parts = line.split()
-        if len(parts) >= 6 and not line.startswith(";") and parts[3] == "TABLE":
-            tables.add(f"{parts[4]}.{parts[5]}")
-    return tables
-
-
 def restore(payload: Path, manifest: dict, *, force: bool, say: Callable[[str], None]) -> None:
+    """Replace the schema with the dump's, in ONE transaction: psql --single-transaction runs
+    ``DROP SCHEMA ... CASCADE; CREATE SCHEMA ...`` followed by the dump as SQL
+    (``pg_restore --no-owner -f -``). If anything fails, nothing changed.
+
+    Not ``pg_restore --clean``: on partitioned tables (ratings, rollups and the results
+    summaries are partitioned by month) its drops run in an order PostgreSQL refuses ("cannot
+    drop inherited constraint"), and it would leave behind tables the backup does not have
+    (made by newer migrations), which the ``migrate`` after the restore must create again.
+    """
     client_major, _text = tool_version("pg_restore")
     match = _VERSION_RE.search(manifest.get("client", ""))
     dump_major = int(match[1]) if match else 0
@@ -199,36 +193,64 @@ def restore(payload: Path, manifest: dict, *, force: bool, say: Callable[[str], 
             f"{len(sessions)} other session(s) are connected to {_settings()['NAME']} "
             f"({'; '.join(sessions[:5])}): stop the web servers and workers first, or pass --force",
         )
-    # Tables the backup does not have (made by migrations newer than the backup) would block the
-    # `migrate` that follows: drop them first. --clean then drops and recreates the others.
-    wanted = _dump_tables(payload)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-        )
-        extra = sorted({row[0] for row in cursor.fetchall()} - wanted)
-        if extra:
-            say(f"dropping {len(extra)} table(s) the backup does not have: {', '.join(extra)}")
-            qn = connection.ops.quote_name
-            cursor.execute(
-                "DROP TABLE IF EXISTS "
-                + ", ".join(".".join(qn(p) for p in t.split(".", 1)) for t in extra)
-                + " CASCADE"
-            )
+        cursor.execute("SELECT current_schema()")
+        schema = cursor.fetchone()[0]
     connection.close()
-    say("pg_restore --clean --if-exists --no-owner --single-transaction ...")
-    _run(
-        [
-            tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            *connection_args(),
-            "--dbname",
-            str(_settings()["NAME"]),
-            str(payload),
-        ]
-    )
+    qs = '"' + schema.replace('"', '""') + '"'
+    say(f"pg_restore --no-owner | psql --single-transaction (schema {schema} replaced) ...")
+    env = client_env()
+    # stderr to files, not pipes: nothing can block on a full pipe while the dump streams.
+    with (
+        tempfile.TemporaryFile() as psql_err,
+        tempfile.TemporaryFile() as dump_err,
+        subprocess.Popen(  # noqa: S603 - fixed argv
+            [
+                tool("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set",
+                "ON_ERROR_STOP=1",
+                *connection_args(),
+                "--dbname",
+                str(_settings()["NAME"]),
+                "--file",
+                "-",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_err,
+            env=env,
+        ) as psql,
+    ):
+        assert psql.stdin is not None  # noqa: S101 - Popen with stdin=PIPE
+        psql.stdin.write(
+            f"SET client_min_messages = warning;\nDROP SCHEMA IF EXISTS {qs} CASCADE;\n"
+            f"CREATE SCHEMA {qs};\n".encode()
+        )
+        psql.stdin.flush()
+        dump_code = subprocess.run(  # noqa: S603 - fixed argv
+            [tool("pg_restore"), "--no-owner", "--exit-on-error", "--file", "-", str(payload)],
+            stdout=psql.stdin,
+            stderr=dump_err,
+            env=env,
+        ).returncode
+        if dump_code != 0 and psql.poll() is None:
+            # psql must not reach the end of its input: that would COMMIT a partial restore.
+            psql.kill()
+            psql.wait()
+            dump_err.seek(0)
+            raise ToolError(
+                f"pg_restore failed (exit {dump_code}); nothing was changed: "
+                f"{dump_err.read().decode(errors='replace').strip()}"
+            )
+        if psql.poll() is None:
+            psql.stdin.close()
+        psql.wait()
+        if psql.returncode != 0:
+            psql_err.seek(0)
+            raise ToolError(
+                f"psql failed (exit {psql.returncode}); nothing was changed: "
+                f"{psql_err.read().decode(errors='replace').strip()}"
+            )
