@@ -41,22 +41,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from scratchdb import DEFAULT_ADMIN_URL, emit, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "haochaping_bench_results"
 UNITS, HALLS, WINDOWS_PER_HALL, STAFF_PER_UNIT, ITEMS_PER_UNIT = 80, 20, 20, 20, 25
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def build_org() -> dict:
@@ -210,7 +208,7 @@ SELECT r.id, r.case_id, r.unit_id,
        false, 0, 0, '',
        CASE WHEN r.assessed_at > %(open_after)s THEN '' WHEN r.id %% 10 = 0 THEN 'unsatisfied' ELSE 'satisfied' END,
        1, r.assessed_at
-FROM ratings_rating r
+FROM ratings_rating r WHERE r.level IN ('dissatisfied', 'very_dissatisfied')
 """
 
 GENERATE_CASES = """
@@ -221,19 +219,38 @@ FROM generate_series(%(start)s::date, %(end)s::date - 1, '1 day') AS d, org_unit
 """
 
 
+def secondary_indexes(cur, table: str) -> list[tuple[str, str]]:
+    """(drop, create) statements for a table's non-primary indexes and unique constraints, as
+    migrated (plain or partitioned): a bulk load drops them and rebuilds each once."""
+    cur.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'u'",
+        [table],
+    )
+    out = [
+        (f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+         f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        for name, definition in cur.fetchall()
+    ]
+    cur.execute(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+        "WHERE indrelid = %s::regclass AND NOT indisprimary AND indexrelid NOT IN "
+        "(SELECT conindid FROM pg_constraint WHERE conrelid = %s::regclass)",
+        [table, table],
+    )
+    out += [(f"DROP INDEX {name}", definition) for name, definition in cur.fetchall()]
+    return out
+
+
 def generate(cur, *, days: int, per_day: int, per_row: int, end: dt.date) -> dict:
     start = end - dt.timedelta(days=days)
     cur.execute("ALTER TABLE ratings_ratingrollup DISABLE TRIGGER USER")  # the summary triggers
     t0 = time.perf_counter()
     # bulk load without the rollup's indexes; they are rebuilt once afterwards (each chunk is
     # grouped by the full key, and chunks are disjoint in days, so the key stays unique)
-    cur.execute(
-        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = "
-        "'ratings_ratingrollup'::regclass AND NOT indisprimary"
-    )
-    index_defs = [row[0] for row in cur.fetchall()]
-    cur.execute("ALTER TABLE ratings_ratingrollup DROP CONSTRAINT rating_rollup_key")
-    cur.execute("DROP INDEX IF EXISTS rating_rollup_day_idx")
+    indexes = secondary_indexes(cur, "ratings_ratingrollup")
+    for drop, _create in indexes:
+        cur.execute(drop)
     # rows per day: each generated row carries 1 .. 2*per_row-1 ratings (per_row on average)
     rows_per_day = per_day // per_row
     chunk = 365
@@ -245,13 +262,8 @@ def generate(cur, *, days: int, per_day: int, per_row: int, end: dt.date) -> dic
             {"start": a, "end": b, "rows_per_day": rows_per_day, "per_row": per_row},
         )
     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # FK checks now, or ALTER TABLE refuses
-    cur.execute(
-        "ALTER TABLE ratings_ratingrollup ADD CONSTRAINT rating_rollup_key UNIQUE "
-        "(day, unit_id, item_key, window_key, staff_key, channel, level, origin, assess_number)"
-    )
-    for index_def in index_defs:
-        if "rating_rollup_day_idx" in index_def:
-            cur.execute(index_def)
+    for _drop, create in indexes:
+        cur.execute(create)
     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cur.execute("ALTER TABLE ratings_ratingrollup ENABLE TRIGGER USER")
     cur.execute("SELECT COUNT(*), COALESCE(SUM(count), 0) FROM ratings_ratingrollup")
@@ -485,11 +497,9 @@ def main() -> None:
         action="store_true",
         help="also measure the pages with the dashboard cache on (in-process)",
     )
-    parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-
-    import psycopg
 
     scales = [int(s) for s in args.scales.split(",")]
     dbs = [d for d in args.dbs.split(",") if d] or [f"{DB_NAME}_{i}" for i in range(len(scales))]
@@ -500,21 +510,23 @@ def main() -> None:
     def url_of(db: str) -> str:
         return urlunsplit(parts._replace(path=f"/{db}"))
 
-    if not args.reuse:
-        with psycopg.connect(args.admin_url, autocommit=True) as admin:
-            for db in dbs:
-                admin.execute(f"DROP DATABASE IF EXISTS {db}")
-                admin.execute(f"CREATE DATABASE {db}")
     env = {"DATABASE_URL": url_of(dbs[0]), "HAOCHAPING_LOG_LEVEL": "WARNING"}
     servers: list[HttpServer] = []
+    scratch = ExitStack()  # the new databases: created, migrated, dropped unless --keep
     try:
-        for db in dbs:  # a no-op on a kept database that is up to date
-            subprocess.run(
-                [sys.executable, "-m", "haochaping", "migrate", "-v0"],
-                cwd=ROOT,
-                env={**os.environ, **env, "DATABASE_URL": url_of(db)},
-                check=True,
-            )
+        for db in dbs:
+            if args.reuse:  # a no-op on a kept database that is up to date
+                subprocess.run(
+                    [sys.executable, "-m", "haochaping", "migrate", "-v0"],
+                    cwd=ROOT,
+                    env={**os.environ, **env, "DATABASE_URL": url_of(db)},
+                    check=True,
+                )
+            else:
+                scratch.enter_context(
+                    scratch_database("postgresql", name=db, admin_url=args.admin_url,
+                                     keep=args.keep)
+                )
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
         sys.path.insert(0, str(ROOT))
@@ -654,16 +666,7 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
-        if not args.keep and not args.reuse:
-            from django.db import connections
-
-            try:
-                connections.close_all()
-            except Exception:  # noqa: S110 - django may not be set up yet
-                pass
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                for db in dbs:
-                    admin.execute(f"DROP DATABASE IF EXISTS {db}")
+        scratch.close()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ prints JSON lines:
 - ``bulk_import``: ``haochaping ratings import FILE`` of N JSON lines on the COPY fast path;
   ``records_per_s`` from the command's own timer (excludes Python/Django start-up),
   ``wall_records_per_s`` including start-up (goal ≥ 20,000/s), and ``ratio`` to the baseline.
-  ``--import-only`` skips the per-request part.
+  ``--import-only`` skips the per-request part, ``--per-request-only`` the bulk import.
 The scratch database is dropped at the end (``--keep`` keeps it).
 """
 
@@ -59,8 +59,17 @@ def free_port() -> int:
 # --- load generator (child processes) -------------------------------------------------------
 
 
+# What the rating requests look like (``--load``):
+# - citizens: each rating from its own citizen (own mobile), through the mobile app channel
+#   (pf 2): the everyday path, no integrity check fires whatever the time of day;
+# - one-phone: every rating from one mobile through the hall evaluator (pf 4), as before
+#   2026-11-29: from the 5th request on the velocity check flags every rating, and outside
+#   office hours the on-site after-hours check too (review, flags, timeline and audit rows).
+LOADS = ("citizens", "one-phone")
+
+
 def _client_loop(
-    kind, base, app_id, secret, project_nos, task_code, start_at, warm_until, stop_at, out
+    kind, load, base, app_id, secret, project_nos, task_code, start_at, warm_until, stop_at, out
 ):
     import requests
 
@@ -69,6 +78,7 @@ def _client_loop(
     session = requests.Session()
     ok = bad = 0
     i = 0
+    cpu_at_warm = None
     assess = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8) - dt.timedelta(minutes=5)).strftime(
         "%Y-%m-%d %H:%M:%S"
     )
@@ -86,7 +96,7 @@ def _client_loop(
                 {
                     "projectNo": project_nos[i],
                     "taskCode": task_code,
-                    "pf": 4,
+                    "pf": 4 if load == "one-phone" else 2,
                     "satisfaction": 5,
                     "evalDetail": "510,517",
                     "writingEvaluation": "办事效率高",
@@ -94,7 +104,9 @@ def _client_loop(
                     "assessNumber": 1,
                     "userProp": "1",
                     "userName": "卓玛",
-                    "mobile": "13900000000",
+                    "mobile": (
+                        "13900000000" if load == "one-phone" else "139" + project_nos[i][-8:]
+                    ),
                     "idempotencyKey": str(uuid.uuid4()),
                 },
                 ensure_ascii=False,
@@ -104,16 +116,52 @@ def _client_loop(
         headers["Content-Type"] = "application/json"
         response = session.post(base + path, data=body, headers=headers, timeout=30)
         if now >= warm_until:
+            if cpu_at_warm is None:
+                cpu_at_warm = time.process_time()
             if response.status_code == 201:
                 ok += 1
             else:
                 bad += 1
                 if bad <= 3:
                     sys.stderr.write(f"{kind} {response.status_code} {response.text[:300]}\n")
-    out.put((ok, bad))
+    out.put((ok, bad, time.process_time() - (cpu_at_warm or time.process_time())))
 
 
-def run_load(kind, base, app_id, secret, cases_per_client, task_code, *, clients, warmup, seconds):
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU time of each of these processes so far (from /proc)."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime+stime
+    return found
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two samples: processes in both (one that ended in between is lost
+    with its time; the servers keep their workers and database connections, so that is rare)."""
+    return sum(after[pid] - before[pid] for pid in after if pid in before)
+
+
+def run_load(
+    kind,
+    base,
+    app_id,
+    secret,
+    cases_per_client,
+    task_code,
+    *,
+    clients,
+    warmup,
+    seconds,
+    server_pids=lambda: [],
+    db_pids=lambda: [],
+    load="citizens",
+):
+    """Rate over the measured seconds, and CPU seconds spent in that window by the server's
+    workers, the database backends and the load generator (for ratios on a loaded machine)."""
     out: mp.Queue = mp.Queue()
     start_at = time.time() + 0.5
     warm_until = start_at + warmup
@@ -123,6 +171,7 @@ def run_load(kind, base, app_id, secret, cases_per_client, task_code, *, clients
             target=_client_loop,
             args=(
                 kind,
+                load,
                 base,
                 app_id,
                 secret,
@@ -138,12 +187,21 @@ def run_load(kind, base, app_id, secret, cases_per_client, task_code, *, clients
     ]
     for p in procs:
         p.start()
+    time.sleep(max(0.0, warm_until - time.time()))
+    cpu0 = (cpu_seconds(server_pids()), cpu_seconds(db_pids()))
+    time.sleep(max(0.0, stop_at - time.time()))
+    cpu1 = (cpu_seconds(server_pids()), cpu_seconds(db_pids()))
     results = [out.get(timeout=seconds + warmup + 120) for _p in procs]
     for p in procs:
         p.join()
     ok = sum(r[0] for r in results)
     bad = sum(r[1] for r in results)
-    return ok / seconds, ok, bad
+    cpu = {
+        "server": cpu_spent(cpu0[0], cpu1[0]),
+        "db": cpu_spent(cpu0[1], cpu1[1]),
+        "client": sum(r[2] for r in results),
+    }
+    return ok / seconds, ok, bad, cpu
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -164,6 +222,15 @@ def main() -> None:
     parser.add_argument("--db-name", default="haochaping_bench_ingest", help="scratch database")
     parser.add_argument(
         "--import-only", action="store_true", help="skip the per-request part (bulk import only)"
+    )
+    parser.add_argument(
+        "--load",
+        choices=LOADS,
+        default="citizens",
+        help="rating requests: each from its own citizen, or all from one phone (see LOADS)",
+    )
+    parser.add_argument(
+        "--per-request-only", action="store_true", help="skip the bulk import (per-request only)"
     )
     parser.add_argument(
         "--diagnose-triggers",
@@ -213,7 +280,8 @@ def main() -> None:
             if args.import_only
             else int(expected_rps_max * (args.seconds + args.warmup) * args.rounds) + 1000
         )
-        total_cases = per_request_cases + args.import_records
+        import_records = 0 if args.per_request_only else args.import_records
+        total_cases = per_request_cases + import_records
         done = now() - dt.timedelta(hours=2)
         t0 = time.monotonic()
         batch = []
@@ -244,7 +312,8 @@ def main() -> None:
             per_request(args, env, client, secret, item, per_request_cases)
 
         # --- bulk import --------------------------------------------------------------
-        bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now)
+        if not args.per_request_only:
+            bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now)
     finally:
         try:
             from django.db import connections
@@ -290,6 +359,23 @@ def per_request(args, env, client, secret, item, per_request_cases) -> None:
         numbers = [f"BENCH-{n:08d}" for n in range(per_request_cases)]
         clients = args.clients
         totals = {"bare": [0, 0.0], "ratings": [0, 0.0]}
+        cpu_totals = {kind: {"server": 0.0, "db": 0.0, "client": 0.0} for kind in totals}
+
+        def server_pids() -> list[int]:
+            path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+            return [int(pid) for pid in path.read_text().split()]
+
+        def db_pids() -> list[int]:
+            import psycopg
+
+            with psycopg.connect(args.admin_url, autocommit=True) as admin:
+                rows = admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                    "pg_backend_pid()",
+                    [args.db_name],
+                ).fetchall()
+            return [row[0] for row in rows]
+
         offset = 0
         for round_no in range(1, args.rounds + 1):
             for kind in ("bare", "ratings"):
@@ -301,7 +387,7 @@ def per_request(args, env, client, secret, item, per_request_cases) -> None:
                 if kind == "ratings":
                     offset += per_request_cases // args.rounds
                 per_client = [share[c::clients] for c in range(clients)]
-                rps, ok, bad = run_load(
+                rps, ok, bad, cpu = run_load(
                     kind,
                     base,
                     client.app_id,
@@ -311,9 +397,14 @@ def per_request(args, env, client, secret, item, per_request_cases) -> None:
                     clients=clients,
                     warmup=args.warmup,
                     seconds=args.seconds,
+                    server_pids=server_pids,
+                    db_pids=db_pids,
+                    load=args.load,
                 )
                 totals[kind][0] += ok
                 totals[kind][1] += args.seconds
+                for part, seconds in cpu.items():
+                    cpu_totals[kind][part] += seconds
                 emit(
                     bench="per_request",
                     endpoint=kind,
@@ -322,17 +413,41 @@ def per_request(args, env, client, secret, item, per_request_cases) -> None:
                     errors=bad,
                     seconds=args.seconds,
                     rps=round(rps, 1),
+                    load=args.load if kind == "ratings" else None,
+                    cpu_ms_per_request={
+                        part: round(1000 * seconds / max(ok, 1), 2) for part, seconds in cpu.items()
+                    },
                     server_workers=2,
                     clients=clients,
                 )
         bare_rps = totals["bare"][0] / totals["bare"][1]
         ratings_rps = totals["ratings"][0] / totals["ratings"][1]
+        # CPU time per request is steadier than the rate when other work shares the machine:
+        # its ratio is what the rate ratio would be with the CPUs to ourselves.
+        cpu_ms = {
+            kind: {
+                part: 1000 * seconds / max(totals[kind][0], 1)
+                for part, seconds in cpu_totals[kind].items()
+            }
+            for kind in totals
+        }
         emit(
             bench="per_request_summary",
             bare_rps=round(bare_rps, 1),
             ratings_rps=round(ratings_rps, 1),
             ratio=round(ratings_rps / bare_rps, 3),
             goal=0.5,
+            load=args.load,
+            cpu_ms_per_request={
+                kind: {part: round(v, 2) for part, v in parts.items()}
+                for kind, parts in cpu_ms.items()
+            },
+            cpu_ratio_server_db=round(
+                (cpu_ms["bare"]["server"] + cpu_ms["bare"]["db"])
+                / (cpu_ms["ratings"]["server"] + cpu_ms["ratings"]["db"]),
+                3,
+            ),
+            cpu_ratio_all=round(sum(cpu_ms["bare"].values()) / sum(cpu_ms["ratings"].values()), 3),
             database="postgresql",
             server_workers=2,
             load_average=os.getloadavg(),
@@ -391,7 +506,7 @@ def bare_copy(bench_url: str, path: Path, chunk_size: int) -> dict:
     return {"records": n, "seconds": round(seconds, 3), "records_per_s": round(n / seconds)}
 
 
-def bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now) -> None:
+def bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now) -> dict:
     assess = (now() - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
     assess_s = assess.strftime("%Y-%m-%d %H:%M:%S")
     path = data_dir / "bench-import.jsonl"
@@ -476,6 +591,7 @@ def bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now) ->
             cur.execute("ALTER TABLE ratings_ratingrollup DISABLE TRIGGER USER")
         connections.close_all()
         emit(**run_import("bulk_import_without_other_apps_triggers"))
+    return result
 
 
 if __name__ == "__main__":

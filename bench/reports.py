@@ -25,46 +25,23 @@ import datetime as dt
 import io
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from scratchdb import DEFAULT_ADMIN_URL, emit, scratch_database
+
 DB_NAME = "haochaping_bench_reports"
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ratings", type=int, default=225_000)
     parser.add_argument("--month", default="2026-10")
-    parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import psycopg
-
-    parts = urlsplit(args.admin_url)
-    bench_url = urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-    with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-    env = {**os.environ, "DATABASE_URL": bench_url, "HAOCHAPING_LOG_LEVEL": "WARNING"}
-    try:
-        subprocess.run([sys.executable, "-m", "haochaping", "migrate", "-v0"], cwd=ROOT, env=env,
-                       check=True)
-        os.environ.update(env)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
-        sys.path.insert(0, str(ROOT))
-        sys.path.insert(0, str(ROOT / "bench"))
-        import django
-
-        django.setup()
+    with scratch_database("postgresql", name=DB_NAME, admin_url=args.admin_url, keep=args.keep):
         from dashboard import build_org, generate  # bench/dashboard.py's generator
         from django.core.management import call_command
         from django.db import connection, transaction
@@ -123,13 +100,6 @@ def main() -> None:
                  **json.loads(out.getvalue()))
         emit(step="env", load_avg_1m=round(os.getloadavg()[0], 1), cpus=os.cpu_count(),
              when=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,15 @@ SCENARIOS = [
         ("--items", "100000", "--repeat", "3"),
         small_timeout_s=600,
     ),
+    Scenario(
+        "province",
+        "province.py",
+        ("--ratings", "100000", "--baseline", "20000", "--seconds", "3", "--warmup", "1",
+         "--import-records", "5000", "--requests", "5", "--render", "none"),
+        ("--ratings", "10000000", "--baseline", "1000000", "--seconds", "15",
+         "--import-records", "200000", "--requests", "40"),
+        small_timeout_s=900,
+    ),
     Scenario("rating_page", "rating_page.py", ("--requests", "20"), ("--requests", "100")),
     Scenario(
         "privacy_encrypt",

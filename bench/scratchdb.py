@@ -1,5 +1,7 @@
-"""A scratch database for one benchmark run, on SQLite or PostgreSQL (used by sweep.py and
-rating_page.py): created empty, migrated, and dropped at the end unless ``keep``.
+"""A scratch database for one benchmark run, on SQLite or PostgreSQL (used by sweep.py,
+rating_page.py, dashboard.py, reports.py, province.py ...): created empty, migrated, and dropped
+at the end unless ``keep``. Several in one process (one after the other, or nested with the
+innermost in use) are fine: Django's default connection is pointed at each as it is entered.
 
     with scratch_database("sqlite", name="haochaping_bench_sweep") as url:
         ...  # DATABASE_URL is set to ``url``; Django is set up on it and migrated
@@ -71,8 +73,16 @@ def scratch_database(
     os.environ.setdefault("HAOCHAPING_DATA_DIR", str(tmp / "data"))
     os.environ.setdefault("HAOCHAPING_LOG_LEVEL", "WARNING")
     import django
+    from django.apps import apps
     from django.core.management import call_command
 
+    if apps.ready:  # a second scratch database in the same process: point Django at it
+        from django.db import connections
+
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = (
+            name if db == "postgresql" else str(tmp / "bench.sqlite3")
+        )
     django.setup()
     try:
         call_command("migrate", verbosity=0)
