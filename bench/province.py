@@ -435,11 +435,11 @@ def ingest(args: Namespace, url: str, phase: str, data_dir: Path) -> dict:
         server, base = start_gunicorn(env)
         numbers = [f"{prefix}API-{n:08d}" for n in range(api_cases)]
         per_client = [numbers[c::args.clients] for c in range(args.clients)]
-        rps, ok, bad = run_load("ratings", base, client.app_id, secret, per_client,
+        rps, ok, bad, *_cpu = run_load("ratings", base, client.app_id, secret, per_client,
                                 item.task_code, clients=args.clients, warmup=args.warmup,
                                 seconds=args.seconds)
         out.update(api_rps=round(rps, 1), api_ok=ok, api_errors=bad)
-        bare, _ok, _bad = run_load("bare", base, client.app_id, secret, per_client,
+        bare, *_rest = run_load("bare", base, client.app_id, secret, per_client,
                                    item.task_code, clients=args.clients, warmup=args.warmup,
                                    seconds=args.seconds)
         out.update(bare_rps=round(bare, 1))
