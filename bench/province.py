@@ -570,7 +570,7 @@ def explain_heaviest() -> dict:
 
 
 def run_scale(args: Namespace, ratings: int, data_dir: Path) -> dict:
-    name = f"prov_province_{ratings}"
+    name = f"{args.db_prefix}_{ratings}"
     figures: dict = {"ratings": ratings, "db": name}
     with scratch_database("postgresql", name=name, admin_url=args.admin_url,
                           keep=args.keep) as url:
@@ -659,6 +659,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])  # PostgreSQL only
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--db-prefix", default="prov_province", help="scratch database names")
     parser.add_argument("--ratings", type=int, default=100_000, help="ratings in the year (N)")
     parser.add_argument("--baseline", type=int, default=20_000, help="the baseline scale")
     parser.add_argument("--cities", type=int, default=16)
