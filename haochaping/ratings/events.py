@@ -23,9 +23,15 @@ bad_review_received = Signal()
 # a capability that reacts to new ratings connects here too and handles the chunk set-based
 # (coverage closes tasks, dataout queues outbox rows, integrity queues its checks). Whatever a
 # receiver writes commits with the chunk or not at all. (Bad reviews still get
-# ``bad_review_received`` one by one, before this.) The generic path sends nothing: it goes
+# ``bad_reviews_imported``, before this.) The generic path sends nothing: it goes
 # through rating_submit, whose per-rating hooks run as for any other rating.
 ratings_imported = Signal()
+
+# Sent by the same fast path once per chunk, before ``ratings_imported``, with ``ratings`` (the
+# chunk's valid bad reviews, ascending ids, ``case`` loaded) instead of ``bad_review_received``
+# for each: a capability that connects to ``bad_review_received`` connects here too and does
+# the same for the whole list (rectification opens them set-based).
+bad_reviews_imported = Signal()
 
 
 def rating_event_record(

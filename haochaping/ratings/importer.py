@@ -41,7 +41,7 @@ from haochaping.core.exceptions import ApplicationError
 from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from haochaping.ratings.conf import rating_setting
 from haochaping.ratings.enums import Channel, EvaluatorType, Level, Stage, level_from_hcp
-from haochaping.ratings.events import BAD_REVIEW_RECEIVED, bad_review_received, ratings_imported
+from haochaping.ratings.events import BAD_REVIEW_RECEIVED, bad_reviews_imported, ratings_imported
 from haochaping.ratings.models import (
     ContentVersion,
     Rating,
@@ -260,12 +260,19 @@ def ratings_import(
 
 
 Item = tuple[int, dict[str, Any] | None, str]
+RAMP_MIN = 1000
 
 
 def _chunks(
     items: Iterator[Item], *, done_line: int, size: int
 ) -> Iterator[tuple[int, list[Item]]]:
-    """(lines skipped before the checkpoint, up to ``size`` lines after it) per chunk."""
+    """(lines skipped before the checkpoint, up to ``size`` lines after it) per chunk.
+
+    Large chunks start small (an eighth, a quarter, a half of ``size``, none under
+    ``RAMP_MIN``): the database waits only for the first chunk's parsing, which the helper
+    thread cannot overlap with anything."""
+    ramp = [s for s in (size // 8, size // 4, size // 2) if s >= RAMP_MIN]
+    limit = ramp.pop(0) if ramp else size
     skipped = 0
     chunk: list[Item] = []
     for item in items:
@@ -273,9 +280,10 @@ def _chunks(
             skipped += 1
             continue
         chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield skipped, chunk
             skipped, chunk = 0, []
+            limit = ramp.pop(0) if ramp else size
     if chunk or skipped:
         yield skipped, chunk
 
@@ -287,6 +295,8 @@ class _Prepared:
     last_line: int
     errors: list[dict[str, Any]]
     records: list[Any]  # generic: (line, normalised record); fast: staging rows ready to COPY
+    copy_data: bytes = b""  # fast: the staging rows in COPY text format
+    shape: frozenset[str] | None = None  # fast: their chunk_shape
 
 
 def _prepare(skipped, chunk, *, tag, fast_path, versions, option_levels) -> _Prepared:
@@ -306,6 +316,8 @@ def _prepare(skipped, chunk, *, tag, fast_path, versions, option_levels) -> _Pre
     prepared = _Prepared(skipped, len(chunk), chunk[-1][0] if chunk else 0, errors, records)
     if fast_path:
         prepared.records = _rows_checked(records, versions, option_levels, errors)
+        prepared.copy_data = copy_text(prepared.records)
+        prepared.shape = chunk_shape(prepared.records)
     return prepared
 
 
@@ -313,7 +325,9 @@ def _apply(prepared: _Prepared, errors_file, report: ImportReport, fast_path: bo
     report.skipped += prepared.skipped
     report.lines += prepared.lines
     if fast_path:
-        imported, replayed, row_errors = _chunk_fast(prepared.records)
+        imported, replayed, row_errors = _chunk_fast(
+            prepared.records, prepared.copy_data, prepared.shape
+        )
     else:
         imported, replayed, row_errors = _chunk_generic(prepared.records)
     errors = prepared.errors + row_errors
@@ -619,14 +633,35 @@ def _rows_checked(records, versions, option_levels, errors: list[dict]) -> list[
     return rows
 
 
-def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
-    """The database part of a chunk, in one transaction: COPY, set-based rules, insert, hooks."""
+def copy_text(rows: list[Any]) -> bytes:
+    """``rows`` in COPY text format, as psycopg's ``Copy.write_row`` formats them (its own
+    formatter and default dumpers), so the helper thread does it and the COPY only sends."""
+    from psycopg._copy_base import format_row_text  # what Copy.write_row calls (C if built)
+    from psycopg.adapt import Transformer
+
+    tx = Transformer()
+    out = bytearray()
+    for row in rows:
+        format_row_text(row, tx, out)
+    return bytes(out)
+
+
+def _chunk_fast(
+    rows: list[Any], copy_data: bytes = b"", shape: frozenset[str] | None = None
+) -> tuple[int, int, list[dict]]:
+    """The database part of a chunk, in one transaction: COPY, set-based rules, insert, hooks.
+    ``copy_data`` and ``shape``: the rows already formatted (``copy_text``) and their
+    ``chunk_shape``, else they are worked out here."""
     at = now()
     errors: list[dict] = []
     if not rows:
         return 0, 0, errors
     rule_list = _rules()
+    if shape is None:
+        shape = chunk_shape(rows)
     with transaction.atomic(), connection.cursor() as cur:
+        # The chunk's sorts (insert order, window functions over the staging rows) in memory.
+        cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cols = ", ".join(f"{n} {t}" for n, t in _STAGING_COLUMNS + _COMPUTED_COLUMNS)
         # One staging table per session, emptied at each commit (cheaper than creating and
         # dropping it per chunk); emptied here too for callers inside an outer transaction.
@@ -634,9 +669,8 @@ def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
         cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608
         names = ", ".join(n for n, _t in _STAGING_COLUMNS)
         with cur.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        _set_based_checks(cur, rule_list)
+            copy.write(copy_data or copy_text(rows))
+        _set_based_checks(cur, rule_list, shape)
         cur.execute(
             f"SELECT line_no, err FROM {STAGING} WHERE err IS NOT NULL ORDER BY line_no"  # noqa: S608
         )
@@ -656,12 +690,13 @@ def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
         replayed = cur.fetchone()[0]
         inserted = _insert_valid(cur, at)
         # Still in the chunk's transaction: every valid bad review opens its rectification
-        # (the same signal rating_submit sends), and the chunk's hooks run; a failure in any
-        # of them rolls the whole chunk back, so nothing is imported without them.
+        # (set-based: what bad_review_received does one by one for rating_submit), and the
+        # chunk's hooks run; a failure in any of them rolls the whole chunk back, so nothing
+        # is imported without them.
         bad = [pk for pk, level, default in inserted if level in BAD_LEVELS and not default]
         if bad:
-            for rating in Rating.objects.filter(pk__in=bad).select_related("case").order_by("pk"):
-                bad_review_received.send(sender=Rating, rating=rating)
+            ratings = list(Rating.objects.filter(pk__in=bad).select_related("case").order_by("pk"))
+            bad_reviews_imported.send(sender=Rating, ratings=ratings)
         ids = [pk for pk, _level, _default in inserted]
         if ids:
             ratings_imported.send(sender=Rating, rating_ids=ids)
@@ -669,6 +704,7 @@ def _chunk_fast(rows: list[Any]) -> tuple[int, int, list[dict]]:
 
 
 STAGING = "hcp_import_staging"
+WORK_MEM = "64MB"
 
 
 def _rules() -> list[tuple[str, int, str, str]]:
@@ -719,8 +755,44 @@ def _rules() -> list[tuple[str, int, str, str]]:
     ]
 
 
-def _set_based_checks(cur, rule_list) -> None:
-    """The rules that need the database, as a few statements over the whole chunk.
+_COL = {name: i for i, (name, _type) in enumerate(_STAGING_COLUMNS)}
+
+
+def chunk_shape(rows: list[Any]) -> frozenset[str]:
+    """Which of the rules that look at other lines of the chunk can apply to it at all: a
+    statement whose rule cannot is skipped (its UPDATE would change no row).
+
+    - ``comments``: a line without projectNo (its unit comes from deptCode);
+    - ``key_repeats``: an idempotency key on two lines (a replay within the chunk);
+    - ``case_repeats``: a projectNo, stage and assess number on two lines (projectNo is unique
+      among cases, so two lines of one case share it);
+    - ``follow_ups``: a line with assess number 2."""
+    project, stage, number, key = (
+        _COL["project_no"],
+        _COL["stage"],
+        _COL["assess_number"],
+        _COL["idempotency_key"],
+    )
+    shape = set()
+    keys = [row[key] for row in rows if row[key]]
+    if len(set(keys)) < len(keys):
+        shape.add("key_repeats")
+    ratings = [(row[project], row[stage], row[number]) for row in rows if row[project]]
+    if len(ratings) < len(rows):
+        shape.add("comments")
+    if len(set(ratings)) < len(ratings):
+        shape.add("case_repeats")
+    if any(row[number] == 2 for row in rows):
+        shape.add("follow_ups")
+    return frozenset(shape)
+
+
+ALL_SHAPES = frozenset({"comments", "key_repeats", "case_repeats", "follow_ups"})
+
+
+def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> None:
+    """The rules that need the database, as a few statements over the whole chunk (those the
+    chunk's ``shape`` rules out are skipped).
 
     No self-joins (window functions instead), so the staging table needs no ANALYZE; lookups
     into cases and ratings go through their unique indexes."""
@@ -748,10 +820,11 @@ def _set_based_checks(cur, rule_list) -> None:
         f" JOIN org_unit cu ON cu.id = c.unit_id JOIN org_unit iu ON iu.id = i.unit_id"
         f" WHERE {s}.project_no <> '' AND c.project_no = {s}.project_no"
     )
-    cur.execute(
-        f"UPDATE {s} SET unit_id = u.id FROM org_unit u "  # noqa: S608
-        f"WHERE {s}.project_no = '' AND u.credit_code = {s}.dept_code"
-    )
+    if "comments" in shape:
+        cur.execute(
+            f"UPDATE {s} SET unit_id = u.id FROM org_unit u "  # noqa: S608
+            f"WHERE {s}.project_no = '' AND u.credit_code = {s}.dept_code"
+        )
     cur.execute(
         f"UPDATE {s} SET err = CASE WHEN project_no <> '' THEN {r['no_case']} "  # noqa: S608
         f"ELSE {r['no_unit']} END WHERE case_id IS NULL AND unit_id IS NULL"
@@ -765,15 +838,16 @@ def _set_based_checks(cur, rule_list) -> None:
         f"AND r.idempotency_key = {s}.idempotency_key"
     )
     # ... or on an earlier line of this chunk
-    cur.execute(
-        f"UPDATE {s} SET replay = (o.first_case IS NOT DISTINCT FROM {s}.case_id "  # noqa: S608
-        f"AND o.first_stage = {s}.stage) FROM ("
-        f" SELECT line_no, row_number() OVER w AS n, first_value(case_id) OVER w AS first_case,"
-        f" first_value(stage) OVER w AS first_stage FROM {s}"
-        f" WHERE err IS NULL AND idempotency_key <> ''"
-        f" WINDOW w AS (PARTITION BY idempotency_key ORDER BY line_no)"
-        f") o WHERE o.n > 1 AND o.line_no = {s}.line_no AND {s}.replay IS NULL"
-    )
+    if "key_repeats" in shape:
+        cur.execute(
+            f"UPDATE {s} SET replay = (o.first_case IS NOT DISTINCT FROM {s}.case_id "  # noqa: S608
+            f"AND o.first_stage = {s}.stage) FROM ("
+            f" SELECT line_no, row_number() OVER w AS n, first_value(case_id) OVER w AS first_case,"
+            f" first_value(stage) OVER w AS first_stage FROM {s}"
+            f" WHERE err IS NULL AND idempotency_key <> ''"
+            f" WINDOW w AS (PARTITION BY idempotency_key ORDER BY line_no)"
+            f") o WHERE o.n > 1 AND o.line_no = {s}.line_no AND {s}.replay IS NULL"
+        )
     # 3. one rating per case, stage and number: in the database, then within the chunk
     cur.execute(
         f"UPDATE {s} SET err = CASE WHEN replay = false THEN {r['conflict']} "  # noqa: S608
@@ -781,14 +855,17 @@ def _set_based_checks(cur, rule_list) -> None:
         f"AND case_id IS NOT NULL AND EXISTS (SELECT 1 FROM {rating_t} r WHERE "
         f"r.case_id = {s}.case_id AND r.stage = {s}.stage AND r.assess_number = {s}.assess_number)))"
     )
-    cur.execute(
-        f"UPDATE {s} SET err = {r['already_rated']} FROM ("  # noqa: S608
-        f" SELECT line_no, row_number() OVER (PARTITION BY case_id, stage, assess_number"
-        f" ORDER BY line_no) AS n FROM {s}"
-        f" WHERE err IS NULL AND replay IS NULL AND case_id IS NOT NULL"
-        f") o WHERE o.n > 1 AND o.line_no = {s}.line_no"
-    )
+    if "case_repeats" in shape:
+        cur.execute(
+            f"UPDATE {s} SET err = {r['already_rated']} FROM ("  # noqa: S608
+            f" SELECT line_no, row_number() OVER (PARTITION BY case_id, stage, assess_number"
+            f" ORDER BY line_no) AS n FROM {s}"
+            f" WHERE err IS NULL AND replay IS NULL AND case_id IS NOT NULL"
+            f") o WHERE o.n > 1 AND o.line_no = {s}.line_no"
+        )
     # 4. a follow-up needs a bad first rating of the case and stage (stored, or in this chunk)
+    if "follow_ups" not in shape:
+        return
     cur.execute(
         f"UPDATE {s} SET err = {r['follow_up']} FROM ("  # noqa: S608
         f" SELECT line_no, assess_number, bool_or(assess_number = 1 AND level = ANY(%s))"

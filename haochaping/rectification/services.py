@@ -13,12 +13,13 @@ allows its action (InvalidTransition, 409).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext as _
 
 from haochaping.accounts.access import access_rectification
@@ -170,6 +171,136 @@ def rectification_open(*, rating: Any, acting_user: Any = None) -> Rectification
         r, "rectification.assigned", {"item": r.label, "due": _local(r.contact_due_at)}
     )
     return r
+
+
+@transaction.atomic
+def rectification_open_many(
+    *, ratings: Sequence[Any], acting_user: Any = None
+) -> list[Rectification]:
+    """``rectification_open`` for many valid bad ratings at once (the bulk importer's chunk),
+    with the same rows as opening them one by one in the given order: the rectifications and
+    their ``opened`` events are inserted with one statement each; units, handlers, recipients
+    and deadlines are looked up once per distinct unit (the deadline once per region and clock,
+    all clocks starting now); the save signals (audit rows, the appeals notice) and the
+    handlers' notifications follow per rectification, interleaved as one-by-one opening does.
+    Each rating should come with its ``case`` loaded (``select_related("case")``).
+    Returns one rectification per distinct rating (the open one it already had, or the new one).
+    """
+    from haochaping.catalog.models import ServiceItem
+
+    ratings = list({r.pk: r for r in ratings}.values())
+    found = {
+        r.rating_id: r
+        for r in Rectification.objects.filter(
+            rating__in=[r.pk for r in ratings], status__in=Status.open_values()
+        )
+    }
+    todo = [rating for rating in ratings if rating.pk not in found]
+    if not todo:
+        return [found[r.pk] for r in ratings]
+    # routing (responsible_unit, set-based): the case's unit, else the item owner, else the unit
+    item_ids = {
+        r.item_id for r in todo if not (r.case is not None and r.case.unit_id) and r.item_id
+    }
+    item_units = dict(ServiceItem.objects.filter(pk__in=item_ids).values_list("pk", "unit_id"))
+
+    def unit_id_of(rating: Any) -> int:
+        if rating.case is not None and rating.case.unit_id:
+            return rating.case.unit_id
+        return item_units[rating.item_id] if rating.item_id else rating.unit_id
+
+    unit_of = {r.pk: unit_id_of(r) for r in todo}
+    units = Unit.objects.select_related("region").in_bulk(set(unit_of.values()))
+    handlers = {pk: designated_handler(unit) for pk, unit in units.items()}
+    now = clock_now()
+    contact_days = rect_setting("CONTACT_WORKDAYS")
+    feedback_days = rect_setting("FEEDBACK_WORKDAYS")
+    dues: dict[tuple[str, int], dt.datetime] = {}
+
+    def due(days: int, region: str) -> dt.datetime:
+        if (region, days) not in dues:
+            dues[region, days] = _due(now, days, region)
+        return dues[region, days]
+
+    rects = []
+    for rating in todo:
+        unit = units[unit_of[rating.pk]]
+        r = Rectification(
+            rating=rating,
+            case=rating.case,
+            unit=unit,
+            handler=handlers[unit.pk],
+            status=Status.NEW,
+            opened_at=now,
+            contact_started_at=now,
+            contact_days=contact_days,
+            contact_due_at=due(contact_days, unit.region.code),
+            feedback_started_at=now,
+            feedback_days=feedback_days,
+            feedback_due_at=due(feedback_days, unit.region.code),
+            updated_at=now,
+        )
+        r.is_real_name = contact_of(r).present
+        rects.append(r)
+    _send_pre_save(rects)
+    Rectification.objects.bulk_create(rects)
+    evs = [
+        RectificationEvent(
+            rectification=r,
+            type=events.OPENED,
+            from_status="",
+            to_status=Status.NEW,
+            note="",
+            payload={
+                "unit": r.unit.name,
+                "handler": str(r.handler) if r.handler_id else "",
+                "contact_due_at": _iso(r.contact_due_at),
+                "feedback_due_at": _iso(r.feedback_due_at),
+                "rating": r.rating.receipt,
+            },
+            acting_user=acting_user if getattr(acting_user, "pk", None) else None,
+            actor_label=events.actor_label(acting_user),
+            created_at=now,
+        )
+        for r in rects
+    ]
+    _send_pre_save(evs)
+    RectificationEvent.objects.bulk_create(evs)
+    recipients: dict[int, list[User]] = {}
+    for r, ev in zip(rects, evs, strict=True):
+        _send_post_save(r)
+        _send_post_save(ev)  # the appeals notice is delivered here (appeals/receivers.py)
+        if r.unit_id not in recipients:
+            active = r.handler_id and r.handler.is_active
+            recipients[r.unit_id] = (
+                [r.handler]
+                if active
+                else list(escalation_recipients(EscalationLevel.HANDLER, unit=r.unit))
+            )
+        if recipients[r.unit_id]:  # as _notify_handlers; the URL only when someone is told
+            notify(
+                recipients=recipients[r.unit_id],
+                message="rectification.assigned",
+                params={"item": r.label, "due": _local(r.contact_due_at)},
+                url=r.get_absolute_url(),
+                sms=True,
+            )
+        found[r.rating_id] = r
+    return [found[r.pk] for r in ratings]
+
+
+def _send_pre_save(objs: Sequence[Any]) -> None:
+    for obj in objs:
+        pre_save.send(
+            sender=type(obj), instance=obj, raw=False, using="default", update_fields=None
+        )
+
+
+def _send_post_save(obj: Any) -> None:
+    """What ``Model.save`` sends after an insert, for a row written by ``bulk_create``."""
+    post_save.send(
+        sender=type(obj), instance=obj, created=True, raw=False, using="default", update_fields=None
+    )
 
 
 # --- the transition machinery ----------------------------------------------------------------

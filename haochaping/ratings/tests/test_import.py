@@ -194,3 +194,24 @@ def test_id_runs_round_trip():
     assert id_runs([7, 3, 4, 5, 9, 10, 5]) == [[3, 5], [7, 7], [9, 10]]
     assert ids_of_runs(id_runs([7, 3, 4, 5, 9, 10])) == [3, 4, 5, 7, 9, 10]
     assert id_runs([]) == []
+
+
+def test_chunk_shape_names_the_rules_a_chunk_can_break():
+    from haochaping.ratings.importer import _STAGING_COLUMNS, chunk_shape
+
+    names = [n for n, _t in _STAGING_COLUMNS]
+
+    def row(project="P1", stage="completion", number=1, key="k1"):
+        values = dict.fromkeys(names, "")
+        values.update(project_no=project, stage=stage, assess_number=number, idempotency_key=key)
+        return [values[n] for n in names]
+
+    # given / when / then
+    assert chunk_shape([row(), row("P2", key="k2")]) == frozenset()
+    assert chunk_shape([row(), row("", key="k2")]) == {"comments"}
+    assert chunk_shape([row(), row("P2", key="k1")]) == {"key_repeats"}
+    assert chunk_shape([row(), row(key="k2")]) == {"case_repeats"}
+    assert chunk_shape([row(), row(stage="acceptance", key="k2")]) == frozenset()
+    assert chunk_shape([row(), row(number=2, key="k2")]) == {"follow_ups"}
+    assert chunk_shape([row(key=""), row("P2", key="")]) == frozenset()
+    assert chunk_shape([row("", key="a"), row("", key="b")]) == {"comments"}
