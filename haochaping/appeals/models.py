@@ -107,7 +107,8 @@ class Appeal(models.Model):
         related_name="appeal",
     )
     rating = models.ForeignKey(
-        "ratings.Rating", verbose_name=_("rating"), on_delete=models.PROTECT, related_name="+"
+        "ratings.Rating", verbose_name=_("rating"), on_delete=models.PROTECT, db_constraint=False,
+        related_name="+",
     )
     unit = models.ForeignKey(
         "org.Unit", verbose_name=_("rated unit"), on_delete=models.PROTECT, related_name="+"

@@ -132,6 +132,7 @@ class RatingLink(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+        db_constraint=False,
         related_name="+",
     )
     created_by = models.ForeignKey(
@@ -181,7 +182,8 @@ class StaffEntry(models.Model):
     """
 
     rating = models.OneToOneField(
-        "ratings.Rating", verbose_name=_("rating"), on_delete=models.CASCADE, related_name="+"
+        "ratings.Rating", verbose_name=_("rating"), on_delete=models.CASCADE, db_constraint=False,
+        related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=EntryKind.choices)
     operator = models.ForeignKey(

@@ -49,7 +49,8 @@ class SupplementaryTask(models.Model):
     on_time = models.BooleanField(_("rated on time"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
     rating = models.OneToOneField("ratings.Rating", verbose_name=_("rating"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+                                  on_delete=models.SET_NULL, db_constraint=False,
+                                  related_name="+")
 
     class Meta:
         verbose_name = _("supplementary-rating task")
@@ -86,7 +87,7 @@ class TaskAttempt(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     sms_id = models.BigIntegerField(null=True, blank=True)
     rating = models.ForeignKey("ratings.Rating", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+                               db_constraint=False, related_name="+")
     acting_user = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("time"))
 
@@ -153,7 +154,8 @@ class Comment(models.Model):
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
     classification_note = models.CharField(_("note"), max_length=500, blank=True)
     rating = models.OneToOneField("ratings.Rating", verbose_name=_("rating sent to rectification"),
-                                  null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+                                  null=True, blank=True, on_delete=models.PROTECT,
+                                  db_constraint=False, related_name="+")
 
     class Meta:
         verbose_name = _("society's comment (综合点评)")
@@ -213,7 +215,7 @@ class SampleEntry(models.Model):
     stratum = models.CharField(_("stratum"), max_length=200)
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     rating = models.ForeignKey("ratings.Rating", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+                               db_constraint=False, related_name="+")
     item = models.ForeignKey("catalog.ServiceItem", null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
     contact_key = models.CharField(max_length=64, blank=True, db_index=True)

@@ -20,7 +20,8 @@ class Fingerprint(models.Model):
     """
 
     rating = models.OneToOneField(
-        "ratings.Rating", primary_key=True, on_delete=models.CASCADE, related_name="+"
+        "ratings.Rating", primary_key=True, on_delete=models.CASCADE, db_constraint=False,
+        related_name="+"
     )
     at = models.DateTimeField()
     unit_id = models.BigIntegerField()
@@ -68,7 +69,7 @@ class Review(models.Model):
     """A flagged rating waiting for the bureau: confirm (exclude it) or clear (keep it)."""
 
     rating = models.OneToOneField(
-        "ratings.Rating", verbose_name=_("rating"), on_delete=models.CASCADE,
+        "ratings.Rating", verbose_name=_("rating"), on_delete=models.CASCADE, db_constraint=False,
         related_name="integrity_review",
     )
     unit = models.ForeignKey(

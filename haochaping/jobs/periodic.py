@@ -192,6 +192,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "haochaping.privacy.tasks.retention_anonymise_job",
         description="Anonymise citizens' identities older than HAOCHAPING_RETENTION_YEARS.",
     ),
+    PeriodicJob(
+        "partitions-maintain",
+        Daily(dt.time(2, 30)),
+        "haochaping.ratings.tasks.partitions_maintain",
+        description="PostgreSQL: monthly partitions 3 months ahead; move DEFAULT-partition rows.",
+    ),
 ]
 
 

@@ -319,7 +319,10 @@ class RatingRollup(models.Model):
 class RatingEvent(models.Model):
     """Timeline of a rating (``rating.received``, ``rating.bad_review_received`` ...)."""
 
-    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="events")
+    # No database constraint: ratings are partitioned on PostgreSQL (docs/partitioning.md).
+    rating = models.ForeignKey(
+        Rating, on_delete=models.CASCADE, db_constraint=False, related_name="events"
+    )
     type = models.CharField(_("event type"), max_length=64, db_index=True)
     payload = models.JSONField(default=dict, blank=True)
     acting_user = models.ForeignKey(

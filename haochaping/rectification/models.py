@@ -60,6 +60,7 @@ class Rectification(models.Model):
         "ratings.Rating",
         verbose_name=_("rating"),
         on_delete=models.PROTECT,
+        db_constraint=False,
         related_name="rectifications",
     )
     case = models.ForeignKey(
