@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -52,12 +53,18 @@ def _self_signed(directory: Path) -> None:
     )
 
 
-def test_nginx_accepts_the_site(tmp_path):
-    nginx = shutil.which("nginx") or next(
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if Path(p).exists()), None
     )
-    if nginx is None:
-        pytest.skip("nginx is not installed here (.ci/run installs nginx-light for this test)")
+
+
+def nginx_config(
+    tmp_path: Path, *, upstream: int = 8000, http_port: int = 80, https_port: int = 443
+) -> Path:
+    """deploy/nginx/haochaping.conf inside a wrapper like Debian's /etc/nginx/nginx.conf, with
+    every path in ``tmp_path`` (a self-signed certificate, static files, logs) and, when given,
+    other ports for the upstream gunicorn and nginx's own listeners (loopback only)."""
     tls = tmp_path / "tls"
     tls.mkdir()
     _self_signed(tls)
@@ -68,15 +75,22 @@ def test_nginx_accepts_the_site(tmp_path):
         .replace("/etc/haochaping/tls/", f"{tls}/")
         .replace("/var/lib/haochaping/static/", f"{tmp_path}/static/")
         .replace("/var/log/nginx/", f"{tmp_path}/logs/")
+        .replace("server 127.0.0.1:8000", f"server 127.0.0.1:{upstream}")
+        .replace("    listen [::]:80;\n", "")
+        .replace("    listen [::]:443 ssl http2;\n", "")
+        .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     )
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
     temp = "\n".join(
         f"    {kind}_temp_path {tmp_path}/{kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    # The wrapper is what Debian's /etc/nginx/nginx.conf does around sites-enabled/*.
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\n"
+    config = tmp_path / "nginx.conf"
+    config.write_text(
+        # root here: the test's temporary directory is private to the user running the tests
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"pid {tmp_path}/nginx.pid;\n"
         f"error_log {tmp_path}/logs/error.log;\n"
         "events { worker_connections 64; }\n"
         "http {\n"
@@ -86,9 +100,16 @@ def test_nginx_accepts_the_site(tmp_path):
         "}\n",
         encoding="utf-8",
     )
+    return config
+
+
+def test_nginx_accepts_the_site(tmp_path):
+    nginx = nginx_binary()
+    if nginx is None:
+        pytest.skip("nginx is not installed here (.ci/run installs nginx-light for this test)")
+    config = nginx_config(tmp_path)
     result = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-e", f"{tmp_path}/logs/error.log",
-         "-c", str(tmp_path / "nginx.conf")],
+        [nginx, "-t", "-p", str(tmp_path), "-e", f"{tmp_path}/logs/error.log", "-c", str(config)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -8,8 +8,11 @@ import base64
 import http.client
 import json
 import os
+import re
 import secrets
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -23,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from haochaping.accounts.enums import Role
 from haochaping.channels.services import device_create, device_pair
 from haochaping.core.tests.test_cli import _free_port
+from haochaping.core.tests.test_deploy_files import nginx_binary, nginx_config
 from haochaping.testing.builders import make_user
 
 
@@ -68,6 +72,75 @@ def _json_lines(path: Path) -> list[dict]:
         except ValueError:
             continue  # the system-check banner is not JSON
     return lines
+
+
+def _https(port: int, path: str, headers: dict | None = None, *, cafile: Path):
+    context = ssl.create_default_context(cafile=str(cafile))
+    context.check_hostname = False  # the test certificate names hcp.example.gov.cn
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        conn.close()
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            assert proc.poll() is None, log.read_text() if log.exists() else "nginx exited"
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def _through_nginx(directory: Path, upstream: int) -> None:
+    """deploy/nginx/haochaping.conf in front of the server: the proxy headers agree with the
+    production settings (HTTPS seen as HTTPS, plain HTTP redirected), /metrics is not public, the
+    request id is passed on and logged by both, static files come from nginx."""
+    nginx = nginx_binary()
+    if nginx is None:
+        return  # test_deploy_files.py says it skipped; the rest of this test still runs
+    directory.mkdir()
+    http_port, https_port = _free_port(), _free_port()
+    config = nginx_config(directory, upstream=upstream, http_port=http_port, https_port=https_port)
+    (directory / "static" / "probe.txt").write_text("static from nginx", encoding="utf-8")
+    log = directory / "logs" / "error.log"
+    proc = subprocess.Popen(
+        [nginx, "-p", str(directory), "-e", str(log), "-c", str(config), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    cafile = directory / "tls" / "fullchain.pem"
+    try:
+        _wait_for_port(https_port, proc, log)
+        status, headers, _body = _https(https_port, "/accounts/login/", cafile=cafile)
+        assert status == 200, (status, headers)
+        assert "max-age=31536000" in headers["Strict-Transport-Security"]  # seen as HTTPS
+        request_id = headers["X-Request-ID"]
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id)  # nginx's $request_id
+        status, headers, _body = _get(http_port, "/accounts/login/")
+        assert status == 301 and headers["Location"].startswith("https://")
+        status, _headers, body = _get(http_port, "/healthz")
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, headers, _body = _https(
+            https_port, "/healthz", {"X-Request-ID": "lb-request-0002"}, cafile=cafile
+        )
+        assert status == 200 and headers["X-Request-ID"] == "lb-request-0002"
+        assert _https(https_port, "/metrics", cafile=cafile)[0] == 404
+        status, _headers, body = _https(https_port, "/static/probe.txt", cafile=cafile)
+        assert (status, body) == (200, "static from nginx")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    nginx_log = [
+        json.loads(line)
+        for line in (directory / "logs" / "haochaping.access.log").read_text().splitlines()
+    ]
+    assert {request_id, "lb-request-0002"} <= {r["request_id"] for r in nginx_log}
 
 
 @pytest.mark.slow
@@ -116,6 +189,7 @@ def test_serve_production_end_to_end(tmp_path, org_tree):
         assert json.loads(body or "{}") == {
             "status": "ok", "database": "ok", "queue": "ok", "workers": "ok"
         }, body
+        _through_nginx(tmp_path / "nginx", port)
         before = _requests_counted(port)
         status, headers, _body = _get(port, "/healthz", {"X-Request-ID": "e2e-request-0001"})
         assert status == 200
