@@ -30,5 +30,8 @@ urlpatterns = [
     path("privacy/", include("haochaping.privacy.urls")),
 ]
 
+# 503 with Retry-After while the database cannot be reached, 500 otherwise (core/unavailable.py).
+handler500 = "haochaping.core.unavailable.server_error"
+
 admin.site.site_header = "好差评 · haochaping"
 admin.site.site_title = "haochaping"

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     AUTH_STALE_TIMESTAMP = "auth_stale_timestamp"
     AUTH_REPLAYED_NONCE = "auth_replayed_nonce"
     AUTH_REVOKED = "auth_revoked"
+    UNAVAILABLE = "unavailable"  # 503: the database cannot be reached (core/unavailable.py)
 
 
 class ApplicationError(Exception):

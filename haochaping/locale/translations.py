@@ -75,6 +75,8 @@ ZH = {
     "Appeals": "差评复核", "Results": "评价结果", "Rating channels": "评价渠道", "Coverage": "评价覆盖",
     "Working-day calendar": "工作日日历", "Regional platform": "自治区平台", "Reports": "报告",
     "Integrity": "真实性核查", "Identity reveals": "查看身份信息记录",
+    "The database cannot be reached right now. Try again in a few seconds.":
+        "数据库暂时无法连接，请几秒后重试。",
 }
 
 BO = {
@@ -97,4 +99,6 @@ BO = {
     "The birth date inside this citizen ID number is not a real date.": "ཐོབ་ཐང་ལག་ཁྱེར་ནང་གི་སྐྱེས་ཚེས་ནོར་འདུག",
     "Bad reviews": "བསམ་འཆར་ངན་པ།", "Results": "བསམ་འཆར་གྲུབ་འབྲས།", "Reports": "སྙན་ཞུ།",
     "Integrity": "དཔྱད་ཞིབ།",
+    "The database cannot be reached right now. Try again in a few seconds.":
+        "གཞི་གྲངས་མཛོད་ལ་གནས་སྐབས་འབྲེལ་བ་བྱེད་མི་ཐུབ། སྐར་ཆ་ཁ་ཤས་རྗེས་སུ་ཡང་བསྐྱར་ཚོད་ལྟ་གནང་རོགས།",
 }
