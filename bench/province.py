@@ -247,6 +247,8 @@ def partitioned_schema(cur, start: dt.date, end: dt.date) -> str:
     """On the monthly-partitioned schema (haochaping/ratings/partitions.py, when migrated): a
     partition for each month of the year, so the load does not land in DEFAULT; returns the key
     table's columns ("" on the plain schema)."""
+    from django.db import transaction
+
     try:
         from haochaping.ratings import partitions
     except ImportError:
@@ -257,7 +259,8 @@ def partitioned_schema(cur, start: dt.date, end: dt.date) -> str:
     while month < end:
         for spec in partitions.PARTITIONED:
             if partitions.is_partitioned(cur, spec.table):
-                partitions.partition_create(cur, spec, month)
+                with transaction.atomic():  # it locks the DEFAULT partition
+                    partitions.partition_create(cur, spec, month)
         month = partitions.month_add(month, 1)
     return partitions._KEY_COLS  # filled as the migration does
 
@@ -344,7 +347,10 @@ def generate_year(total: int, end: dt.date) -> dict:
 # --- measurements -------------------------------------------------------------------------------
 
 
-PARTS = "SELECT relid FROM pg_partition_tree(%s::regclass) WHERE isleaf"  # a plain table: itself
+# the table's leaf partitions, or the table itself when it is not partitioned
+PARTS = ("SELECT oid AS relid FROM pg_class WHERE oid = %(t)s::regclass AND relkind = 'r' "
+         "UNION ALL SELECT relid FROM pg_partition_tree(%(t)s::regclass) "
+         "WHERE isleaf AND relid <> %(t)s::regclass")
 
 
 def sizes(ratings: int) -> dict:
@@ -358,7 +364,7 @@ def sizes(ratings: int) -> dict:
         for table in TABLES:
             cur.execute(f"SELECT COALESCE(SUM(pg_table_size(relid)), 0), "  # noqa: S608
                         f"COALESCE(SUM(pg_indexes_size(relid)), 0), COUNT(*) FROM ({PARTS}) p",
-                        [table])
+                        {"t": table})
             heap, idx, parts = cur.fetchone()
             tables[table] = {"table_mb": round(heap / 2**20), "indexes_mb": round(idx / 2**20),
                              "partitions": parts}
@@ -366,8 +372,9 @@ def sizes(ratings: int) -> dict:
             "SELECT COALESCE(pi.relname, i.indexrelname), SUM(pg_relation_size(i.indexrelid)) "
             "FROM pg_stat_user_indexes i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid "
             "LEFT JOIN pg_class pi ON pi.oid = h.inhparent "
-            "WHERE i.relid IN (SELECT relid FROM pg_partition_tree('ratings_rating'::regclass) "
-            "UNION ALL SELECT relid FROM pg_partition_tree('ratings_ratingrollup'::regclass)) "
+            "WHERE i.relname IN ('ratings_rating', 'ratings_ratingrollup') OR i.relid IN "
+            "(SELECT relid FROM pg_partition_tree('ratings_rating'::regclass) UNION ALL "
+            "SELECT relid FROM pg_partition_tree('ratings_ratingrollup'::regclass)) "
             "GROUP BY 1 ORDER BY 2 DESC")
         top = {name: round(size / 2**20) for name, size in cur.fetchall()}
     return {"db_mb": round(db / 2**20), "mb_per_million": round(db / 2**20 / (ratings / 1e6)),
