@@ -138,10 +138,22 @@ _CASE_FIELD_TO_WIRE = {
 
 
 @router.post(
-    "/cases", response={200: CaseOut, 201: CaseOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+    "/cases",
+    response={
+        200: CaseOut,
+        201: CaseOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+    },
 )
 def case_push(request: HttpRequest, payload: CaseIn):
-    """Register a case, or update it (same projectNo): 201 when created, 200 otherwise."""
+    """Register a case, or update it (same projectNo): 201 when created, 200 otherwise.
+
+    A projectNo registered by a unit outside the client's scope is answered 404 exactly as
+    ``GET /cases/{projectNo}`` answers it (after the same field checks as a new projectNo), so
+    the answer tells nothing about the case; it is never overwritten."""
     scope = client_unit_q(request_client(request))
     errors: dict[str, list[str]] = {}
     project_no = payload.projectNo.strip()
@@ -159,9 +171,8 @@ def case_push(request: HttpRequest, payload: CaseIn):
         unit = Unit.objects.filter(scope, pk=item.unit_id).first()
         if unit is None:
             errors["deptCode"] = [str(_("No unit has this deptCode."))]
-    existing = Case.objects.filter(project_no=project_no).select_related("unit__region").first()
-    if existing is not None and not Unit.objects.filter(scope, pk=existing.unit_id).exists():
-        errors["projectNo"] = [str(_("This projectNo belongs to a unit outside your scope."))]
+    existing = Case.objects.filter(project_no=project_no).only("unit_id").first()
+    hidden = existing is not None and not Unit.objects.filter(scope, pk=existing.unit_id).exists()
     if payload.userProp not in ApplicantType.values:
         errors["userProp"] = [
             str(_("The userProp is 1 (natural person), 2 (legal person) or 9 (other)."))
@@ -184,6 +195,8 @@ def case_push(request: HttpRequest, payload: CaseIn):
             errors["proManager"] = [str(_("The unit has no staff member with this staff number."))]
     if errors:
         raise InvalidInput(extra={"errors": errors})
+    if hidden:
+        raise NotFound()
     try:
         case, created = case_upsert(
             project_no=project_no,

@@ -134,6 +134,37 @@ def test_case_push_outside_scope_refused(county_client, org_tree):
     assert response.json()["extra"]["errors"] == {"deptCode": ["No unit has this deptCode."]}
 
 
+def test_case_push_of_a_projectno_outside_scope_reads_as_not_found(
+    city_client, county_client, org_tree
+):
+    # given: a case of the city police, which the 城关区 client cannot see
+    assert city_client.post("/api/v1/cases", _case_body(org_tree)).status_code == 201
+    county_item = org_tree.items["cg_hukou"].task_code
+    ours = _case_body(org_tree, taskCode=county_item, windowNo=None, proManager=None,
+                      userName="别人")  # fmt: skip
+
+    # when the county client pushes a case with that projectNo for its own unit
+    taken = county_client.post("/api/v1/cases", ours)
+
+    # then it gets what GET answers for a case it cannot see, or for no case at all
+    unseen = county_client.get("/api/v1/cases/540100-API-0001")
+    missing = county_client.get("/api/v1/cases/540100-API-9999")
+    assert (taken.status_code, unseen.status_code, missing.status_code) == (404, 404, 404)
+    assert taken.content == unseen.content == missing.content
+    assert b"scope" not in taken.content
+    # and the city's case is untouched
+    case = Case.objects.get(project_no="540100-API-0001")
+    assert (case.unit, case.applicant_name) == (org_tree.police, "次仁")
+
+    # with an invalid body both answers name the same fields, and never the projectNo
+    bad = {**ours, "userProp": "7"}
+    taken = county_client.post("/api/v1/cases", bad)
+    fresh = county_client.post("/api/v1/cases", {**bad, "projectNo": "540100-API-9999"})
+    assert taken.status_code == fresh.status_code == 422
+    assert taken.json() == fresh.json()
+    assert set(taken.json()["extra"]["errors"]) == {"userProp"}
+
+
 def test_case_get_outside_scope_404(city_client, county_client, org_tree):
     city_client.post("/api/v1/cases", _case_body(org_tree))
     assert city_client.get("/api/v1/cases/540100-API-0001").status_code == 200
