@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     # Queue an ``outbox-drain`` job when a transaction with outbox rows commits (for sites that
     # run only ``haochaping worker``); off when a ``dataout-relay`` process runs.
     "KICK_JOB": True,
+    # A server process queues at most one such job per this many seconds, due at the end of the
+    # window: it delivers every commit of the window, at most this much later, and the request
+    # path pays one job look-up per window instead of one per transaction. 0: a job due at once
+    # after every transaction that wrote outbox rows.
+    "KICK_COALESCE_SECONDS": 1.0,
     # The relay process polls this often when the outbox is empty.
     "POLL_SECONDS": 0.5,
     # Daily reconciliation: "query" (ask the platform) or "file" (write the daily batch file).

@@ -50,12 +50,29 @@ def _kick_on_commit() -> None:
     transaction.on_commit(_kick, robust=True)
 
 
+# Until when (clock seconds) this process's commits are covered by a queued drain job that
+# cannot start before then; see KICK_COALESCE_SECONDS. Racing threads at worst kick twice.
+_kick_covered_until = 0.0
+
+
 def _kick() -> None:
+    global _kick_covered_until
     if not dataout_setting("KICK_JOB"):
         return
+    at = clock_now().timestamp()
+    if at < _kick_covered_until:
+        return  # a drain job due no earlier than that is queued: it will see this commit
     from haochaping.dataout.tasks import outbox_drain_queued_or_enqueue
 
-    outbox_drain_queued_or_enqueue()
+    _kick_covered_until = outbox_drain_queued_or_enqueue(
+        coalesce_seconds=float(dataout_setting("KICK_COALESCE_SECONDS"))
+    )
+
+
+def kick_forget() -> None:
+    """Forget the queued job this process relies on (tests that empty the job table)."""
+    global _kick_covered_until
+    _kick_covered_until = 0.0
 
 
 def audit_record(

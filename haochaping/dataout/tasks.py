@@ -9,6 +9,7 @@ import logging
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 
+from haochaping.core.clock import now as clock_now
 from haochaping.core.clock import today
 from haochaping.dataout.conf import dataout_setting
 from haochaping.jobs.retry import retry_policy
@@ -38,15 +39,40 @@ def dataout_reconcile(period: str | None = None) -> dict[str, object]:
     return {"day": day.isoformat(), "results": {r.topic: r.status for r in runs}}
 
 
-def outbox_drain_queued_or_enqueue() -> None:
-    """Enqueue a drain job unless one is already waiting (many commits, one job)."""
-    from django_tasks_db.models import DBTaskResult
+def outbox_drain_queued_or_enqueue(*, coalesce_seconds: float = 0.0) -> float:
+    """Make sure a drain job that has not started yet is queued (called after a commit with
+    outbox rows, so that job sees them). Returns the clock time (seconds) until which later
+    commits are covered too: a queued job cannot start before its ``run_after``.
 
+    ``coalesce_seconds`` 0: any waiting job will do, else one due at once (covers nothing
+    later). Otherwise a waiting job due at least half a window from now will do, else one is
+    queued due a whole window from now: commits are delivered at most that much later, and a
+    busy server queues and looks up about one job per window instead of one per transaction.
+    """
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    at = clock_now()
     try:
-        if DBTaskResult.objects.filter(
+        waiting = DBTaskResult.objects.filter(
             task_path=DRAIN_TASK_PATH, status=TaskResultStatus.READY
-        ).exists():
-            return
-        outbox_drain.enqueue()
+        )
+        if coalesce_seconds <= 0:
+            if not waiting.exists():
+                outbox_drain.enqueue()
+            return 0.0
+        due = (
+            waiting.filter(
+                run_after__gte=at + dt.timedelta(seconds=coalesce_seconds / 2),
+                run_after__lt=get_date_max(),
+            )
+            .order_by("-run_after")
+            .values_list("run_after", flat=True)
+            .first()
+        )
+        if due is None:
+            due = at + dt.timedelta(seconds=coalesce_seconds)
+            outbox_drain.using(run_after=due).enqueue()
+        return due.timestamp()
     except Exception:  # the periodic drain is the safety net; a kick must never fail a request
         logger.exception("dataout: could not queue a drain job")
+        return 0.0

@@ -20,6 +20,7 @@ import pytest
 
 from haochaping.core.clock import now
 from haochaping.dataout.fakeplatform import FakePlatform
+from haochaping.dataout.services import kick_forget
 from haochaping.ratings.enums import Channel, Level, Stage
 from haochaping.ratings.services import rating_submit
 from haochaping.testing.builders import make_case
@@ -79,6 +80,7 @@ def platform(tmp_path, settings):
 @pytest.fixture(autouse=True)
 def _quiet_kick(settings):
     settings.HAOCHAPING_DATAOUT = {**settings.HAOCHAPING_DATAOUT, "KICK_JOB": False}
+    kick_forget()  # the job a previous test queued is gone with its database
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
