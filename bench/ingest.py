@@ -1,6 +1,7 @@
 """Rating ingest on PostgreSQL: per-request rate of the signed API, and bulk import.
 
     .venv/bin/python bench/ingest.py [--seconds 15] [--clients 3] [--import-records 200000]
+                                     [--per-request-only | --import-only] [--load citizens]
                                      [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 
 Creates a scratch database (``--db-name``, default ``haochaping_bench_ingest``), migrates it, builds an org tree and
@@ -13,9 +14,16 @@ prints JSON lines:
   * ``bare``: ``POST /api/v1/bench/bare`` — signed (same HMAC auth and nonce insert), then one
     row inserted; only mounted with HAOCHAPING_BENCH_ENDPOINTS=1;
   * ``ratings``: ``POST /api/v1/ratings`` — the whole pipeline (schema, case lookup in scope,
-    validation, rating insert, rollup upsert, in one transaction), each request a new case.
-  Rounds alternate bare/ratings so drift hits both; every response must be 201.
-- ``per_request_summary``: both rates over all rounds and ``ratio`` = ratings / bare (goal ≥ 0.5).
+    validation, rating insert with its rollup count, the data-out outbox row, the coverage and
+    integrity hooks, in one transaction), each request a new case.
+  Rounds alternate bare/ratings so drift hits both; every response must be 201. ``--load``
+  says who rates: ``citizens`` (default; each rating its own mobile, app channel pf 2) or
+  ``one-phone`` (one mobile for all, hall evaluator pf 4: integrity flags every rating from
+  the 5th on, see ``LOADS``). Each line also has ``cpu_ms_per_request``: CPU time of the
+  server's workers, the database backends and the load generator in the measured window.
+- ``per_request_summary``: both rates over all rounds and ``ratio`` = ratings / bare (goal ≥ 0.5);
+  ``cpu_ratio_all`` (and ``cpu_ratio_server_db``) = bare / ratings CPU per request: what the
+  rate ratio is when the benchmark has the CPUs to itself (the machine is often shared).
 - ``bulk_import_baseline``: the same JSON lines parsed and COPied into a plain table (no
   checks, indexes or triggers), committed per chunk of the same size, in the same database;
 - ``bulk_import``: ``haochaping ratings import FILE`` of N JSON lines on the COPY fast path;

@@ -189,8 +189,11 @@ def task_close_on_rating(rating: Rating) -> SupplementaryTask | None:
     post_save receiver in the rating's transaction."""
     if rating.case_id is None or rating.assess_number != 1 or rating.validity != Validity.VALID:
         return None
-    task = (SupplementaryTask.objects.select_for_update(of=("self",))
-            .filter(case_id=rating.case_id, status__in=TaskStatus.open_values()).first())
+    # One task per case at most (one-to-one): no ORDER BY, which would cost Django a hash of
+    # every selected column on each rating.
+    task = next(iter(SupplementaryTask.objects.select_for_update(of=("self",))
+                     .filter(case_id=rating.case_id, status__in=TaskStatus.open_values())
+                     .order_by()[:1]), None)
     if task is None:
         return None
     if rating.is_system_default:

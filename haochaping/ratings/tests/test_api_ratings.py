@@ -3,6 +3,9 @@
 import datetime as dt
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from haochaping.core.clock import now
 from haochaping.ratings.enums import Level
 from haochaping.ratings.events import bad_review_received
@@ -366,3 +369,42 @@ def test_nul_characters_refused_not_500(client, city_client, org_tree):
     assert client.get("/api/v1/ratings/AB%00CD").status_code == 404
     assert city_client.get("/api/v1/cases/AB%00CD").status_code == 404
     assert _nothing_stored()
+
+
+def _tables_written_or_read(sql: str) -> str:
+    found = re.search(r'(?:INSERT INTO|FROM|UPDATE) "(\w+)"', sql)
+    return found.group(1) if found else sql.split()[0]
+
+
+def test_a_clean_signed_rating_costs_a_pinned_list_of_statements(city_client, org_tree):
+    # given: a rating no integrity check flags (its own mobile, app channel)
+    case = completed_case(org_tree)
+    city_client.post(URL, record(completed_case(org_tree), mobile="13900000001", pf=2))
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = city_client.post(URL, record(case, mobile="13900000002", pf=2))
+    # then: the statements of the request (savepoints aside: the test runs in a transaction)
+    assert response.status_code == 201
+    statements = [
+        _tables_written_or_read(q["sql"])
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+    rating_insert = next(q["sql"] for q in ctx.captured_queries if "ratings_rating" in q["sql"])
+    if connection.vendor == "postgresql":
+        # the row and its rollup count in one statement
+        assert "ratings_ratingrollup" in rating_insert
+        assert statements == [
+            "integration_integrationclient",  # the signature's client (also the bare endpoint)
+            "integration_usednonce",  # nonce single use (also the bare endpoint)
+            "cases_case",
+            "ratings_rating",  # WITH r AS (INSERT rating), c AS (INSERT rollup ... ON CONFLICT)
+            "dataout_outboxmessage",
+            "coverage_supplementarytask",
+            "integrity_fingerprint",  # the integrity look-ups with the fingerprint insert
+        ]
+    else:
+        assert statements[3:5] == ["ratings_rating", "ratings_ratingrollup"]
+        assert len(statements) <= 9
+    case_lookup = next(q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"])
+    assert "ORDER BY" not in case_lookup  # projectNo is unique
