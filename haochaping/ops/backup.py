@@ -136,6 +136,13 @@ def backup_restore(path: Path, *, force: bool = False, say: Say = print) -> Rest
     for problem in mf.key_problems([k for k in needed if k not in plan.missing_keys]):
         warnings.append(problem)
         say("warning: " + problem)
+    missing, examples = mf.missing_media()
+    if missing:
+        warnings.append(
+            f"{missing} evidence file(s) named in the database are not under MEDIA_ROOT (for "
+            f"example {', '.join(examples)}): restore the media directory from its own backup"
+        )
+        say("warning: " + warnings[-1])
     return RestoreResult(
         seconds=time.perf_counter() - started,
         migrated=plan.migrate_after,

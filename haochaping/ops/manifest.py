@@ -316,3 +316,22 @@ def key_problems(key_ids: Iterable[str], alias: str = "default") -> list[str]:
                 " a different key under the same id?"
             )
     return problems
+
+
+def missing_media(limit: int = 5) -> tuple[int, list[str]]:
+    """Evidence files the restored rows name but MEDIA_ROOT lacks (files are not in the backup)."""
+    from django.db.models import FileField
+
+    missing, examples = 0, []
+    for model in apps.get_models():
+        fields = [f for f in model._meta.local_fields if isinstance(f, FileField)]
+        for field in fields:
+            names = model._default_manager.exclude(**{field.name: ""}).values_list(
+                field.name, flat=True
+            )
+            for name in names.iterator(chunk_size=2000):
+                if not field.storage.exists(name):
+                    missing += 1
+                    if len(examples) < limit:
+                        examples.append(name)
+    return missing, examples

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.utils import load_backend
 
@@ -59,8 +60,8 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
 
 
-def haochaping(*args: str, url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "HAOCHAPING_LOG_LEVEL": "ERROR"}
+def haochaping(*args: str, url: str, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url, "HAOCHAPING_LOG_LEVEL": "ERROR", **extra_env}
     return subprocess.run(
         [HAOCHAPING, *args], env=env, capture_output=True, text=True, timeout=600
     )
@@ -78,8 +79,10 @@ def digest(conn) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture
-def sealed_data():
-    """Cases, good ratings, a bad rating whose rectification was contacted; chain sealed."""
+def sealed_data(settings, tmp_path):
+    """Cases, good ratings, a bad rating whose rectification was contacted with an evidence
+    file (under tmp_path/data/media); the audit chain sealed."""
+    settings.MEDIA_ROOT = tmp_path / "data" / "media"
     ensure_calendar()
     tree = build_org_tree()
     handler = make_user("h-police", Role.HANDLER, scope_unit=tree.police)
@@ -101,7 +104,10 @@ def sealed_data():
     bad = bad_rating(tree)
     rect = Rectification.objects.get(rating=bad)
     rect_services.rectification_contact(
-        rectification_id=rect.pk, note="已电话联系群众", acting_user=handler
+        rectification_id=rect.pk,
+        note="已电话联系群众",
+        acting_user=handler,
+        files=[SimpleUploadedFile("通话记录.pdf", b"%PDF-1.4 call log", "application/pdf")],
     )
     audit_seal()
     return tree
@@ -160,15 +166,18 @@ def test_backup_then_restore_brings_every_row_back_and_the_audit_chain_verifies(
     assert manifest["data_keys"]["key_ids"] == ["dev"]
     assert manifest["data_keys"]["values_by_key"]["ratings.Rating"]["dev"] >= 4
 
-    # 1. into the empty scratch database
-    first = haochaping("restore", str(backup), url=scratch_url)
+    # 1. into the empty scratch database, on a machine whose media directory is empty
+    elsewhere = tmp_path / "elsewhere"
+    first = haochaping("restore", str(backup), url=scratch_url, HAOCHAPING_DATA_DIR=str(elsewhere))
     assert first.returncode == 0, first.stdout + first.stderr
     assert "row counts match the manifest" in first.stdout
+    assert "warning: 1 evidence file(s) named in the database are not under MEDIA_ROOT" in first.stdout
     assert digest(scratch.connection) == before
 
     # 2. someone changes and deletes rows; audit verify notices
     with scratch.connection.cursor() as cursor:
         cursor.execute("UPDATE ratings_rating SET level = 'very_dissatisfied'")
+        cursor.execute("DELETE FROM rectification_evidence")
         cursor.execute("DELETE FROM rectification_rectificationevent")
         cursor.execute("DELETE FROM audit_auditrecord WHERE seq > 1")
     assert digest(scratch.connection) != before
@@ -181,8 +190,11 @@ def test_backup_then_restore_brings_every_row_back_and_the_audit_chain_verifies(
     assert "refused: database:" in refused.stderr
     # ... and restores once it is let go
     scratch.connection.close()
-    again = haochaping("restore", str(backup), url=scratch_url)
+    again = haochaping(
+        "restore", str(backup), url=scratch_url, HAOCHAPING_DATA_DIR=str(tmp_path / "data")
+    )
     assert again.returncode == 0, again.stdout + again.stderr
+    assert "warning" not in again.stdout  # the evidence file is where this machine keeps media
     assert digest(scratch.connection) == before
     scratch.connection.close()
 
