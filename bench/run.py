@@ -89,6 +89,8 @@ SCENARIOS = [
         small_timeout_s=900,
     ),
     Scenario("rating_page", "rating_page.py", ("--requests", "20"), ("--requests", "100")),
+    # the demo database (make demo's seed-demo), backed up and restored by the real commands
+    Scenario("backup", "backup.py", ("--months", "1"), (), small_timeout_s=600),
     Scenario(
         "privacy_encrypt",
         "privacy_encrypt.py",
