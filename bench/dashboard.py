@@ -238,7 +238,11 @@ def secondary_indexes(cur, table: str) -> list[tuple[str, str]]:
         "(SELECT conindid FROM pg_constraint WHERE conrelid = %s::regclass)",
         [table, table],
     )
-    out += [(f"DROP INDEX {name}", definition) for name, definition in cur.fetchall()]
+    # a partitioned table's index reads "ON ONLY <table>": rebuilt without ONLY, for every partition
+    out += [
+        (f"DROP INDEX {name}", definition.replace(" ON ONLY ", " ON ", 1))
+        for name, definition in cur.fetchall()
+    ]
     return out
 
 
