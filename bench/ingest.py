@@ -4,7 +4,8 @@
                                      [--per-request-only | --import-only] [--load citizens]
                                      [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 
-Creates a scratch database (``--db-name``, default ``haochaping_bench_ingest``), migrates it, builds an org tree and
+Creates a scratch database (``--db-name``, default ``haochaping_bench_ingest``) with
+``bench/scratchdb.scratch_database`` (migrated; its own data directory), builds an org tree and
 enough completed cases (bulk-inserted: this is fixture volume, not the code under test), then
 prints JSON lines:
 
@@ -40,18 +41,21 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratchdb import scratch_database  # noqa: E402
 
 
 def emit(**fields) -> None:
@@ -246,32 +250,21 @@ def main() -> None:
         help="also import once more with other apps' triggers on the ratings tables disabled",
     )
     args = parser.parse_args()
-    db_name = args.db_name
 
-    import psycopg
-
-    parts = urlsplit(args.admin_url)
-    bench_url = urlunsplit(parts._replace(path=f"/{db_name}"))
-    with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {db_name}")
-    data_dir = Path(tempfile.gettempdir()) / "haochaping-bench-ingest"
-    data_dir.mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "HAOCHAPING_LOG_LEVEL": "WARNING",
-        "HAOCHAPING_DATA_DIR": str(data_dir),
-        "HAOCHAPING_BENCH_ENDPOINTS": "1",
-        "HAOCHAPING_DEBUG": "0",
-    }
+    # This run's own data directory (the import file goes there too), and what the servers and
+    # the import command need; they inherit this environment, set before Django starts.
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{args.db_name}-"))
+    os.environ.update(
+        HAOCHAPING_DATA_DIR=str(data_dir), HAOCHAPING_BENCH_ENDPOINTS="1", HAOCHAPING_DEBUG="0"
+    )
+    scratch = ExitStack()
     try:
-        subprocess.run([str(BIN / "haochaping"), "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        os.environ.update(env)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")
-        import django
-
-        django.setup()
+        bench_url = scratch.enter_context(
+            scratch_database(
+                "postgresql", name=args.db_name, admin_url=args.admin_url, keep=args.keep
+            )
+        )
+        env = dict(os.environ)
         from django.db import connections
 
         from haochaping.cases.enums import ApplicantType, ApplyChannel, CaseStatus
@@ -323,15 +316,8 @@ def main() -> None:
         if not args.per_request_only:
             bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now)
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: S110 - django may not be set up yet
-            pass
-        if not args.keep:
-            with psycopg.connect(args.admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+        scratch.close()  # closes Django's connections, drops the database unless --keep
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def start_gunicorn(env: dict, *, workers: int = 2) -> tuple[subprocess.Popen, str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -663,6 +663,7 @@ def _chunk_fast(
         # The chunk's sorts (insert order, window functions over the staging rows) in memory.
         cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cols = ", ".join(f"{n} {t}" for n, t in _STAGING_COLUMNS + _COMPUTED_COLUMNS)
+        _temp_buffers(cur)
         # One staging table per session, emptied at each commit (cheaper than creating and
         # dropping it per chunk); emptied here too for callers inside an outer transaction.
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({cols}) ON COMMIT DELETE ROWS")
@@ -671,10 +672,16 @@ def _chunk_fast(
         with cur.cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN") as copy:
             copy.write(copy_data or copy_text(rows))
         _set_based_checks(cur, rule_list, shape)
+        # the lines that break a rule, and the replays, in one scan
         cur.execute(
-            f"SELECT line_no, err FROM {STAGING} WHERE err IS NOT NULL ORDER BY line_no"  # noqa: S608
+            f"SELECT line_no, err FROM {STAGING} WHERE err IS NOT NULL OR replay"  # noqa: S608
+            f" ORDER BY line_no"
         )
-        for line_no, rule in cur.fetchall():
+        found = cur.fetchall()
+        replayed = sum(1 for _line, rule in found if rule is None)
+        for line_no, rule in found:
+            if rule is None:
+                continue
             status, field_name, message = rule_list[rule][1:]
             entry: dict[str, Any] = {"line": line_no, "status": status}
             if status == 422:
@@ -686,8 +693,6 @@ def _chunk_fast(
             else:
                 entry.update(code=field_name, message=message)
             errors.append(entry)
-        cur.execute(f"SELECT count(*) FROM {STAGING} WHERE replay")  # noqa: S608
-        replayed = cur.fetchone()[0]
         inserted = _insert_valid(cur, at)
         # Still in the chunk's transaction: every valid bad review opens its rectification
         # (set-based: what bad_review_received does one by one for rating_submit), and the
@@ -705,6 +710,21 @@ def _chunk_fast(
 
 STAGING = "hcp_import_staging"
 WORK_MEM = "64MB"
+TEMP_BUFFERS = "128MB"
+
+
+def _temp_buffers(cur) -> None:
+    """Room for a whole chunk in the session's temporary-table buffers (8 MB by default, which
+    a chunk of 20,000 lines outgrows, so its updates went through temporary files). PostgreSQL
+    takes this only before the session's first temporary table: later it keeps what it has."""
+    cur.execute("SELECT to_regclass(%s) IS NULL", [f"pg_temp.{STAGING}"])
+    if not cur.fetchone()[0]:
+        return
+    try:
+        with transaction.atomic():
+            cur.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+    except DatabaseError:
+        pass  # another temporary table came first in this session
 
 
 def _rules() -> list[tuple[str, int, str, str]]:
@@ -758,6 +778,15 @@ def _rules() -> list[tuple[str, int, str, str]]:
 _COL = {name: i for i, (name, _type) in enumerate(_STAGING_COLUMNS)}
 
 
+def _by_index(cur, sql: str) -> None:
+    """``sql`` (a join of the staging table with cases or ratings) with nested-loop index
+    lookups: the staging table has no statistics, and a hash join would read the whole cases
+    or ratings table for each chunk (its cost growing with the table, not the chunk)."""
+    cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+    cur.execute(sql)
+    cur.execute("SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT")
+
+
 def chunk_shape(rows: list[Any]) -> frozenset[str]:
     """Which of the rules that look at other lines of the chunk can apply to it at all: a
     statement whose rule cannot is skipped (its UPDATE would change no row).
@@ -803,7 +832,8 @@ def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> Non
     rating_t = Rating._meta.db_table
     bad_levels = sorted(BAD_LEVELS)
     # 1. the case of each line, and every rule about the case, in one pass
-    cur.execute(
+    _by_index(
+        cur,
         f"UPDATE {s} SET case_id = c.id, unit_id = c.unit_id, item_id = c.item_id, "  # noqa: S608
         f"window_id = c.window_id, staff_id = c.staff_id, err = CASE"
         f" WHEN {s}.task_code <> '' AND {s}.task_code <> i.task_code THEN {r['task']}"
@@ -818,7 +848,7 @@ def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> Non
         f" END"
         f" FROM cases_case c JOIN catalog_serviceitem i ON i.id = c.item_id"
         f" JOIN org_unit cu ON cu.id = c.unit_id JOIN org_unit iu ON iu.id = i.unit_id"
-        f" WHERE {s}.project_no <> '' AND c.project_no = {s}.project_no"
+        f" WHERE {s}.project_no <> '' AND c.project_no = {s}.project_no",
     )
     if "comments" in shape:
         cur.execute(
@@ -831,11 +861,12 @@ def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> Non
     )
     # 2. replays: the idempotency key is known already (same case and stage: a replay; else a
     # conflict) in the database ...
-    cur.execute(
+    _by_index(
+        cur,
         f"UPDATE {s} SET replay = (r.case_id IS NOT DISTINCT FROM {s}.case_id "  # noqa: S608
         f"AND r.stage = {s}.stage) FROM {rating_t} r WHERE {s}.err IS NULL "
         f"AND {s}.idempotency_key <> '' AND r.idempotency_key <> '' "
-        f"AND r.idempotency_key = {s}.idempotency_key"
+        f"AND r.idempotency_key = {s}.idempotency_key",
     )
     # ... or on an earlier line of this chunk
     if "key_repeats" in shape:
