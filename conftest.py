@@ -47,6 +47,14 @@ def _fast_accounts(settings):
     settings.HAOCHAPING_ACCOUNTS = {**settings.HAOCHAPING_ACCOUNTS, "ENFORCE_SECOND_FACTOR": False}
 
 
+@pytest.fixture(autouse=True)
+def _results_cache_per_test(settings, request):
+    """Tests share one in-process cache and roll back their data: each test gets its own
+    dashboard-cache namespace, so no test reads a block cached by another (results.dashboards)."""
+    results = getattr(settings, "HAOCHAPING_RESULTS", {})
+    settings.HAOCHAPING_RESULTS = {**results, "CACHE_VERSION": request.node.nodeid}
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian Chromium driven by Playwright (no browser download)."""

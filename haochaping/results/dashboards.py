@@ -7,6 +7,7 @@ plain dict for templates, JSON and CSV; charts come from :mod:`charts` with thei
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -196,20 +197,54 @@ def cache_seconds() -> int:
 
 
 def data_version() -> str:
-    """Changes whenever a source table is written (PostgreSQL's cumulative insert/update/delete
-    counters, published at commit within about a second; "" on SQLite, where only the TTL
-    holds). Part of the cache key, so a write makes the cached blocks unreachable."""
-    if connection.vendor != "postgresql":
-        return ""
-    with connection.cursor() as cur:
-        # the counters only grow, so their sum changes with any write to any source table
-        cur.execute(
-            "SELECT SUM(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)"
-            " + pg_stat_get_tuples_deleted(c.oid)) FROM pg_class c"
-            " WHERE c.relname = ANY(%s) AND c.relkind IN ('r', 'p')",
-            [list(_SOURCES)],
+    """Changes whenever a source table is written; part of the cache key, so a write makes the
+    cached blocks unreachable.
+
+    PostgreSQL: the tables' cumulative insert/update/delete counters (partitions included),
+    published at commit within about a second, plus this transaction's own pending counts (so a
+    transaction sees its own writes), with the server's start and statistics-reset times (the
+    counters restart from zero after a crash or a reset). SQLite: ``PRAGMA data_version`` (bumped
+    by other connections' commits) and this connection's ``total_changes()``, under a token of
+    the connection (both numbers restart with a new connection)."""
+    if connection.vendor == "postgresql":
+        counters = " + ".join(
+            f"pg_stat_get{xact}_tuples_{what}(t.relid)"
+            for xact in ("", "_xact")
+            for what in ("inserted", "updated", "deleted")
         )
-        return str(cur.fetchone()[0] or "")
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT SUM({counters}), pg_postmaster_start_time(),"  # noqa: S608
+                " pg_stat_get_db_stat_reset_time("
+                "(SELECT oid FROM pg_database WHERE datname = current_database()))"
+                " FROM unnest(%s::text[]) AS s(name)"
+                " CROSS JOIN LATERAL pg_partition_tree(to_regclass(s.name)) AS t",
+                [list(_SOURCES)],
+            )
+            total, started, reset = cur.fetchone()
+        return f"{total or 0}|{started}|{reset}"
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        token = getattr(connection, "_results_cache_token", None)
+        if token is None or token[0] is not raw:
+            token = (raw, uuid.uuid4().hex)
+            connection._results_cache_token = token  # type: ignore[attr-defined]
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA data_version")
+            (others,) = cur.fetchone()
+            cur.execute("SELECT total_changes()")
+            (own,) = cur.fetchone()
+        return f"{token[1]}|{others}|{own}"
+    return ""
+
+
+def cache_namespace() -> str:
+    """The database the blocks come from (alias and name: test databases, bench scales and
+    installations sharing a cache never share a block), and the ``VERSION`` setting."""
+    db = connection.settings_dict
+    version = getattr(settings, "HAOCHAPING_RESULTS", {}).get("CACHE_VERSION", "")
+    return f"{connection.alias}|{db.get('HOST', '')}|{db.get('PORT', '')}|{db['NAME']}|{version}"
 
 
 def cached_block(name: str, units: Any, period: Period, compute: Any) -> Any:
@@ -226,7 +261,10 @@ def cached_block(name: str, units: Any, period: Period, compute: Any) -> Any:
         scope = f"{sql}|{params}"
     else:
         scope = ",".join(str(u) for u in sorted(units))
-    raw = f"{name}|{scope}|{period.grain}|{period.key}|{get_language()}|{data_version()}"
+    raw = (
+        f"{cache_namespace()}|{name}|{scope}|{period.grain}|{period.key}|{get_language()}"
+        f"|{data_version()}"
+    )
     key = "results:" + hashlib.sha256(raw.encode()).hexdigest()
     value = cache.get(key)
     if value is None:
