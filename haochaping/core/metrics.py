@@ -76,7 +76,8 @@ class DatabaseCollector(Collector):
         from haochaping.jobs.selectors import queue_stats
 
         depth = GaugeMetricFamily(
-            "haochaping_jobs_queued", "Background jobs not finished, by queue and state.",
+            "haochaping_jobs_queued",
+            "Background jobs not finished, by queue and state.",
             labels=["queue", "state"],
         )
         age = GaugeMetricFamily(
@@ -140,7 +141,9 @@ class DatabaseCollector(Collector):
             open=Count("pk"), overdue=Count("pk", filter=overdue)
         )
         yield GaugeMetricFamily(
-            "haochaping_bad_reviews_open", "Bad-review rectifications not closed.", value=row["open"]
+            "haochaping_bad_reviews_open",
+            "Bad-review rectifications not closed.",
+            value=row["open"],
         )
         yield GaugeMetricFamily(
             "haochaping_bad_reviews_overdue",
@@ -188,7 +191,9 @@ def registry() -> CollectorRegistry:
 
 @lru_cache(maxsize=8)
 def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in spec.split(",") if n.strip())
+    return tuple(
+        ipaddress.ip_network(n.strip(), strict=False) for n in spec.split(",") if n.strip()
+    )
 
 
 def _in_networks(address: str) -> bool:

@@ -89,8 +89,7 @@ def nginx_config(
     config = tmp_path / "nginx.conf"
     config.write_text(
         # root here: the test's temporary directory is private to the user running the tests
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"pid {tmp_path}/nginx.pid;\n"
+        ("user root;\n" if os.geteuid() == 0 else "") + f"pid {tmp_path}/nginx.pid;\n"
         f"error_log {tmp_path}/logs/error.log;\n"
         "events { worker_connections 64; }\n"
         "http {\n"
@@ -132,7 +131,9 @@ def test_the_site_agrees_with_the_application():
     text = SITE.read_text(encoding="utf-8")
     # every upload the app accepts gets through nginx
     (body,) = _directives("client_max_body_size")
-    limit = RECTIFICATION_DEFAULTS["EVIDENCE_MAX_FILES"] * RECTIFICATION_DEFAULTS["EVIDENCE_MAX_BYTES"]
+    limit = (
+        RECTIFICATION_DEFAULTS["EVIDENCE_MAX_FILES"] * RECTIFICATION_DEFAULTS["EVIDENCE_MAX_BYTES"]
+    )
     assert _size(body) > limit
     # the header settings_production trusts is set by nginx, never passed through from clients
     header = settings_production.SECURE_PROXY_SSL_HEADER[0].removeprefix("HTTP_").replace("_", "-")
@@ -192,7 +193,10 @@ def test_systemd_accepts_the_units(tmp_path):
             .replace("Group=haochaping", "Group=root")
         )
         (tmp_path / unit.name).write_text(text, encoding="utf-8")
-    names = [str(tmp_path / "haochaping-web.service"), str(tmp_path / "haochaping-worker@1.service")]
+    names = [
+        str(tmp_path / "haochaping-web.service"),
+        str(tmp_path / "haochaping-worker@1.service"),
+    ]
     shutil.copy(tmp_path / "haochaping-worker@.service", tmp_path / "haochaping-worker@1.service")
     result = subprocess.run(
         [analyze, "verify", "--man=no", *names],

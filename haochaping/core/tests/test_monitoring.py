@@ -288,4 +288,3 @@ def test_the_json_formatter_writes_the_exception():
     assert line["level"] == "ERROR"
     assert "ValueError: boom" in line["exception"]
     assert "request_id" not in line  # outside a request
-

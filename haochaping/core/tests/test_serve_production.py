@@ -166,8 +166,17 @@ def test_serve_production_end_to_end(tmp_path, org_tree):
     with out.open("wb") as stdout, err.open("wb") as stderr:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "haochaping", "serve", "--production",
-                "--port", str(port), "--workers", "2", "--graceful-timeout", "20",
+                sys.executable,
+                "-m",
+                "haochaping",
+                "serve",
+                "--production",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--graceful-timeout",
+                "20",
             ],
             env=env,
             stdout=stdout,
@@ -187,7 +196,10 @@ def test_serve_production_end_to_end(tmp_path, org_tree):
             time.sleep(0.5)
         # then
         assert json.loads(body or "{}") == {
-            "status": "ok", "database": "ok", "queue": "ok", "workers": "ok"
+            "status": "ok",
+            "database": "ok",
+            "queue": "ok",
+            "workers": "ok",
         }, body
         _through_nginx(tmp_path / "nginx", port)
         before = _requests_counted(port)

@@ -122,10 +122,17 @@ class Command(BaseCommand):
             ]
         if env.get("HAOCHAPING_LOG_FORMAT") == "json":
             web += ["--logger-class", "haochaping.core.logging.GunicornJsonLogger"]
-        procs: list[subprocess.Popen] = [subprocess.Popen(web, env=env)]  # noqa: S603
+        # Signals are caught before the first child starts, so none is left behind by a stop.
+        self._stopping = False
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        procs = [("gunicorn", subprocess.Popen(web, env=env))]  # noqa: S603
         background = 0 if options["no_worker"] else max(options["background_workers"], 0)
         worker = [sys.executable, "-m", "haochaping", "worker"]
-        procs += [subprocess.Popen(worker, env=env) for _ in range(background)]  # noqa: S603
+        procs += [
+            (f"worker {n + 1}", subprocess.Popen(worker, env=env))  # noqa: S603
+            for n in range(background)
+        ]
         mode = " (production)" if production else ""
         self.stdout.write(
             f"Serving{mode} at {', '.join(self._urls(binds))} with {workers} web workers"
@@ -150,7 +157,9 @@ class Command(BaseCommand):
         if not env.get("PROMETHEUS_MULTIPROC_DIR"):
             # One directory per listening address: two servers on one host do not mix counts.
             name = re.sub(r"[^A-Za-z0-9]+", "-", binds[0]).strip("-")
-            env["PROMETHEUS_MULTIPROC_DIR"] = str(Path(settings.DATA_DIR) / "run" / f"metrics-{name}")
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(
+                Path(settings.DATA_DIR) / "run" / f"metrics-{name}"
+            )
         return env
 
     def _deploy_check(self, env: dict[str, str]) -> None:
@@ -170,40 +179,35 @@ class Command(BaseCommand):
         if "WARNINGS" in result.stderr:
             self.stderr.write(result.stderr)
 
-    def _supervise(self, procs: list[subprocess.Popen], *, stop_timeout: float) -> int:
+    def _stop(self, *_args: object) -> None:
+        self._stopping = True
+
+    def _supervise(self, procs: list[tuple[str, subprocess.Popen]], *, stop_timeout: float) -> int:
         """Wait for SIGTERM/SIGINT or a child's death; then stop every child gracefully (SIGTERM)
         and wait. 0 when stopped by a signal and every child stopped cleanly."""
-        stopping = False
-
-        def stop(*_args):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
         exit_code = 0
         try:
-            while not stopping:
-                for proc in procs:
+            while not self._stopping:
+                for name, proc in procs:
                     if proc.poll() is not None:
-                        self.stderr.write(f"process {proc.args[2:4]} exited with {proc.returncode}")
+                        self.stderr.write(f"{name} exited with {proc.returncode}")
                         exit_code = proc.returncode or 1
-                        stopping = True
+                        self._stopping = True
                 time.sleep(0.2)
         finally:
-            for proc in procs:
+            for _name, proc in procs:
                 if proc.poll() is None:
                     proc.terminate()
             deadline = time.monotonic() + stop_timeout
-            for proc in procs:
+            for name, proc in procs:
                 try:
                     proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
                 except subprocess.TimeoutExpired:
-                    self.stderr.write(f"process {proc.args[2:4]} did not stop; killed")
+                    self.stderr.write(f"{name} did not stop; killed")
                     proc.kill()
                     proc.wait()
                     exit_code = exit_code or 1
                 if proc.returncode not in (0, -signal.SIGTERM) and not exit_code:
-                    self.stderr.write(f"process {proc.args[2:4]} stopped with {proc.returncode}")
+                    self.stderr.write(f"{name} stopped with {proc.returncode}")
                     exit_code = 1
         return exit_code
