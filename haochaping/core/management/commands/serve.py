@@ -4,7 +4,7 @@
 one docs/deploy.md runs under systemd: production settings (``haochaping.settings_production``,
 checked with ``check --deploy`` before anything starts), 2 × cores + 1 gthread workers, JSON logs
 (gunicorn's access and error logs too), Prometheus metrics summed across the gunicorn workers
-(``PROMETHEUS_MULTIPROC_DIR``), recycled workers and a graceful stop on SIGTERM: gunicorn stops
+(``PROMETHEUS_MULTIPROC_DIR``) and a graceful stop on SIGTERM: gunicorn stops
 accepting, finishes the requests in flight (up to ``--graceful-timeout``) and the background
 workers finish their current job.
 """
@@ -110,13 +110,10 @@ class Command(BaseCommand):
         for bind in binds:
             web += ["--bind", bind]
         if production:
+            # No --max-requests recycling: in prometheus_client's multiprocess mode every
+            # worker that ever ran leaves its counter files behind, and each scrape reads them
+            # all (docs/decisions.md).
             web += [
-                # recycle workers now and then (a slow leak cannot grow without bound); the
-                # jitter keeps them from restarting together
-                "--max-requests",
-                "2000",
-                "--max-requests-jitter",
-                "200",
                 "--worker-tmp-dir",
                 "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp",  # noqa: S108
             ]
