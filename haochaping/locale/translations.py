@@ -77,6 +77,7 @@ ZH = {
     "Integrity": "真实性核查", "Identity reveals": "查看身份信息记录",
     "The database cannot be reached right now. Try again in a few seconds.":
         "数据库暂时无法连接，请几秒后重试。",
+    "Operations": "运维管理",
 }
 
 BO = {
@@ -101,4 +102,5 @@ BO = {
     "Integrity": "དཔྱད་ཞིབ།",
     "The database cannot be reached right now. Try again in a few seconds.":
         "གཞི་གྲངས་མཛོད་ལ་གནས་སྐབས་འབྲེལ་བ་བྱེད་མི་ཐུབ། སྐར་ཆ་ཁ་ཤས་རྗེས་སུ་ཡང་བསྐྱར་ཚོད་ལྟ་གནང་རོགས།",
+    "Operations": "བཀོལ་སྤྱོད་དོ་དམ།",
 }
