@@ -277,3 +277,26 @@ def test_a_damaged_or_foreign_backup_is_refused_before_anything_changes(
         with scratch.connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
             assert cursor.fetchone()[0] == 0
+
+
+def test_a_pg_dump_older_than_the_server_is_named_before_anything_runs(tmp_path):
+    """The client tools are the outside world: a stand-in pg_dump that reports version 11."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL client tools")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 11.22'\n")
+    fake.chmod(0o755)
+    out = tmp_path / "never.backup.tar"
+    result = haochaping(
+        "backup", "--output", str(out), url=database_url(connection.settings_dict),
+        HAOCHAPING_PG_BINDIR=str(bindir),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    major = connection.pg_version // 10000
+    assert (
+        f"backup failed: pg_dump is version 11 but the server is PostgreSQL {major}." in result.stderr
+    )
+    assert f"pg_dump must be at least version {major}" in result.stderr
+    assert not out.exists()
