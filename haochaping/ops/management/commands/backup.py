@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
 from haochaping.ops.backup import ToolError, backup_create, default_output
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             path = Path(out)
         try:
             result = backup_create(path.resolve(), say=self.stdout.write)
-        except (ToolError, OSError) as exc:
+        except (ToolError, OSError, DatabaseError) as exc:
             raise CommandError(f"backup failed: {exc}") from exc
         m = result.manifest
         keys = ", ".join(m["data_keys"]["key_ids"]) or "none"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
 from haochaping.ops.backup import ToolError, backup_restore
 from haochaping.ops.manifest import Refusal
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             result = backup_restore(path, force=options["force"], say=self.stdout.write)
         except Refusal as exc:
             raise CommandError(f"refused: {exc}", returncode=2) from exc
-        except (ToolError, OSError) as exc:
+        except (ToolError, OSError, DatabaseError) as exc:
             raise CommandError(f"restore failed: {exc}") from exc
         migrated = f"; applied {len(result.migrated)} migration(s)" if result.migrated else ""
         warned = f"; {len(result.warnings)} warning(s) above" if result.warnings else ""
