@@ -1,8 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
+    """Operator commands only (no models, no pages): backup and restore."""
+
     name = "haochaping.ops"
     label = "ops"
-    verbose_name = _("Operations")
+    verbose_name = "Operations"

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import tarfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,6 +167,7 @@ def write_archive(out: Path, manifest: dict[str, Any], payload: Path) -> None:
         info = tarfile.TarInfo(MANIFEST_NAME)
         info.size = len(body)
         info.mode = 0o600
+        info.mtime = int(time.time())
         tar.addfile(info, io.BytesIO(body))
         tar.add(payload, arcname=name, recursive=False)
     with partial.open("rb+") as fh:
