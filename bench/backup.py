@@ -45,12 +45,12 @@ def run(argv: list[str], **env: str) -> float:
     """Wall seconds of ``argv``; LAST["inside"] = the seconds the command itself reports
     ("... in 1.3 s": without Python and Django start-up), if it does."""
     started = time.perf_counter()
-    result = subprocess.run(
-        argv, env={**os.environ, **env}, capture_output=True, text=True
-    )
+    result = subprocess.run(argv, env={**os.environ, **env}, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"{argv[:3]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise SystemExit(
+            f"{argv[:3]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     found = re.findall(r" in ([0-9.]+) s\b", result.stdout)
     LAST["inside"] = float(found[-1]) if found else None
     return seconds
@@ -76,13 +76,18 @@ def main() -> None:
 
             ratings = Rating.objects.count()
             connections.close_all()
-            emit(scenario="backup", step="seed", db=args.db, ratings=ratings,
-                 seconds=round(seconds, 2), **env_fields())
+            emit(
+                scenario="backup",
+                step="seed",
+                db=args.db,
+                ratings=ratings,
+                seconds=round(seconds, 2),
+                **env_fields(),
+            )
 
             baseline = tmp / "baseline"
             if args.db == "postgresql":
-                dump = run(["pg_dump", "--format=custom", "--file", str(baseline),
-                            "--dbname", url])
+                dump = run(["pg_dump", "--format=custom", "--file", str(baseline), "--dbname", url])
             else:
                 started = time.perf_counter()
                 src = sqlite3.connect(urlsplit(url).path)
@@ -91,13 +96,26 @@ def main() -> None:
                 dst.close()
                 src.close()
                 dump = time.perf_counter() - started
-            emit(scenario="backup", step="baseline_dump", db=args.db,
-                 seconds=round(dump, 2), bytes=baseline.stat().st_size)
+            emit(
+                scenario="backup",
+                step="baseline_dump",
+                db=args.db,
+                seconds=round(dump, 2),
+                bytes=baseline.stat().st_size,
+            )
 
             out = tmp / "demo.backup.tar"
             seconds = run([HAOCHAPING, "backup", "--output", str(out)], DATABASE_URL=url)
-            emit(scenario="backup", step="backup", db=args.db, seconds=round(seconds, 2),
-                 command_seconds=LAST["inside"], bytes=out.stat().st_size, ratio=round(seconds / dump, 2), **env_fields())
+            emit(
+                scenario="backup",
+                step="backup",
+                db=args.db,
+                seconds=round(seconds, 2),
+                command_seconds=LAST["inside"],
+                bytes=out.stat().st_size,
+                ratio=round(seconds / dump, 2),
+                **env_fields(),
+            )
 
             if args.db == "postgresql":
                 import psycopg
@@ -108,8 +126,16 @@ def main() -> None:
                     admin.execute(f"CREATE DATABASE {empty}")
                 empty_url = urlunsplit(urlsplit(url)._replace(path=f"/{empty}"))
                 try:
-                    restore = run(["pg_restore", "--no-owner", "--single-transaction",
-                                   "--dbname", empty_url, str(baseline)])
+                    restore = run(
+                        [
+                            "pg_restore",
+                            "--no-owner",
+                            "--single-transaction",
+                            "--dbname",
+                            empty_url,
+                            str(baseline),
+                        ]
+                    )
                 finally:
                     with psycopg.connect(args.admin_url, autocommit=True) as admin:
                         admin.execute(f"DROP DATABASE IF EXISTS {empty} WITH (FORCE)")
@@ -117,15 +143,26 @@ def main() -> None:
                 started = time.perf_counter()
                 shutil.copyfile(baseline, tmp / "copy.sqlite3")
                 restore = time.perf_counter() - started
-            emit(scenario="backup", step="baseline_restore", db=args.db,
-                 seconds=round(restore, 2))
+            emit(scenario="backup", step="baseline_restore", db=args.db, seconds=round(restore, 2))
 
             seconds = run([HAOCHAPING, "restore", str(out)], DATABASE_URL=url)
-            emit(scenario="backup", step="restore", db=args.db, seconds=round(seconds, 2),
-                 command_seconds=LAST["inside"], ratio=round(seconds / restore, 2), **env_fields())
+            emit(
+                scenario="backup",
+                step="restore",
+                db=args.db,
+                seconds=round(seconds, 2),
+                command_seconds=LAST["inside"],
+                ratio=round(seconds / restore, 2),
+                **env_fields(),
+            )
             seconds = run([HAOCHAPING, "audit", "verify"], DATABASE_URL=url)
-            emit(scenario="backup", step="audit_verify", db=args.db, seconds=round(seconds, 2),
-                 command_seconds=LAST["inside"])
+            emit(
+                scenario="backup",
+                step="audit_verify",
+                db=args.db,
+                seconds=round(seconds, 2),
+                command_seconds=LAST["inside"],
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -126,9 +126,10 @@ def backup_restore(path: Path, *, force: bool = False, say: Say = print) -> Rest
     mismatch = mf.counts_mismatch(manifest.get("row_counts") or {})
     if mismatch:
         raise ToolError("the restored database differs from the backup: " + "; ".join(mismatch))
-    say("row counts match the manifest: " + ", ".join(
-        f"{label} {n}" for label, n in (manifest.get("row_counts") or {}).items()
-    ))
+    say(
+        "row counts match the manifest: "
+        + ", ".join(f"{label} {n}" for label, n in (manifest.get("row_counts") or {}).items())
+    )
     if plan.migrate_after:
         say(f"the backup is older than this code: applying {len(plan.migrate_after)} migration(s)")
         call_command("migrate", interactive=False, verbosity=1)

@@ -247,9 +247,7 @@ def check(manifest: dict[str, Any], *, vendor: str) -> Plan:
             f"(DATABASE_URL) is {vendor}. Restore it into a {manifest.get('vendor')} database.",
         )
     applied = {
-        (app, name)
-        for app, names in (manifest.get("migrations") or {}).items()
-        for name in names
+        (app, name) for app, names in (manifest.get("migrations") or {}).items() for name in names
     }
     if not applied:
         raise Refusal("manifest.migrations", "the backup lists no applied migrations")

@@ -143,7 +143,9 @@ def restore(payload_gz: Path, *, force: bool, say: Callable[[str], None]) -> Pat
         con.close()
     if result != "ok":
         fresh.unlink(missing_ok=True)
-        raise Refusal("manifest.payload", f"the database in the backup fails integrity_check: {result}")
+        raise Refusal(
+            "manifest.payload", f"the database in the backup fails integrity_check: {result}"
+        )
     for suffix in ("-wal", "-shm"):
         Path(str(fresh) + suffix).unlink(missing_ok=True)
     previous = target.with_name(target.name + ".before-restore")

@@ -136,8 +136,9 @@ def test_a_report_gathers_its_figures_on_the_replica_and_is_written_on_the_prima
     assert Report.objects.filter(pk=report.pk).exists()
     assert any("results_" in s for s in seen[REPLICA])
     assert writes(seen[REPLICA]) == []
-    assert any(s.lstrip().upper().startswith("INSERT") and "reporting_report" in s
-               for s in seen[PRIMARY])
+    assert any(
+        s.lstrip().upper().startswith("INSERT") and "reporting_report" in s for s in seen[PRIMARY]
+    )
 
 
 def test_reads_after_a_write_or_inside_a_transaction_stay_on_the_primary(org_tree):

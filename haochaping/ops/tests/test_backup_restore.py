@@ -62,9 +62,7 @@ def database_url(settings_dict: dict) -> str:
 
 def haochaping(*args: str, url: str, **extra_env: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url, "HAOCHAPING_LOG_LEVEL": "ERROR", **extra_env}
-    return subprocess.run(
-        [HAOCHAPING, *args], env=env, capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([HAOCHAPING, *args], env=env, capture_output=True, text=True, timeout=600)
 
 
 def digest(conn) -> dict[str, tuple[int, str]]:
@@ -157,7 +155,10 @@ def test_backup_then_restore_brings_every_row_back_and_the_audit_chain_verifies(
     assert made.returncode == 0, made.stderr
     assert "backup written" in made.stdout
     with tarfile.open(backup) as tar:
-        assert tar.getnames() == ["manifest.json", f"database.{'dump' if connection.vendor == 'postgresql' else 'sqlite3.gz'}"]
+        assert tar.getnames() == [
+            "manifest.json",
+            f"database.{'dump' if connection.vendor == 'postgresql' else 'sqlite3.gz'}",
+        ]
         manifest = json.loads(tar.extractfile("manifest.json").read())
     assert manifest["vendor"] == connection.vendor
     assert manifest["row_counts"]["ratings.Rating"] == 4
@@ -171,7 +172,9 @@ def test_backup_then_restore_brings_every_row_back_and_the_audit_chain_verifies(
     first = haochaping("restore", str(backup), url=scratch_url, HAOCHAPING_DATA_DIR=str(elsewhere))
     assert first.returncode == 0, first.stdout + first.stderr
     assert "row counts match the manifest" in first.stdout
-    assert "warning: 1 evidence file(s) named in the database are not under MEDIA_ROOT" in first.stdout
+    assert (
+        "warning: 1 evidence file(s) named in the database are not under MEDIA_ROOT" in first.stdout
+    )
     assert digest(scratch.connection) == before
 
     # 2. someone changes and deletes rows; audit verify notices
@@ -275,7 +278,9 @@ def test_a_damaged_or_foreign_backup_is_refused_before_anything_changes(
         assert not Path(scratch.settings_dict["NAME"]).exists()
     else:
         with scratch.connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            cursor.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            )
             assert cursor.fetchone()[0] == 0
 
 
@@ -290,13 +295,17 @@ def test_a_pg_dump_older_than_the_server_is_named_before_anything_runs(tmp_path)
     fake.chmod(0o755)
     out = tmp_path / "never.backup.tar"
     result = haochaping(
-        "backup", "--output", str(out), url=database_url(connection.settings_dict),
+        "backup",
+        "--output",
+        str(out),
+        url=database_url(connection.settings_dict),
         HAOCHAPING_PG_BINDIR=str(bindir),
     )
     assert result.returncode == 1, result.stdout + result.stderr
     major = connection.pg_version // 10000
     assert (
-        f"backup failed: pg_dump is version 11 but the server is PostgreSQL {major}." in result.stderr
+        f"backup failed: pg_dump is version 11 but the server is PostgreSQL {major}."
+        in result.stderr
     )
     assert f"pg_dump must be at least version {major}" in result.stderr
     assert not out.exists()
