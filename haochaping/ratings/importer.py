@@ -778,6 +778,16 @@ def _rules() -> list[tuple[str, int, str, str]]:
 _COL = {name: i for i, (name, _type) in enumerate(_STAGING_COLUMNS)}
 
 
+def _keys_table(cur) -> str:
+    """Where the ratings' unique keys (case, stage, number; idempotency key) are looked up:
+    the narrow ``ratings_ratingkey`` once ratings are partitioned by month (one unique index
+    instead of one index per partition; ``ratings/partitions.py``), else the ratings table."""
+    from haochaping.ratings.partitions import KEY_TABLE
+
+    cur.execute("SELECT to_regclass(%s) IS NOT NULL", [KEY_TABLE])
+    return KEY_TABLE if cur.fetchone()[0] else Rating._meta.db_table
+
+
 def _by_index(cur, sql: str) -> None:
     """``sql`` (a join of the staging table with cases or ratings) with nested-loop index
     lookups: the staging table has no statistics, and a hash join would read the whole cases
@@ -830,6 +840,7 @@ def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> Non
     window = f"{int(rating_setting('RATING_WINDOW_DAYS'))} days"
     s = STAGING
     rating_t = Rating._meta.db_table
+    keys_t = _keys_table(cur)
     bad_levels = sorted(BAD_LEVELS)
     # 1. the case of each line, and every rule about the case, in one pass
     _by_index(
@@ -864,7 +875,7 @@ def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> Non
     _by_index(
         cur,
         f"UPDATE {s} SET replay = (r.case_id IS NOT DISTINCT FROM {s}.case_id "  # noqa: S608
-        f"AND r.stage = {s}.stage) FROM {rating_t} r WHERE {s}.err IS NULL "
+        f"AND r.stage = {s}.stage) FROM {keys_t} r WHERE {s}.err IS NULL "
         f"AND {s}.idempotency_key <> '' AND r.idempotency_key <> '' "
         f"AND r.idempotency_key = {s}.idempotency_key",
     )
@@ -883,7 +894,7 @@ def _set_based_checks(cur, rule_list, shape: frozenset[str] = ALL_SHAPES) -> Non
     cur.execute(
         f"UPDATE {s} SET err = CASE WHEN replay = false THEN {r['conflict']} "  # noqa: S608
         f"ELSE {r['already_rated']} END WHERE err IS NULL AND (replay = false OR (replay IS NULL "
-        f"AND case_id IS NOT NULL AND EXISTS (SELECT 1 FROM {rating_t} r WHERE "
+        f"AND case_id IS NOT NULL AND EXISTS (SELECT 1 FROM {keys_t} r WHERE "
         f"r.case_id = {s}.case_id AND r.stage = {s}.stage AND r.assess_number = {s}.assess_number)))"
     )
     if "case_repeats" in shape:
