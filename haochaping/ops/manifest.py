@@ -203,7 +203,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 def extract_payload(path: Path, manifest: dict[str, Any], dest: BinaryIO) -> None:
     """Copy the payload into ``dest`` and check its size and SHA-256 against the manifest."""
     payload = manifest.get("payload") or {}
-    name = payload.get("name")
+    name = str(payload.get("name") or "")
     if name != PAYLOAD_NAMES.get(manifest.get("vendor", "")):
         raise Refusal("manifest.payload.name", f"unexpected payload {name!r}")
     digest = hashlib.sha256()
@@ -322,7 +322,8 @@ def missing_media(limit: int = 5) -> tuple[int, list[str]]:
     """Evidence files the restored rows name but MEDIA_ROOT lacks (files are not in the backup)."""
     from django.db.models import FileField
 
-    missing, examples = 0, []
+    missing = 0
+    examples: list[str] = []
     for model in apps.get_models():
         fields = [f for f in model._meta.local_fields if isinstance(f, FileField)]
         for field in fields:

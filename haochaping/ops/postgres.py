@@ -63,7 +63,7 @@ def tool_version(name: str) -> tuple[int, str]:
 
 def server_version() -> tuple[int, str]:
     connection.ensure_connection()
-    number = connection.pg_version  # e.g. 150020
+    number: int = connection.pg_version  # type: ignore[attr-defined]  # e.g. 150020
     major = number // 10000
     return major, f"{major}.{number % 10000}"
 

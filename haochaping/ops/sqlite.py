@@ -94,7 +94,7 @@ def dump(
 def open_by_others(path: Path) -> list[str]:
     """Processes other than this one holding the database (or its WAL) open (Linux /proc)."""
     targets = {str(path), f"{path}-wal", f"{path}-shm"}
-    found = []
+    found: list[str] = []
     proc = Path("/proc")
     if not proc.is_dir():
         return found
