@@ -528,15 +528,15 @@ def sweep(repeat: int = 3) -> dict:
     open_items = Rectification.objects.filter(status__in=Status.open_values()).count()
     now = clock_now()
     t = time.perf_counter()
-    run_deadline_sweep(now=now)
+    first_report = run_deadline_sweep(now=now)
     first = time.perf_counter() - t
     steady = []
     for n in range(repeat):
         t = time.perf_counter()
-        run_deadline_sweep(now=now + dt.timedelta(minutes=1 + n))
+        report = run_deadline_sweep(now=now + dt.timedelta(minutes=1 + n))
         steady.append(time.perf_counter() - t)
-    return {"open_items": open_items, "first_s": round(first, 3),
-            "steady_s": round(statistics.median(steady), 3)}
+    return {"open_items": open_items, "first_s": round(first, 3), "first": first_report.as_dict(),
+            "steady_s": round(statistics.median(steady), 3), "steady": report.as_dict()}
 
 
 def explain_heaviest() -> dict:
