@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -683,7 +684,10 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="prov-province-"))
     os.environ["HAOCHAPING_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("HAOCHAPING_BENCH_ENDPOINTS", "1")
-    results = [run_scale(args, n, data_dir) for n in (args.baseline, args.ratings)]
+    try:
+        results = [run_scale(args, n, data_dir) for n in (args.baseline, args.ratings)]
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
     peak = results[0]["peak"]
     emit(scenario="province", step="peak_requirement", **peak)
     growth(results[0], results[-1], peak)
