@@ -82,7 +82,7 @@ SCENARIOS = [
     Scenario(
         "province",
         "province.py",
-        ("--ratings", "100000", "--baseline", "20000", "--seconds", "3", "--warmup", "1",
+        ("--ratings", "50000", "--baseline", "10000", "--seconds", "3", "--warmup", "1",
          "--import-records", "5000", "--requests", "5", "--render", "none"),
         ("--ratings", "10000000", "--baseline", "1000000", "--seconds", "15",
          "--import-records", "200000", "--requests", "40"),
