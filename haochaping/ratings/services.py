@@ -10,14 +10,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 from haochaping.cases.models import Case
 from haochaping.core.clock import LOCAL_TZ, now
 from haochaping.core.exceptions import Conflict, InvalidInput
 from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
-from haochaping.integrity.lookups import columns_and_values
 from haochaping.integrity.pipeline import check_rating
 from haochaping.ratings.conf import rating_setting
 from haochaping.ratings.enums import (
@@ -340,14 +338,11 @@ def rating_submit(
 
 @transaction.atomic
 def _insert(rating: Rating, *, acting_user: Any) -> None:
-    counted = rating.validity == Validity.VALID
-    if connection.vendor == "postgresql":
-        _insert_counted(rating, counted=counted)
-    else:  # SQLite has no INSERT inside WITH: the row, then its count
-        rating.save(force_insert=True)
-        if counted:
-            rollup_add(rating, +1)
+    rating.save(force_insert=True)
     check_rating(rating, acting_user=acting_user)  # integrity: a reject rolls back; flags stored
+    # Counted after the checks: integrity's unit-share check reads the counts without this one.
+    if rating.validity == Validity.VALID:
+        rollup_add(rating, +1)
     if rating.is_bad and rating.validity == Validity.VALID and not rating.is_system_default:
         rating_event_record(
             rating=rating,
@@ -359,45 +354,6 @@ def _insert(rating: Rating, *, acting_user: Any) -> None:
             },
         )
         bad_review_received.send(sender=Rating, rating=rating)
-
-
-def _insert_counted(rating: Rating, *, counted: bool) -> None:
-    """The rating row and, if ``counted``, its rollup count in one statement (one round trip).
-
-    The save signals are sent as ``Model.save(force_insert=True)`` sends them: the data-out,
-    coverage and audit receivers of a new rating run as for any other save, in this transaction.
-    A unique violation fails the whole statement (IntegrityError, nothing counted).
-    """
-    meta = Rating._meta
-    pre_save.send(sender=Rating, instance=rating, raw=False, using="default", update_fields=None)
-    qn = connection.ops.quote_name
-    columns, values = columns_and_values(rating, with_pk=False)
-    returning = meta.db_returning_fields
-    # column names come from the models; every value is a parameter
-    sql = (
-        f"WITH r AS (INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(values))}) "
-        f"RETURNING {', '.join(qn(f.column) for f in returning)})"
-    )
-    params = list(values)
-    if counted:
-        sql += f", c AS ({_rollup_sql()})"
-        params += [*rollup_key(rating), 1]
-    sql += " SELECT * FROM r"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    for field, value in zip(returning, row, strict=True):
-        setattr(rating, field.attname, value)
-    rating._state.adding, rating._state.db = False, "default"
-    post_save.send(
-        sender=Rating,
-        instance=rating,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using="default",
-    )
 
 
 def _resolve_conflict(rating: Rating) -> SubmitResult:
