@@ -55,6 +55,17 @@ def _results_cache_per_test(settings, request):
     settings.HAOCHAPING_RESULTS = {**results, "CACHE_VERSION": request.node.nodeid}
 
 
+@pytest.fixture(autouse=True)
+def _content_version_cache_per_test():
+    """A test's rollback can remove the content version a cache remembered (a transactional
+    test empties the tables, the next test installs the version again inside its own
+    transaction): forget it after every test (ratings.selectors)."""
+    yield
+    from haochaping.ratings.selectors import content_version_cache_clear
+
+    content_version_cache_clear()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Debian Chromium driven by Playwright (no browser download)."""

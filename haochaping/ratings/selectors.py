@@ -26,18 +26,26 @@ def content_version_current_cached() -> ContentVersion:
     hit = _current_cache.get(alias)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
-    version = content_version_current()
-    _current_cache[alias] = (time.monotonic() + _CURRENT_TTL_SECONDS, version)
-    return version
+    installed_before = _current_row()
+    if installed_before is None:
+        # Installed by this call, inside a transaction that may still roll back: not
+        # remembered, or the process would hand out an id that no longer exists.
+        return content_version_current()
+    _current_cache[alias] = (time.monotonic() + _CURRENT_TTL_SECONDS, installed_before)
+    return installed_before
 
 
 def content_version_cache_clear(**kwargs) -> None:
     _current_cache.clear()
 
 
+def _current_row() -> ContentVersion | None:
+    return ContentVersion.objects.filter(is_current=True).only("id", "code").first()
+
+
 def content_version_current() -> ContentVersion:
     """The current version; installs the shipped data files if the table is empty (fresh test DB)."""
-    version = ContentVersion.objects.filter(is_current=True).only("id", "code").first()
+    version = _current_row()
     if version is None:
         try:
             with transaction.atomic():
