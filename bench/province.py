@@ -516,7 +516,10 @@ def reports(render: set[str]) -> dict:
     return out
 
 
-def sweep(repeat: int = 3) -> dict:
+def sweep(max_passes: int = 6) -> dict:
+    """Sweeps one minute apart until a pass sends nothing: an overdue backlog is escalated one
+    level per pass (levels 1-3), so the first passes send and only then is the sweep idle.
+    Each pass's time and counters are reported; "idle_s" is the first pass that sent nothing."""
     from haochaping.core.clock import now as clock_now
     from haochaping.jobs.deadlines import run_deadline_sweep
     from haochaping.rectification.enums import Status
@@ -528,16 +531,15 @@ def sweep(repeat: int = 3) -> dict:
         calendar_load_shipped()
     open_items = Rectification.objects.filter(status__in=Status.open_values()).count()
     now = clock_now()
-    t = time.perf_counter()
-    first_report = run_deadline_sweep(now=now)
-    first = time.perf_counter() - t
-    steady = []
-    for n in range(repeat):
+    passes = []
+    for n in range(max_passes):
         t = time.perf_counter()
-        report = run_deadline_sweep(now=now + dt.timedelta(minutes=1 + n))
-        steady.append(time.perf_counter() - t)
-    return {"open_items": open_items, "first_s": round(first, 3), "first": first_report.as_dict(),
-            "steady_s": round(statistics.median(steady), 3), "steady": report.as_dict()}
+        report = run_deadline_sweep(now=now + dt.timedelta(minutes=n)).as_dict()
+        passes.append({"s": round(time.perf_counter() - t, 3), **report})
+        if n and not (report["warnings"] or report["escalations"]):
+            break
+    idle = passes[-1]["s"] if len(passes) > 1 else None
+    return {"open_items": open_items, "first_s": passes[0]["s"], "idle_s": idle, "passes": passes}
 
 
 def explain_heaviest() -> dict:
