@@ -39,14 +39,17 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _get(port: int, path: str, headers: dict | None = None, timeout: float = 10):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def _fetch(conn: http.client.HTTPConnection, path: str, headers: dict | None):
     try:
         conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         return response.status, dict(response.getheaders()), response.read().decode()
     finally:
         conn.close()
+
+
+def _get(port: int, path: str, headers: dict | None = None, timeout: float = 10):
+    return _fetch(http.client.HTTPConnection("127.0.0.1", port, timeout=timeout), path, headers)
 
 
 def _requests_counted(port: int) -> float:
@@ -78,12 +81,7 @@ def _https(port: int, path: str, headers: dict | None = None, *, cafile: Path):
     context = ssl.create_default_context(cafile=str(cafile))
     context.check_hostname = False  # the test certificate names hcp.example.gov.cn
     conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
-    finally:
-        conn.close()
+    return _fetch(conn, path, headers)
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
