@@ -123,6 +123,7 @@ def load_ratings(cur, *, ratings: int, months: list[dt.date]) -> dict:
             else:
                 cur.execute(f'DROP INDEX "{name}"')
     per_month = ratings // len(months)
+    cur.execute("SET maintenance_work_mem = '1GB'")  # the index rebuilds below, once each
     cur.execute("SET session_replication_role = replica")  # no triggers, no FK checks
     cur.execute("SELECT coalesce(max(id), 0) + 1 FROM ratings_rating")  # after the bad ones
     first = start_id = cur.fetchone()[0]
@@ -164,6 +165,7 @@ def load_ratings(cur, *, ratings: int, months: list[dt.date]) -> dict:
 
 def make_plain_copies(cur) -> dict:
     t0 = time.perf_counter()
+    cur.execute("SET maintenance_work_mem = '1GB'")
     cur.execute("CREATE TABLE plain_rating (LIKE ratings_rating INCLUDING DEFAULTS)")
     cur.execute("INSERT INTO plain_rating SELECT * FROM ratings_rating")
     for sql in PLAIN_RATING_INDEXES:

@@ -180,67 +180,77 @@ CREATE UNIQUE INDEX ON prov_item (idx)
 
 # --- the year of ratings ------------------------------------------------------------------------
 
-GEN_CASES = """
+# one month of the year's ratings, one per case, every value drawn once: the rows stored raw and
+# the aggregates all come from this temporary table, so they agree
+GEN_MONTH = """
+CREATE TEMP TABLE prov_v AS
 WITH d AS (SELECT * FROM unnest(%(days)s::date[], %(ns)s::int[], %(offs)s::bigint[]) AS d(day, n, off)),
      g AS (SELECT d.off + g AS id, d.day, random() AS r_item, random() AS r_h, random() AS r_m,
-                  random() AS r_ch, random() AS r_st
+                  random() AS r_ch, random() AS r_st, random() AS r_lv, random() AS r_rch,
+                  random() AS r_or
            FROM d, generate_series(1, d.n) AS g)
+SELECT g.id, t.ts, i.item_id, i.unit_id,
+       CASE WHEN g.r_ch < 0.45 THEN i.window_id END AS window_id,
+       CASE WHEN g.r_ch < 0.45 THEN i.staff_ids[1 + floor(g.r_st * array_length(i.staff_ids, 1))::int] END AS staff_id,
+       CASE WHEN g.r_ch < 0.45 THEN 'window' WHEN g.r_ch < 0.85 THEN 'app' ELSE 'online' END AS apply_channel,
+       lv.level,
+       -- onsite channels when the case has a window, else online ones
+       CASE WHEN g.r_ch < 0.45 THEN (CASE WHEN g.r_rch < 0.80 THEN '4' WHEN g.r_rch < 0.95 THEN '3' ELSE '5' END)
+            ELSE (CASE WHEN g.r_rch < 0.60 THEN '2' WHEN g.r_rch < 0.90 THEN '1' WHEN g.r_rch < 0.97 THEN '7' ELSE '6' END) END AS channel,
+       g.r_ch < 0.45 AND g.r_or BETWEEN 0.03 AND 0.05 AS is_paper,
+       g.r_ch < 0.45 AND g.r_or BETWEEN 0.05 AND 0.10 AS is_staff_entered,
+       g.r_or < 0.03 AS is_system_default
+FROM g JOIN prov_item i ON i.idx = floor(%(items)s * g.r_item * g.r_item)::int,
+     LATERAL (SELECT ((g.day + (%(slots)s::int[])[1 + floor(g.r_h * 100)::int] * interval '1 hour'
+                       + g.r_m * interval '55 minutes')::timestamp AT TIME ZONE 'Asia/Shanghai') AS ts) t,
+     LATERAL (SELECT CASE WHEN g.r_or < 0.03 OR g.r_lv < 0.72 THEN 'very_satisfied'
+                          WHEN g.r_lv < 0.90 THEN 'satisfied' WHEN g.r_lv < 0.97 THEN 'basic'
+                          WHEN g.r_lv < 0.99 THEN 'dissatisfied' ELSE 'very_dissatisfied' END AS level) lv
+"""
+
+# the month's rows stored raw: all of them (``raw``), or only the bad ratings and their cases
+RAW_WHERE = " WHERE %(raw)s OR level IN ('dissatisfied', 'very_dissatisfied')"
+
+GEN_CASES = """
 INSERT INTO cases_case (id, project_no, item_id, unit_id, window_id, staff_id, applicant_type,
     applicant_name, applicant_cert_no, applicant_mobile, apply_channel, status, accepted_at,
     completed_at, created_at, updated_at)
-SELECT g.id, 'P' || lpad(g.id::text, 11, '0'), i.item_id, i.unit_id,
-       CASE WHEN g.r_ch < 0.45 THEN i.window_id END,
-       CASE WHEN g.r_ch < 0.45 THEN i.staff_ids[1 + floor(g.r_st * array_length(i.staff_ids, 1))::int] END,
-       '1', '', '', '', CASE WHEN g.r_ch < 0.45 THEN 'window' WHEN g.r_ch < 0.85 THEN 'app' ELSE 'online' END,
-       'completed', t.ts - interval '1 day', t.ts, t.ts - interval '1 day', t.ts
-FROM g JOIN prov_item i ON i.idx = floor(%(items)s * g.r_item * g.r_item)::int,
-     LATERAL (SELECT ((g.day + (%(slots)s::int[])[1 + floor(g.r_h * 100)::int] * interval '1 hour'
-                       + g.r_m * interval '55 minutes')::timestamp AT TIME ZONE 'Asia/Shanghai') AS ts) t
-"""
+SELECT id, 'P' || lpad(id::text, 11, '0'), item_id, unit_id, window_id, staff_id, '1', '', '', '',
+       apply_channel, 'completed', ts - interval '1 day', ts, ts - interval '1 day', ts
+FROM prov_v""" + RAW_WHERE
 
-# one first rating per case: onsite channels when the case has a window, else online ones
 GEN_RATINGS = """
 INSERT INTO ratings_rating (id, case_id, unit_id, item_id, window_id, staff_id, stage, assess_number,
     level, option_codes, text, other_text, channel, is_paper, is_staff_entered, is_system_default,
     content_version_id, evaluator_type, evaluator_name, evaluator_cert_no, evaluator_mobile,
     is_anonymous, language, device_id, idempotency_key, assessed_at, received_at, receipt,
     validity, excluded_reason, is_public)
-SELECT c.id, c.id, c.unit_id, c.item_id, c.window_id, c.staff_id, 'completion', 1, lv.level,
-       CASE lv.level WHEN 'dissatisfied' THEN jsonb_build_array('2' || (7 + c.id %% 8)::text)
-            WHEN 'very_dissatisfied' THEN jsonb_build_array('1' || (8 + c.id %% 8)::text, '1' || (8 + (c.id + 3) %% 8)::text)
+SELECT id, id, unit_id, item_id, window_id, staff_id, 'completion', 1, level,
+       CASE level WHEN 'dissatisfied' THEN jsonb_build_array('2' || (7 + id %% 8)::text)
+            WHEN 'very_dissatisfied' THEN jsonb_build_array('1' || (8 + id %% 8)::text, '1' || (8 + (id + 3) %% 8)::text)
             ELSE '[]'::jsonb END,
-       '', '',
-       CASE WHEN c.window_id IS NOT NULL THEN (CASE WHEN c.r_ch < 0.80 THEN '4' WHEN c.r_ch < 0.95 THEN '3' ELSE '5' END)
-            ELSE (CASE WHEN c.r_ch < 0.60 THEN '2' WHEN c.r_ch < 0.90 THEN '1' WHEN c.r_ch < 0.97 THEN '7' ELSE '6' END) END,
-       c.window_id IS NOT NULL AND c.r_or BETWEEN 0.03 AND 0.05,
-       c.window_id IS NOT NULL AND c.r_or BETWEEN 0.05 AND 0.10,
-       c.r_or < 0.03, %(version)s, '1', '', '', '', false, '', '', '',
-       c.completed_at + interval '10 minutes', c.completed_at + interval '11 minutes',
-       'R' || lpad(to_hex(c.id), 11, '0'), 'valid', '', true
-FROM (SELECT c.*, random() AS r_lv, random() AS r_ch, random() AS r_or FROM cases_case c
-      WHERE c.id > %(lo)s AND c.id <= %(hi)s) c,
-     LATERAL (SELECT CASE WHEN c.r_or < 0.03 OR c.r_lv < 0.72 THEN 'very_satisfied'
-                          WHEN c.r_lv < 0.90 THEN 'satisfied' WHEN c.r_lv < 0.97 THEN 'basic'
-                          WHEN c.r_lv < 0.99 THEN 'dissatisfied' ELSE 'very_dissatisfied' END AS level) lv
-"""
+       '', '', channel, is_paper, is_staff_entered, is_system_default, %(version)s, '1', '', '', '',
+       false, '', '', '', ts + interval '10 minutes', ts + interval '11 minutes',
+       'R' || lpad(to_hex(id), 11, '0'), 'valid', '', true
+FROM prov_v""" + RAW_WHERE
 
+# every rating of the month, stored raw or not, in the rollup and the case-day counts
 GEN_ROLLUP = """
 INSERT INTO ratings_ratingrollup (day, unit_id, item_key, window_key, staff_key, channel, level,
     origin, assess_number, count)
-SELECT (assessed_at AT TIME ZONE 'Asia/Shanghai')::date, unit_id, COALESCE(item_id, 0),
-       COALESCE(window_id, 0), COALESCE(staff_id, 0), channel, level,
-       CASE WHEN case_id IS NULL THEN 'comment' WHEN is_system_default THEN 'default'
-            WHEN is_paper THEN 'paper' WHEN is_staff_entered THEN 'staff' ELSE 'citizen' END,
-       assess_number, COUNT(*)
-FROM ratings_rating WHERE id > %(base)s AND validity = 'valid'
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+SELECT ((ts + interval '10 minutes') AT TIME ZONE 'Asia/Shanghai')::date, unit_id,
+       COALESCE(item_id, 0), COALESCE(window_id, 0), COALESCE(staff_id, 0), channel, level,
+       CASE WHEN is_system_default THEN 'default' WHEN is_paper THEN 'paper'
+            WHEN is_staff_entered THEN 'staff' ELSE 'citizen' END,
+       1, COUNT(*)
+FROM prov_v GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """
 
 GEN_CASE_DAYS = """
 INSERT INTO results_casedaycount (day, unit_id, online, completed, rated, citizen_rated)
-SELECT (completed_at AT TIME ZONE 'Asia/Shanghai')::date, unit_id, window_id IS NULL,
+SELECT (ts AT TIME ZONE 'Asia/Shanghai')::date, unit_id, window_id IS NULL,
        (COUNT(*) * 1.08)::int, COUNT(*), (COUNT(*) * 0.9)::int
-FROM cases_case WHERE id > %(base)s GROUP BY 1, 2, 3
+FROM prov_v GROUP BY 1, 2, 3
 """
 
 
@@ -266,9 +276,26 @@ def partitioned_schema(cur, start: dt.date, end: dt.date) -> str:
     return partitions._KEY_COLS  # filled as the migration does
 
 
-def generate_year(total: int, end: dt.date) -> dict:
+def raw_months_start(end: dt.date, raw_months: int) -> dt.date:
+    """The first day stored raw: the start of the month ``raw_months - 1`` months before
+    ``end``'s (``raw_months`` 0: every day)."""
+    if raw_months <= 0:
+        return dt.date.min
+    month = end.replace(day=1)
+    for _ in range(raw_months - 1):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return month
+
+
+def generate_year(total: int, end: dt.date, *, raw_months: int = 0, open_days: int = 20) -> dict:
     """``total`` ratings over the 365 days before ``end``, with their cases, rollups, summaries,
-    case counts and rectifications (set-based SQL; triggers and secondary indexes off)."""
+    case counts and rectifications (set-based SQL; triggers and secondary indexes off).
+
+    Every rating is in the rollup, the summaries and the case-day counts. Raw case and rating
+    rows are stored for every rating of the last ``raw_months`` months (0: the whole year) and
+    for every bad rating (so every rectification, reason count and bad-review report has its
+    rows); the other good ratings of older months exist only in the aggregates, as they would
+    after archiving. Bad ratings of the last ``open_days`` days have open rectifications."""
     from dashboard import GENERATE_RECT, secondary_indexes
     from django.db import connection
 
@@ -305,21 +332,26 @@ def generate_year(total: int, end: dt.date) -> dict:
         months: dict[tuple[int, int], list[tuple[dt.date, int]]] = {}
         for day, n in volumes:
             months.setdefault((day.year, day.month), []).append((day, n))
-        for chunk in months.values():  # one statement per month, each committed
+        raw_from = raw_months_start(end, raw_months)
+        stored = 0
+        for chunk in months.values():  # one month at a time, each statement committed
             offs = []
             for _day, n in chunk:
                 offs.append(offset)
                 offset += n
-            cur.execute(GEN_CASES, {"days": [d for d, _n in chunk], "ns": [n for _d, n in chunk],
+            cur.execute(GEN_MONTH, {"days": [d for d, _n in chunk], "ns": [n for _d, n in chunk],
                                     "offs": offs, "items": items, "slots": hour_slots()})
-            cur.execute(GEN_RATINGS, {"version": version, "lo": offs[0], "hi": offset})
+            raw = {"raw": chunk[0][0] >= raw_from}
+            cur.execute(GEN_CASES, raw)
+            cur.execute(GEN_RATINGS, {"version": version, **raw})
+            stored += cur.rowcount
+            cur.execute(GEN_ROLLUP)
+            cur.execute(GEN_CASE_DAYS)
+            cur.execute("DROP TABLE prov_v")
         if key_cols:  # the partitioned schema's key table (its triggers are off here)
             cur.execute(f"INSERT INTO ratings_ratingkey ({key_cols}) "  # noqa: S608
                         f"SELECT {key_cols} FROM ratings_rating WHERE id > %s", [base])
-        t = step("raw_rows", t)
-        cur.execute(GEN_ROLLUP, {"base": base})
-        cur.execute(GEN_CASE_DAYS, {"base": base})
-        t = step("rollup", t)
+        t = step("rows_and_rollup", t)
         for _drop, create in indexes:
             cur.execute(create)
         for table in ("cases_case", "ratings_rating"):
@@ -329,7 +361,7 @@ def generate_year(total: int, end: dt.date) -> dict:
         t = step("summaries", t)
         end_ts = dt.datetime.combine(end, dt.time(0), tzinfo=dt.UTC)
         cur.execute(GENERATE_RECT + " AND r.id > %(base)s",
-                    {"open_after": end_ts - dt.timedelta(days=20), "base": base})
+                    {"open_after": end_ts - dt.timedelta(days=open_days), "base": base})
         cur.execute("SET session_replication_role = DEFAULT")
         t = step("rectifications", t)
         for table in (*TABLES, "org_unit", "catalog_serviceitem"):
@@ -341,8 +373,8 @@ def generate_year(total: int, end: dt.date) -> dict:
             counts[table] = cur.fetchone()[0]
         cur.execute("SELECT COUNT(*) FROM rectification_rectification WHERE status <> 'closed'")
         counts["open_rectifications"] = cur.fetchone()[0]
-    return {"ratings": offset - base, "start": start.isoformat(), "end": end.isoformat(),
-            "rows": counts, **timings}
+    return {"ratings": offset - base, "raw_ratings": stored, "raw_from": max(raw_from, start).isoformat(),
+            "start": start.isoformat(), "end": end.isoformat(), "rows": counts, **timings}
 
 
 # --- measurements -------------------------------------------------------------------------------
@@ -598,7 +630,8 @@ def run_scale(args: Namespace, ratings: int, data_dir: Path) -> dict:
             figures["ingest_empty"] = ingest(args, url, "empty", data_dir)
             emit(scenario="province", step="ingest_empty", ratings=ratings,
                  **figures["ingest_empty"], **env_fields())
-        gen = generate_year(ratings, today())
+        gen = generate_year(ratings, today(), raw_months=args.raw_months,
+                            open_days=args.open_days)
         emit(scenario="province", step="data", db=name, **gen, **env_fields())
         figures["generate_s"] = sum(v for k, v in gen.items() if k.endswith("_s"))
         figures["sizes"] = sizes(ratings)
@@ -649,7 +682,9 @@ def growth(base: dict, big: dict, peak: dict) -> None:
     for kind in big["reports"]:
         line(f"report_{kind}_generate_s", base["reports"][kind]["generate_s"],
              big["reports"][kind]["generate_s"], goal=10 if kind.startswith("monthly") else 60)
-    line("sweep_steady_s", base["sweep"]["steady_s"], big["sweep"]["steady_s"], goal=1.0)
+    line("sweep_first_s", base["sweep"]["first_s"], big["sweep"]["first_s"])
+    if base["sweep"]["idle_s"] is not None and big["sweep"]["idle_s"] is not None:
+        line("sweep_idle_s", base["sweep"]["idle_s"], big["sweep"]["idle_s"], goal=1.0)
     line("sweep_open_items", base["sweep"]["open_items"], big["sweep"]["open_items"])
     for name in big["plans"]:
         line(f"plan_{name}_ms", base["plans"][name]["ms"], big["plans"][name]["ms"])
@@ -680,6 +715,10 @@ def main() -> None:
     parser.add_argument("--import-records", type=int, default=20_000)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before autovacuum stats")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--raw-months", type=int, default=0,
+                        help="store raw rows of good ratings for the last N months only (0: all)")
+    parser.add_argument("--open-days", type=int, default=20,
+                        help="bad ratings of the last N days have open rectifications")
     parser.add_argument("--render", default="monthly_bulletin",
                         help="report kinds also rendered to XLSX/PDF and archived (comma list)")
     args = parser.parse_args()
