@@ -28,10 +28,14 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from haochaping.core.clock import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from django.db.models import Q
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +169,26 @@ def _bound(spec: Spec, month: dt.date) -> str:
 
 def partition_name(spec: Spec, month: dt.date) -> str:
     return f"{spec.table}_p{month:%Y%m}"
+
+
+def rating_locate(*, receipt: str) -> Q | None:
+    """A filter for the rating with this receipt that PostgreSQL plans against one partition:
+    its (id, received_at) from the key table's unique receipt index, which a plain ``receipt=``
+    cannot give (it probes every monthly partition's index and plans all of them: ~1.2 ms
+    against 0.1 ms at 29 partitions, docs/partitioning.md). On SQLite: the receipt itself.
+    None when no rating has it."""
+    from django.db import connections, router
+    from django.db.models import Q
+
+    from haochaping.ratings.models import Rating
+
+    connection = connections[router.db_for_read(Rating)]
+    if connection.vendor != "postgresql":
+        return Q(receipt=receipt)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, received_at FROM {KEY_TABLE} WHERE receipt = %s", [receipt])
+        row = cursor.fetchone()
+    return Q(pk=row[0], received_at=row[1]) if row else None
 
 
 def is_partitioned(cursor, table: str) -> bool:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet, Sum
 
 from haochaping.ratings.content import install_all
 from haochaping.ratings.models import ContentVersion, Indicator, Rating, RatingRollup, ReasonOption
+from haochaping.ratings.partitions import rating_locate
 
 _CURRENT_TTL_SECONDS = 30.0
 _current_cache: dict[str, tuple[float, ContentVersion]] = {}
@@ -93,9 +94,12 @@ def content_version_detail(version: ContentVersion) -> dict:
 def rating_get_by_receipt(*, receipt: str) -> Rating | None:
     if "\x00" in receipt or len(receipt) > 12:
         return None
+    where = rating_locate(receipt=receipt.upper())
+    if where is None:
+        return None
     return (
         Rating.objects.select_related("case", "unit", "item", "content_version")
-        .filter(receipt=receipt.upper())
+        .filter(where)
         .first()
     )
 

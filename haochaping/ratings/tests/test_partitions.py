@@ -156,3 +156,32 @@ def test_the_periodic_job_creates_partitions_ahead(db, settings):
     for spec in partitions.PARTITIONED:
         assert partitions.partition_name(spec, month) in result["created"]
     assert result["orphans"] == {}
+
+
+def test_receipt_lookup_finds_ratings_in_any_month_and_plans_one_partition(org_tree):
+    from django.test.utils import CaptureQueriesContext
+
+    from haochaping.ratings.selectors import rating_get_by_receipt
+
+    recent = _rating(org_tree)
+    old = _copy(recent, case=None, received_at=recent.received_at - dt.timedelta(days=400))
+    for rating in (recent, old):
+        with CaptureQueriesContext(connection) as queries:
+            found = rating_get_by_receipt(receipt=rating.receipt.lower())
+        assert found is not None and found.pk == rating.pk
+        assert found.case_id == rating.case_id  # select_related still applies
+        sql = queries.captured_queries[-1]["sql"]
+        if connection.vendor == "postgresql":
+            # (id, received_at) from the key table: the rating's own read names its partition key
+            assert '"ratings_rating"."received_at" =' in sql
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                cursor.execute(
+                    "SELECT relid::regclass::text FROM pg_partition_tree('ratings_rating') "
+                    "WHERE isleaf"
+                )
+                leaves = [row[0] for row in cursor.fetchall()]
+            scanned = {leaf for leaf in leaves if f"{leaf} " in plan}
+            assert scanned == {_partition_of(rating)}, plan
+    assert rating_get_by_receipt(receipt="NOSUCHCODE1") is None
