@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -149,14 +150,13 @@ def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, A
 
 def normalize(record: dict[str, Any]) -> dict[str, Any]:
     """CSV gives strings: turn flags into booleans and blank cells into absent values."""
-    out = {k: (v.strip() if isinstance(v, str) else v) for k, v in record.items()}
+    out = {k: (v.strip() if v.__class__ is str else v) for k, v in record.items()}
     for name in BOOL_FIELDS:
-        value = out.get(name)
-        if isinstance(value, str):
-            out[name] = value.lower() not in _FALSE
+        if name in out and isinstance(out[name], str):
+            out[name] = out[name].lower() not in _FALSE
     for name in ("assessNumber", "publicFlag"):
-        if out.get(name) == "":
-            out.pop(name)
+        if name in out and out[name] == "":
+            del out[name]
     return out
 
 
@@ -549,7 +549,7 @@ def _row_checks(
         channel,
         stage,
         assess_number,
-        json.dumps(codes),
+        codes_json(tuple(codes)),
         text,
         other,
         bool(r.get("paperForm")),
@@ -569,6 +569,12 @@ def _row_checks(
         receipt,
     )
     return row, None
+
+
+@lru_cache(maxsize=4096)
+def codes_json(codes: tuple[str, ...]) -> str:
+    """The option codes as the JSON the staging column takes (a chunk has few distinct sets)."""
+    return json.dumps(list(codes))
 
 
 def versions_current(versions: dict[str, ContentVersion]) -> ContentVersion | None:
@@ -607,6 +613,10 @@ def _rows_checked(records, versions, option_levels, errors: list[dict]) -> list[
     rules["latest"] = now() + dt.timedelta(seconds=rules["CLOCK_SKEW_SECONDS"])
     current = versions_current(versions)
     converters = _prep_converters()
+    # Each converter's values within the chunk: a value repeats often (a name, an empty field)
+    # and the converters are deterministic (AES-SIV encryption: equal plaintexts, equal stored
+    # forms, which the equality look-ups rely on), so each distinct value is converted once.
+    prepped: list[dict[Any, Any]] = [{} for _c in converters]
     rows: list[Any] = []
     receipts = receipts_new(len(records))
     for (line_no, record), receipt in zip(records, receipts, strict=True):
@@ -625,8 +635,12 @@ def _rows_checked(records, versions, option_levels, errors: list[dict]) -> list[
             )
         elif converters:
             values = list(row)
-            for i, prep in converters:
-                values[i] = prep(values[i], connection=connection, prepared=False)
+            for (i, prep), seen in zip(converters, prepped, strict=True):
+                value = values[i]
+                if value in seen:
+                    values[i] = seen[value]
+                else:
+                    values[i] = seen[value] = prep(value, connection=connection, prepared=False)
             rows.append(values)
         else:
             rows.append(row)
