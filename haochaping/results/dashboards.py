@@ -109,18 +109,16 @@ def level_chart(t: m.RatingTally) -> Any:
     )
 
 
-def channel_chart(by_channel: dict[str, m.RatingTally]) -> Any:
-    total = sum(m.rating_count(t) for t in by_channel.values())
+def channel_chart(by_channel: dict[str, int]) -> Any:
+    """``by_channel``: :func:`metrics.rating_count` per channel (the channels with any rating)."""
+    total = sum(by_channel.values())
     codes = [c for c in Channel.values if c in by_channel]
     return bar_chart(
         title=_("Channel mix"),
         desc=_("Valid first ratings per channel."),
         labels=[str(Channel(c).label) for c in codes],
-        values=[m.rating_count(by_channel[c]) for c in codes],
-        value_labels=[
-            f"{m.rating_count(by_channel[c])} ({m.Ratio(m.rating_count(by_channel[c]), total).percent})"
-            for c in codes
-        ],
+        values=[by_channel[c] for c in codes],
+        value_labels=[f"{by_channel[c]} ({m.Ratio(by_channel[c], total).percent})" for c in codes],
         headers=(_("Channel"), _("Ratings (share)")),
         color="#00727a",
     )
@@ -132,33 +130,48 @@ def reason_labels(codes: list[str]) -> dict[str, str]:
 
 
 def units_by_bad_rate(
-    by_unit: dict[Any, m.RatingTally], names: dict[int, str], limit: int = 10
+    by_unit: dict[Any, tuple[int, int]], names: dict[int, str], limit: int = 10
 ) -> list[dict[str, Any]]:
+    """``by_unit``: unit -> (:func:`metrics.rating_count`, bad reviews), units with ratings."""
     rows = [
         {
             "unit_id": k,
             "name": names.get(k, str(k)),
-            "ratings": m.rating_count(t),
-            "bad": m.bad_rate(t).num,
-            "bad_rate": m.bad_rate(t),
+            "ratings": n,
+            "bad": bad,
+            "bad_rate": m.Ratio(bad, n),
         }
-        for k, t in by_unit.items()
-        if m.rating_count(t)
+        for k, (n, bad) in by_unit.items()
+        if n
     ]
     rows.sort(key=lambda r: (-(r["bad_rate"].value or 0), -r["bad"], r["name"]))
     return rows[:limit]
 
 
+def bad_rate_candidates(by_unit: dict[Any, tuple[int, int]], limit: int = 10) -> set[Any]:
+    """The units that can be among :func:`units_by_bad_rate`'s first ``limit`` rows whatever
+    their names: every unit ranked before the ``limit``-th by (bad-rating rate, bad reviews),
+    and every unit tied with it (names break those ties). A province has thousands of units in
+    scope; only these need their names read."""
+    keys = [(-(m.Ratio(bad, n).value or 0), -bad, k) for k, (n, bad) in by_unit.items() if n]
+    if len(keys) <= limit:
+        return {k for _r, _b, k in keys}
+    keys.sort(key=lambda x: x[:2])
+    boundary = keys[limit - 1][:2]
+    return {k for r, b, k in keys if (r, b) <= boundary}
+
+
 def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
     """The city / county / unit overview of ``period`` (about ten queries, none per rating)."""
-    sets = m.rating_tallies_sets(period=period, units=units)
-    tally = sets[Dimension.NONE].get(None, m.RatingTally())
+    counts = m.overview_counts(period=period, units=units)
+    tally = counts.total
     cases = m.case_tallies(period=period, units=units).get(None, m.CaseTally())
     rects = m.rect_tallies(period=period, units=units).get(None, m.RectTally())
     comments = m.comment_tallies(period=period, units=units).get(None, m.CommentTally())
     open_now = m.open_bad_reviews(units=units)
-    by_channel, by_unit = sets[Dimension.CHANNEL], sets[Dimension.UNIT]
-    names = dict(Unit.objects.filter(pk__in=list(by_unit)).values_list("pk", "name"))
+    candidates = bad_rate_candidates(counts.by_unit)
+    shown = {k: v for k, v in counts.by_unit.items() if k in candidates}  # same order (ties)
+    names = dict(Unit.objects.filter(pk__in=list(shown)).order_by().values_list("pk", "name"))
     reasons = m.top_reasons(period=period, units=units)
     labels = reason_labels([code for code, _lv, _n in reasons]) if reasons else {}
     return {
@@ -167,8 +180,8 @@ def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
         "overdue_bad_reviews": open_now.overdue,
         "trend": trend_chart(units, period),
         "levels": level_chart(tally),
-        "channels": channel_chart(by_channel),
-        "units_by_bad_rate": units_by_bad_rate(by_unit, names),
+        "channels": channel_chart(counts.by_channel),
+        "units_by_bad_rate": units_by_bad_rate(shown, names),
         "top_reasons": [
             {"code": code, "label": labels.get(code, ""), "level": Level(lv).label, "count": n}
             for code, lv, n in reasons

@@ -307,8 +307,23 @@ def county_of_regions(region_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def _unit_filter(units: QuerySet[Unit] | Iterable[int] | None, prefix: str = "unit") -> Q:
+def _every_unit(units: QuerySet[Unit] | Iterable[int] | None) -> bool:
+    """True when ``units`` is None or a queryset of all units (a superuser's scope).
+
+    Every table read here points at existing units (the rollup, which the summaries follow,
+    and the raw tables protect their unit; case counts come from cases), so "all units" needs
+    no ``unit_id IN (SELECT id FROM org_unit)``: the same rows, without a semi-join over
+    hundreds of thousands of summary rows."""
     if units is None:
+        return True
+    if not isinstance(units, QuerySet) or units.model is not Unit:
+        return False
+    query = units.query
+    return not (query.where or query.is_sliced or query.combinator or query.is_empty())
+
+
+def _unit_filter(units: QuerySet[Unit] | Iterable[int] | None, prefix: str = "unit") -> Q:
+    if _every_unit(units):
         return Q()
     return Q(**{f"{prefix}__in": units})
 
@@ -437,9 +452,10 @@ def _source(
     else:
         model, datefield = RatingRollup, "day"
     where, params = [f"t.{datefield} >= %s", f"t.{datefield} < %s"], [period.start, period.end]
-    if units is not None:
+    if not _every_unit(units):
         if isinstance(units, QuerySet):
-            sub, sub_params = units.values("pk").query.sql_with_params()
+            # no ORDER BY (Unit's default ordering joins org_region) inside IN (...)
+            sub, sub_params = units.order_by().values("pk").query.sql_with_params()
             where.append(f"t.unit_id IN ({sub})")
             params.extend(sub_params)
         else:
@@ -481,6 +497,73 @@ def rating_tallies_sets(
             _put(out[Dimension.CHANNEL], r[2], _unpivot(r[4:]))
         else:
             _put(out[Dimension.UNIT], r[3], _unpivot(r[4:]))
+    return out
+
+
+@dataclass
+class OverviewCounts:
+    """What an overview shows of ``period``'s ratings: the full tally of the whole scope,
+    :func:`rating_count` per channel and (:func:`rating_count`, bad reviews) per unit.
+
+    ``by_channel`` holds the channels :func:`rating_tallies` by channel would return (those with
+    any valid rating, 综合点评 included) and ``by_unit`` the units with at least one rating."""
+
+    total: RatingTally = field(default_factory=RatingTally)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_unit: dict[Any, tuple[int, int]] = field(default_factory=dict)
+
+
+def overview_counts(
+    *, period: Period, units: QuerySet[Unit] | Iterable[int] | None = None
+) -> OverviewCounts:
+    """The overview's rating figures from one scan of the per-unit summary (PostgreSQL
+    GROUPING SETS; three queries elsewhere): same figures as :func:`rating_tallies_sets`, with
+    three sums per row instead of twenty-one. The total is grouped by (level, origin, assess
+    number) and added up here, the channels and units keep only the counts they show."""
+    out = OverviewCounts()
+    source = _source(period, by=Dimension.UNIT, units=units, grain=None)
+    if source is None:
+        return out
+    table, _datefield, where, params = source
+    case_origins = ", ".join(f"'{og}'" for og in CASE_ORIGINS)
+    bad = ", ".join(f"'{lv}'" for lv in sorted(BAD_LEVELS))
+    first = f"t.assess_number = 1 AND t.origin IN ({case_origins})"
+    sums = (
+        f"SUM(CASE WHEN {first} THEN t.count ELSE 0 END), "
+        f"SUM(CASE WHEN {first} AND t.level IN ({bad}) THEN t.count ELSE 0 END), "
+        # what a RatingTally holds at all (follow-up 综合点评 are counted nowhere)
+        f"SUM(CASE WHEN t.assess_number = 1 OR t.origin IN ({case_origins}) "
+        "THEN t.count ELSE 0 END)"
+    )
+    sets = {"c": "t.channel", "u": "t.unit_id", "l": "t.level, t.origin, t.assess_number"}
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT CASE WHEN GROUPING(t.channel) = 0 THEN 'c' WHEN GROUPING(t.unit_id) = 0 "  # noqa: S608
+            "THEN 'u' ELSE 'l' END, t.channel, t.unit_id, t.level, t.origin, t.assess_number, "
+            f"{sums} FROM {table} t WHERE {where} GROUP BY GROUPING SETS "
+            f"(({sets['c']}), ({sets['u']}), ({sets['l']}))"
+        )
+        rows = _fetch(sql, params)
+    else:
+        rows = []
+        for name, group in sets.items():
+            cols = {
+                "c": "t.channel, NULL, NULL, NULL, NULL",
+                "u": "NULL, t.unit_id, NULL, NULL, NULL",
+                "l": "NULL, NULL, t.level, t.origin, t.assess_number",
+            }[name]
+            sql = f"SELECT '{name}', {cols}, {sums} FROM {table} t WHERE {where} GROUP BY {group}"  # noqa: S608
+            rows.extend(_fetch(sql, params))
+    for kind, channel, unit, level, origin, assess, n, nbad, held in rows:
+        n, nbad, held = int(n or 0), int(nbad or 0), int(held or 0)
+        if kind == "l":
+            if held:
+                out.total.add(level=level, origin=origin, assess_number=int(assess), n=held)
+        elif kind == "c":
+            if held:
+                out.by_channel[channel] = n
+        elif n:
+            out.by_unit[unit] = (n, nbad)
     return out
 
 

@@ -214,11 +214,11 @@ def _labels(
 ) -> dict[Any, tuple[str, str]]:
     """Names of the entities; for counties and units every one in scope (so silence shows)."""
     if kind == RankingKind.UNIT:
-        qs = Unit.objects.filter(active=True)
-        if units is not None:
-            qs = qs.filter(pk__in=units)
-        qs = Unit.objects.filter(pk__in=keys) | qs
-        return {pk: (n, b) for pk, n, b in qs.values_list("pk", "name", "name_bo")}
+        # The active units in scope and the units with figures (all in scope: the tallies are
+        # filtered by ``units``), read as the scope's units without a list of thousands of ids.
+        qs = Unit.objects.all() if units is None else Unit.objects.filter(pk__in=units)
+        rows = qs.values_list("pk", "name", "name_bo", "active")
+        return {pk: (n, b) for pk, n, b, active in rows if active or pk in keys}
     if kind == RankingKind.REGION:
         home = settings.HAOCHAPING["HOME_REGION"]
         qs = Region.objects.filter(parent__code=home) | Region.objects.filter(pk__in=keys)
