@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
 import os
+import queue
 import re
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -195,7 +199,11 @@ def ratings_import(
     restart: bool = False,
     progress: Callable[[ImportReport, int, int], None] | None = None,
     stop_after_chunks: int | None = None,
+    connections: int | None = None,
 ) -> ImportReport:
+    """Import ``path``. ``connections``: how many database connections work on chunks at once
+    on the fast path (default 2, each chunk still committed in file order, see ``_Turn``;
+    always 1 inside a transaction, where other connections would not see its rows)."""
     path = Path(path)
     is_csv = path.suffix.lower() == ".csv"
     checkpoint_path = checkpoint_path or path.with_name(path.name + ".checkpoint")
@@ -237,26 +245,165 @@ def ratings_import(
                 option_levels=option_levels,
             )
 
+    if not fast_path or connection.in_atomic_block:
+        connections = 1
+    workers = max(1, connections or DEFAULT_CONNECTIONS)
+
+    def finish(prepared: _Prepared, outcome: tuple[int, int, list[dict]]) -> None:
+        _record(prepared, outcome, errors_file, report)
+        if prepared.lines:
+            write_checkpoint(checkpoint_path, tag=tag, line=prepared.last_line, report=report)
+        report.seconds = time.monotonic() - started
+        if progress:
+            progress(report, report.skipped + report.lines, total)
+
     with (
         errors_path.open("a", encoding="utf-8") as errors_file,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as pool,
     ):
         pending = pool.submit(prepare_next)
-        while (prepared := pending.result()) is not None:
-            pending = pool.submit(prepare_next)
-            _apply(prepared, errors_file, report, fast_path)
-            if prepared.lines:
-                write_checkpoint(checkpoint_path, tag=tag, line=prepared.last_line, report=report)
-            chunks += 1
-            report.seconds = time.monotonic() - started
-            if progress:
-                progress(report, report.skipped + report.lines, total)
+        if workers == 1:
+            while (prepared := pending.result()) is not None:
+                pending = pool.submit(prepare_next)
+                finish(prepared, _apply(prepared, fast_path))
+                chunks += 1
+                if stop_after_chunks is not None and chunks >= stop_after_chunks:
+                    return report
+        else:
+            # Chunks go to the connections in turn; results are taken in file order, so the
+            # error report, the counts and the checkpoint are written as one connection would.
+            in_flight: deque[tuple[_Prepared, Future]] = deque()
+            previous: _Turn | None = None
+            stopped = threading.Event()
+            with _Connections(workers, language) as conns:
+                try:
+                    while (prepared := pending.result()) is not None:
+                        pending = pool.submit(prepare_next)
+                        if len(in_flight) == workers:
+                            finish(*_outcome(*in_flight.popleft()))
+                        turn = _Turn(prepared.keys, stopped)
+                        job = functools.partial(_chunk_turn, prepared, previous, turn)
+                        in_flight.append((prepared, conns.submit(chunks % workers, job)))
+                        previous = turn
+                        chunks += 1
+                        if stop_after_chunks is not None and chunks >= stop_after_chunks:
+                            break
+                    while in_flight:
+                        finish(*_outcome(*in_flight.popleft()))
+                finally:
+                    stopped.set()  # after an error: chunks not yet past their waits roll back
             if stop_after_chunks is not None and chunks >= stop_after_chunks:
                 return report
     report.seconds = time.monotonic() - started
     if progress:
         progress(report, report.skipped + report.lines, total)
     return report
+
+
+DEFAULT_CONNECTIONS = 2
+TURN_WAIT_SECONDS = 600.0
+
+
+class _Turn:
+    """A chunk's progress, for the chunk after it on the other connection.
+
+    Chunks run two at a time, on two connections, but every step that other chunks' rows or
+    locks bear on keeps file order: chunk k
+
+    1. starts its checks only once chunk k-1 is committed if they share a projectNo or an
+       idempotency key (its rules must see those rows: repeats, replays, follow-ups); other
+       chunks' checks need nothing of k-1 and run while k-1 inserts and commits;
+    2. inserts only once k-1 has inserted, so no row lock k-1 still needs (rollup counts, the
+       summaries other apps keep by trigger) is taken by k first: k may wait for k-1's
+       commit there, never the other way round (no deadlock);
+    3. runs the hooks (rectifications, audit, jobs) and commits only once k-1 has committed,
+       and rolls back if k-1 failed: what is committed is always a prefix of the file, as
+       with one connection, so the checkpoint and resume keep their meaning.
+    """
+
+    def __init__(self, keys: frozenset[str], stopped: threading.Event) -> None:
+        self.keys = keys
+        self.stopped = stopped  # the import stopped on an error: roll back
+        self.inserted = threading.Event()
+        self.committed = threading.Event()
+        self.ok = False
+
+    def done(self, *, ok: bool) -> None:
+        self.ok = ok
+        self.inserted.set()
+        self.committed.set()
+
+    def wait(self, event: threading.Event) -> None:
+        if not event.wait(TURN_WAIT_SECONDS):
+            raise DatabaseError("The previous chunk of the import did not finish in time.")
+        if self.stopped.is_set():
+            raise DatabaseError("The import stopped on an error; this chunk is rolled back.")
+
+    def wait_committed(self) -> None:
+        self.wait(self.committed)
+        if not self.ok:
+            raise DatabaseError("The previous chunk of the import failed; this one is rolled back.")
+
+
+def _chunk_turn(
+    prepared: _Prepared, previous: _Turn | None, turn: _Turn
+) -> tuple[int, int, list[dict]]:
+    try:
+        if previous is not None and not previous.keys.isdisjoint(turn.keys):
+            previous.wait_committed()
+        outcome = _chunk_fast(
+            prepared.records, prepared.copy_data, prepared.shape, previous=previous, turn=turn
+        )
+    except BaseException:
+        turn.done(ok=False)
+        raise
+    turn.done(ok=True)
+    return outcome
+
+
+def _outcome(prepared: _Prepared, future: Future) -> tuple[_Prepared, tuple[int, int, list[dict]]]:
+    return prepared, future.result()
+
+
+class _Connections:
+    """``n`` threads, each with its own database connection (Django's are per thread), each
+    running the jobs given to it in order; the connections are closed at the end."""
+
+    def __init__(self, n: int, language: str | None) -> None:
+        self.language = language
+        self.queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _i in range(n)]
+        self.threads = [
+            threading.Thread(target=self._run, args=(q,), name=f"import-db-{i}", daemon=True)
+            for i, q in enumerate(self.queues)
+        ]
+
+    def __enter__(self) -> _Connections:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for q in self.queues:
+            q.put(None)
+        for t in self.threads:
+            t.join()
+
+    def submit(self, i: int, job: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        self.queues[i].put((job, future))
+        return future
+
+    def _run(self, jobs: queue.SimpleQueue) -> None:
+        try:
+            with translation.override(self.language):
+                while (item := jobs.get()) is not None:
+                    job, future = item
+                    try:
+                        future.set_result(job())
+                    except BaseException as exc:  # handed to the main thread
+                        future.set_exception(exc)
+        finally:
+            connection.close()
 
 
 Item = tuple[int, dict[str, Any] | None, str]
@@ -297,6 +444,7 @@ class _Prepared:
     records: list[Any]  # generic: (line, normalised record); fast: staging rows ready to COPY
     copy_data: bytes = b""  # fast: the staging rows in COPY text format
     shape: frozenset[str] | None = None  # fast: their chunk_shape
+    keys: frozenset[str] = frozenset()  # fast: their projectNos and idempotency keys
 
 
 def _prepare(skipped, chunk, *, tag, fast_path, versions, option_levels) -> _Prepared:
@@ -318,18 +466,23 @@ def _prepare(skipped, chunk, *, tag, fast_path, versions, option_levels) -> _Pre
         prepared.records = _rows_checked(records, versions, option_levels, errors)
         prepared.copy_data = copy_text(prepared.records)
         prepared.shape = chunk_shape(prepared.records)
+        prepared.keys = chunk_keys(prepared.records)
     return prepared
 
 
-def _apply(prepared: _Prepared, errors_file, report: ImportReport, fast_path: bool) -> None:
+def _apply(prepared: _Prepared, fast_path: bool) -> tuple[int, int, list[dict]]:
+    if fast_path:
+        return _chunk_fast(prepared.records, prepared.copy_data, prepared.shape)
+    return _chunk_generic(prepared.records)
+
+
+def _record(
+    prepared: _Prepared, outcome: tuple[int, int, list[dict]], errors_file, report: ImportReport
+) -> None:
+    """A committed chunk's counts and error lines."""
+    imported, replayed, row_errors = outcome
     report.skipped += prepared.skipped
     report.lines += prepared.lines
-    if fast_path:
-        imported, replayed, row_errors = _chunk_fast(
-            prepared.records, prepared.copy_data, prepared.shape
-        )
-    else:
-        imported, replayed, row_errors = _chunk_generic(prepared.records)
     errors = prepared.errors + row_errors
     report.imported += imported
     report.replayed += replayed
@@ -661,14 +814,22 @@ def copy_text(rows: list[Any]) -> bytes:
 
 
 def _chunk_fast(
-    rows: list[Any], copy_data: bytes = b"", shape: frozenset[str] | None = None
+    rows: list[Any],
+    copy_data: bytes = b"",
+    shape: frozenset[str] | None = None,
+    *,
+    previous: _Turn | None = None,
+    turn: _Turn | None = None,
 ) -> tuple[int, int, list[dict]]:
     """The database part of a chunk, in one transaction: COPY, set-based rules, insert, hooks.
     ``copy_data`` and ``shape``: the rows already formatted (``copy_text``) and their
-    ``chunk_shape``, else they are worked out here."""
+    ``chunk_shape``, else they are worked out here. ``previous`` and ``turn``: the chunk
+    before this one on another connection and this chunk's own progress (``_Turn``)."""
     at = now()
     errors: list[dict] = []
     if not rows:
+        if previous is not None:
+            previous.wait_committed()
         return 0, 0, errors
     rule_list = _rules()
     if shape is None:
@@ -707,7 +868,13 @@ def _chunk_fast(
             else:
                 entry.update(code=field_name, message=message)
             errors.append(entry)
+        if previous is not None:
+            previous.wait(previous.inserted)
         inserted = _insert_valid(cur, at)
+        if turn is not None:
+            turn.inserted.set()
+        if previous is not None:
+            previous.wait_committed()
         # Still in the chunk's transaction: every valid bad review opens its rectification
         # (set-based: what bad_review_received does one by one for rating_submit), and the
         # chunk's hooks run; a failure in any of them rolls the whole chunk back, so nothing
@@ -838,6 +1005,16 @@ def chunk_shape(rows: list[Any]) -> frozenset[str]:
     if any(row[number] == 2 for row in rows):
         shape.add("follow_ups")
     return frozenset(shape)
+
+
+def chunk_keys(rows: list[Any]) -> frozenset[str]:
+    """The projectNos and idempotency keys of a chunk's rows: a later chunk sharing none of
+    them breaks no rule through this chunk's rows (see ``_Turn``)."""
+    project, key = _COL["project_no"], _COL["idempotency_key"]
+    return frozenset(
+        [row[project] for row in rows if row[project]]
+        + ["\x00" + row[key] for row in rows if row[key]]
+    )
 
 
 ALL_SHAPES = frozenset({"comments", "key_repeats", "case_repeats", "follow_ups"})

@@ -34,6 +34,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Use the record-by-record path on PostgreSQL too.",
         )
+        imp.add_argument(
+            "--connections",
+            type=int,
+            default=None,
+            help="Database connections working on chunks at once on the fast path (default 2).",
+        )
         imp.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -49,6 +55,7 @@ class Command(BaseCommand):
                 chunk_size=max(1, options["chunk_size"]),
                 fast_path=False if options["no_fast_path"] else None,
                 restart=options["restart"],
+                connections=options["connections"],
                 progress=(lambda r, done, total: render_progress(r, done, total, stream=sys.stderr))
                 if show
                 else None,
