@@ -704,14 +704,24 @@ def rect_tallies(
         raise ValueError(by)
     if not rectification_available():
         return {}
-    from django.db.models import Exists, F, OuterRef
+    from django.db.models import F
 
     from haochaping.rectification.enums import CallbackOutcome, FixSatisfaction, Status
     from haochaping.rectification.models import Callback, Rectification
 
     at = at or now()
-    reached = Exists(
-        Callback.objects.filter(rectification=OuterRef("pk"), outcome=CallbackOutcome.REACHED)
+    opened = {
+        "opened_at__gte": _local_midnight(period.start),
+        "opened_at__lt": _local_midnight(period.end),
+    }
+    # "has a reached callback" as one hashed IN (callbacks of the period's bad reviews) rather
+    # than a correlated EXISTS probed per bad review (a year of a province: tens of thousands of
+    # probes, and a plan cost that switched PostgreSQL's JIT on)
+    reached = Q(
+        pk__in=Callback.objects.filter(
+            outcome=CallbackOutcome.REACHED,
+            **{f"rectification__{k}": v for k, v in opened.items()},
+        ).values("rectification_id")
     )
     overdue = Q(paused_at__isnull=True) & (
         Q(status__in=[Status.NEW, Status.REOPENED], contact_due_at__lt=at)
@@ -720,13 +730,11 @@ def rect_tallies(
     )
     qs = (
         Rectification.objects.filter(
-            opened_at__gte=_local_midnight(period.start),
-            opened_at__lt=_local_midnight(period.end),
+            **opened,
             case__isnull=False,  # 综合点评 are counted by comment_tallies
         )
         .exclude(status=Status.WITHDRAWN)
         .filter(_unit_filter(units))
-        .annotate(reached=reached)
     )
     aggregates = dict(
         received=Count("pk"),
@@ -739,7 +747,7 @@ def rect_tallies(
         closed_in_time=Count(
             "pk", filter=Q(status=Status.CLOSED, closed_at__lte=F("close_due_at"))
         ),
-        callback_reached=Count("pk", filter=Q(reached=True)),
+        callback_reached=Count("pk", filter=reached),
         fix_rated=Count("pk", filter=~Q(fix_satisfaction="")),
         fix_satisfied=Count(
             "pk", filter=Q(fix_satisfaction__in=[FixSatisfaction.SATISFIED, FixSatisfaction.BASIC])
