@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haochaping.cases.models import Case
 from haochaping.core.clock import LOCAL_TZ, now
+from haochaping.core.compiled_queries import insert_compiled
 from haochaping.core.exceptions import Conflict, InvalidInput
 from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from haochaping.integrity.pipeline import check_rating
@@ -338,7 +339,7 @@ def rating_submit(
 
 @transaction.atomic
 def _insert(rating: Rating, *, acting_user: Any) -> None:
-    rating.save(force_insert=True)
+    insert_compiled(rating)  # save(force_insert=True), signals included, SQL built once
     check_rating(rating, acting_user=acting_user)  # integrity: a reject rolls back; flags stored
     # Counted after the checks: integrity's unit-share check reads the counts without this one.
     if rating.validity == Validity.VALID:
