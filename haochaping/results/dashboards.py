@@ -82,10 +82,20 @@ def headline(
     return out
 
 
-def trend_chart(units: QuerySet[Unit] | None, period: Period) -> Any:
+def trend_chart(
+    units: QuerySet[Unit] | None, period: Period, current: tuple[int, int] | None = None
+) -> Any:
+    """Ratings and bad reviews of the periods up to ``period``. ``current``: ``period``'s own
+    (ratings, bad reviews) when the caller has them already (the overview's total), so only
+    the earlier periods are read."""
     periods = last_periods(period.grain, period, TREND_LENGTH[Grain(period.grain)])
-    span = Period(period.grain, periods[0].start, periods[-1].end)
-    counts = m.volume_counts(period=span, units=units, grain=period.grain)
+    if current is None:
+        span = Period(period.grain, periods[0].start, periods[-1].end)
+        counts = m.volume_counts(period=span, units=units, grain=period.grain)
+    else:
+        span = Period(period.grain, periods[0].start, periods[-1].start)
+        counts = m.volume_counts(period=span, units=units, grain=period.grain)
+        counts[periods[-1].start] = current
     totals = [counts.get(p.start, (0, 0))[0] for p in periods]
     bads = [counts.get(p.start, (0, 0))[1] for p in periods]
     return line_chart(
@@ -178,7 +188,7 @@ def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
         "figures": headline(tally, cases, rects, comments),
         "open_bad_reviews": open_now.open,
         "overdue_bad_reviews": open_now.overdue,
-        "trend": trend_chart(units, period),
+        "trend": trend_chart(units, period, (m.rating_count(tally), m.bad_rate(tally).num)),
         "levels": level_chart(tally),
         "channels": channel_chart(counts.by_channel),
         "units_by_bad_rate": units_by_bad_rate(shown, names),

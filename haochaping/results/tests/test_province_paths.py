@@ -2,8 +2,8 @@
 
 The reference functions below are the previous implementations, kept verbatim in spirit: the
 overview's rating figures from the 21-sum GROUPING SETS pivot (``rating_tallies_sets``) with
-every unit's name read, and the unit ranking's names read with the ids of every unit with
-figures. The data is the shared October dataset (real services) plus fourteen units whose
+every unit's name read and its trend reading every period (the current one included), and the
+unit ranking's names read with the ids of every unit with figures. The data is the shared October dataset (real services) plus fourteen units whose
 summary rows are written directly (a read-path fixture: ties on bad-rating rate and count that
 only names break, a channel with nothing but 综合点评, follow-ups of both kinds, an inactive
 unit with figures and one without).
@@ -96,6 +96,7 @@ def old_overview_ratings(units: Any, period: Any) -> dict[str, Any]:
     rows.sort(key=lambda r: (-(r["bad_rate"].value or 0), -r["bad"], r["name"]))
     return {
         "figures": dashboards.headline(tally),
+        "trend": chart_data(dashboards.trend_chart(units, period)),  # every period read
         "levels": chart_data(dashboards.level_chart(tally)),
         "channels": chart_data(
             dashboards.channel_chart({c: m.rating_count(t) for c, t in by_channel.items()})
@@ -149,6 +150,7 @@ def new_overview_ratings(units: Any, period: Any) -> dict[str, Any]:
     rating_figures = set(dashboards.headline(m.RatingTally()))
     return {
         "figures": {k: v for k, v in data["figures"].items() if k in rating_figures},
+        "trend": chart_data(data["trend"]),
         "levels": chart_data(data["levels"]),
         "channels": chart_data(data["channels"]),
         "units_by_bad_rate": data["units_by_bad_rate"],
