@@ -29,6 +29,7 @@ prints JSON lines:
   checks, indexes or triggers), committed per chunk of the same size, in the same database;
 - ``bulk_import``: ``haochaping ratings import FILE`` of N JSON lines on the COPY fast path;
   ``records_per_s`` from the command's own timer (excludes Python/Django start-up),
+  ``--import-connections N`` passes ``--connections N`` (database connections at once),
   ``wall_records_per_s`` including start-up (goal ≥ 20,000/s), and ``ratio`` to the baseline.
   ``--import-only`` skips the per-request part, ``--per-request-only`` the bulk import.
 The scratch database is dropped at the end (``--keep`` keeps it).
@@ -229,6 +230,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--import-records", type=int, default=200_000)
     parser.add_argument("--chunk-size", type=int, default=20_000)
+    parser.add_argument(
+        "--import-connections",
+        type=int,
+        default=None,
+        help="the import's --connections (default: the command's, 2)",
+    )
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--db-name", default="haochaping_bench_ingest", help="scratch database")
@@ -542,6 +549,11 @@ def bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now) ->
                 "--no-progress",
                 "--chunk-size",
                 str(args.chunk_size),
+                *(
+                    ("--connections", str(args.import_connections))
+                    if args.import_connections
+                    else ()
+                ),
             ],
             cwd=ROOT,
             env=env,
@@ -561,6 +573,7 @@ def bulk_import(args, env, data_dir, bench_url, item, per_request_cases, now) ->
             "wall_seconds": round(wall, 2),
             "wall_records_per_s": round(args.import_records / wall),
             "fast_path": summary["fast_path"],
+            "connections": args.import_connections or "default",
             "goal": 20000,
             "database": "postgresql",
         }

@@ -153,8 +153,12 @@ def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, A
 
 
 def normalize(record: dict[str, Any]) -> dict[str, Any]:
-    """CSV gives strings: turn flags into booleans and blank cells into absent values."""
-    out = {k: (v.strip() if v.__class__ is str else v) for k, v in record.items()}
+    """CSV gives strings: turn flags into booleans and blank cells into absent values. Strings
+    are stripped. ``record`` (a line's own dict) is changed in place and returned."""
+    out = record
+    for k, v in record.items():  # new values for existing keys: allowed while iterating
+        if v.__class__ is str and v and (v[0].isspace() or v[-1].isspace()):
+            out[k] = v.strip()
     for name in BOOL_FIELDS:
         if name in out and isinstance(out[name], str):
             out[name] = out[name].lower() not in _FALSE
