@@ -67,6 +67,9 @@ class RatingContext:
     memo: dict[str, Any] = field(default_factory=dict)
     # Rows fetched for the checks' lookups: key -> [(n, at, s), ...] (see ``lookup``).
     rows: dict[str, list[tuple]] = field(default_factory=dict)
+    # The rating's own rollup count was written with the look-ups: a check reading the counts
+    # leaves it out (it judges the rating against the ones before it).
+    counted: bool = False
 
 
 def earlier(limit: int, since: dt.datetime, until: dt.datetime, *where: tuple) -> Lookup:
@@ -654,8 +657,11 @@ class ContradictionCheck(Check):
 # --- 9. a unit's high share of staff-entered or paper ratings --------------------------------------
 
 
-def unit_entered_share(unit_id: int, day: dt.date) -> tuple[int, int]:
-    """(staff-entered or paper ratings, all non-default ratings) of a unit over SHARE_DAYS."""
+def unit_entered_share(unit_id: int, day: dt.date, *, less: str = "") -> tuple[int, int]:
+    """(staff-entered or paper ratings, all non-default ratings) of a unit over SHARE_DAYS.
+
+    ``less``: the origin of one rating of that unit and day already in the counts that must be
+    left out (the rating being judged, counted with the look-ups)."""
     days = integrity_setting("SHARE_DAYS")
 
     def compute() -> tuple[int, int]:
@@ -668,6 +674,8 @@ def unit_entered_share(unit_id: int, day: dt.date) -> tuple[int, int]:
             .annotate(n=Sum("count"))
         )
         counts = dict(rows)
+        if counts.get(less):
+            counts[less] -= 1  # the remembered figures are those of the ratings before it
         entered = counts.get(Origin.STAFF_ENTERED, 0) + counts.get(Origin.PAPER, 0)
         return entered, sum(counts.values())
 
@@ -685,7 +693,9 @@ class UnitShareCheck(Check):
         r = ctx.rating
         if not (r.is_staff_entered or r.is_paper) or r.is_system_default:
             return None
-        entered, total = unit_entered_share(r.unit_id, ctx.local.date())
+        entered, total = unit_entered_share(
+            r.unit_id, ctx.local.date(), less=r.origin.value if ctx.counted else ""
+        )
         if total < integrity_setting("SHARE_MIN_RATINGS"):
             return None
         share = entered / total

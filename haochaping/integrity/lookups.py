@@ -130,30 +130,39 @@ def _insert(obj: Model) -> tuple[str, list]:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values  # noqa: S608
 
 
-def fetch(lookups: dict[str, Lookup], *, insert: Model | None = None) -> dict[str, list[tuple]]:
+def fetch(
+    lookups: dict[str, Lookup],
+    *,
+    insert: Model | None = None,
+    also: tuple[tuple[str, list[Any]], ...] = (),
+) -> dict[str, list[tuple]]:
     """Run every look-up in one ``UNION ALL`` statement; rows ``(n, at, s)`` by key.
 
-    With ``insert``, that row is written too: on PostgreSQL in the same statement (its row is
-    not visible to the look-ups of that statement, which therefore see only earlier ratings),
-    elsewhere just after the look-ups.
+    With ``insert``, that row is written too, and every ``also`` statement (``(sql, params)``,
+    an INSERT or UPDATE of the caller's such as the rating's rollup count) is run: on
+    PostgreSQL in the same statement (as data-modifying ``WITH`` parts, not visible to the
+    look-ups of that statement, which therefore see only earlier ratings), elsewhere just
+    after the look-ups. Either way each runs exactly once.
     """
     parts, params = [], []
     for n, (key, part) in enumerate(lookups.items()):
         parts.append(f"SELECT %s AS lk_key, q{n}.* FROM ({part.sql}) q{n}")  # noqa: S608 - values are parameters
         params.extend((key, *part.params))
-    combined = insert is not None and bool(parts) and connection.vendor == "postgresql"
+    writes = [("lk_insert", *_insert(insert))] if insert is not None else []
+    writes += [(f"lk_also{n}", w_sql, w_params) for n, (w_sql, w_params) in enumerate(also)]
+    combined = bool(writes) and bool(parts) and connection.vendor == "postgresql"
     sql = " UNION ALL ".join(parts)
     if combined:
-        insert_sql, insert_params = _insert(insert)
-        sql = f"WITH lk_insert AS ({insert_sql}) {sql}"
-        params = [*insert_params, *params]
+        sql = f"WITH {', '.join(f'{name} AS ({w_sql})' for name, w_sql, _p in writes)} {sql}"
+        params = [*(p for _n, _s, w_params in writes for p in w_params), *params]
     fetched: list = []
     with connection.cursor() as cursor:
         if parts:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        if insert is not None and not combined:
-            cursor.execute(*_insert(insert))
+        if not combined:
+            for _name, w_sql, w_params in writes:
+                cursor.execute(w_sql, w_params)
     rows: dict[str, list[tuple]] = {}
     for key, n, at, s in fetched:
         rows.setdefault(key, []).append((n, _as_datetime(at), s))

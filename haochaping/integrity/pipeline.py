@@ -57,19 +57,24 @@ def fingerprint_of(rating: Rating) -> Fingerprint:
     )
 
 
-def _run(rating: Rating, acting_user: Any, *, save: bool) -> tuple[Fingerprint, list]:
+def _run(
+    rating: Rating, acting_user: Any, *, save: bool, count: tuple[str, list] | None = None
+) -> tuple[Fingerprint, list]:
     fingerprint = fingerprint_of(rating)
     ctx = RatingContext(
         rating=rating,
         acting_user=acting_user,
         fingerprint=fingerprint,
         local=rating.assessed_at.astimezone(LOCAL_TZ),
+        counted=count is not None,
     )
     checks = active_checks()
     lookups: dict[str, Any] = {}
     for check in checks:
         lookups.update(check.lookups(ctx))
-    ctx.rows = fetch(lookups, insert=fingerprint if save else None)
+    ctx.rows = fetch(
+        lookups, insert=fingerprint if save else None, also=(count,) if count is not None else ()
+    )
     findings = []
     for check in checks:
         finding = check.run(ctx)
@@ -85,15 +90,22 @@ def run_checks(
     return _run(rating, acting_user, save=False)
 
 
-def check_rating(rating: Rating, *, acting_user: Any = None) -> None:
-    """Judge one just-inserted rating (inside the caller's transaction)."""
+def check_rating(
+    rating: Rating, *, acting_user: Any = None, count: tuple[str, list] | None = None
+) -> bool:
+    """Judge one just-inserted rating (inside the caller's transaction).
+
+    ``count`` is the caller's statement adding the rating to the rollup counts: it runs with
+    the look-ups (the same statement on PostgreSQL, one round trip less) and the checks leave
+    this rating's own count out. Returns whether it ran; when the checks do not run (a system
+    default, integrity switched off) it did not, and the caller runs it."""
     from haochaping.integrity.services import findings_record
 
     if rating.is_system_default or not integrity_enabled():
-        return  # written by the system itself; never counted as a citizen's rating anyway
-    # The fingerprint is written with the lookups (one statement on PostgreSQL); a reject
-    # below rolls it back with the rating.
-    _fingerprint, findings = _run(rating, acting_user, save=True)
+        return False  # written by the system itself; never counted as a citizen's rating anyway
+    # The fingerprint (and the count) are written with the lookups (one statement on
+    # PostgreSQL); a reject below rolls them back with the rating.
+    _fingerprint, findings = _run(rating, acting_user, save=True, count=count)
     rejects = [(c, f) for c, f in findings if f.outcome == Outcome.REJECT]
     if rejects:
         check, finding = rejects[0]
@@ -102,3 +114,4 @@ def check_rating(rating: Rating, *, acting_user: Any = None) -> None:
         raise InvalidInput(extra={"errors": {"integrity": [reason]}, "check": check.code})
     if findings:
         findings_record(rating=rating, findings=findings, acting_user=acting_user)
+    return count is not None

@@ -220,15 +220,20 @@ def rollup_add(rating: Rating, delta: int) -> None:
     SQLite both have it): the database does the F()-style increment atomically, so concurrent
     submissions never lose a count and never need a retry.
     """
-    key = rollup_key(rating)
     if delta < 0:
         # Taking a count away: the row exists (the rating was counted when stored).
+        key = rollup_key(rating)
         RatingRollup.objects.filter(**dict(zip(_ROLLUP_KEY, key, strict=True))).update(
             count=F("count") + delta
         )
         return
     with connection.cursor() as cursor:
-        cursor.execute(_rollup_sql(), [*key, delta])
+        cursor.execute(*rollup_statement(rating, delta))
+
+
+def rollup_statement(rating: Rating, delta: int) -> tuple[str, list]:
+    """The upsert adding ``delta`` (> 0) to the rating's rollup row, as ``(sql, params)``."""
+    return _rollup_sql(), [*rollup_key(rating), delta]
 
 
 # --- submission ----------------------------------------------------------------------------------
@@ -340,10 +345,13 @@ def rating_submit(
 @transaction.atomic
 def _insert(rating: Rating, *, acting_user: Any) -> None:
     insert_compiled(rating)  # save(force_insert=True), signals included, SQL built once
-    check_rating(rating, acting_user=acting_user)  # integrity: a reject rolls back; flags stored
-    # Counted after the checks: integrity's unit-share check reads the counts without this one.
-    if rating.validity == Validity.VALID:
+    # Integrity: a reject rolls back, flags are stored. The rollup count goes with its
+    # look-ups (one statement on PostgreSQL); its unit-share check leaves this rating out.
+    counted = check_rating(rating, acting_user=acting_user, count=rollup_statement(rating, +1))
+    if rating.validity == Validity.VALID and not counted:
         rollup_add(rating, +1)
+    elif rating.validity != Validity.VALID and counted:  # no check excludes today; if one did
+        rollup_add(rating, -1)
     if rating.is_bad and rating.validity == Validity.VALID and not rating.is_system_default:
         rating_event_record(
             rating=rating,

@@ -398,9 +398,12 @@ def test_a_clean_signed_rating_costs_a_pinned_list_of_statements(city_client, or
             "ratings_rating",
             "dataout_outboxmessage",
             "coverage_supplementarytask",
-            "integrity_fingerprint",  # the integrity look-ups with the fingerprint insert
-            "ratings_ratingrollup",  # after the checks (unit share reads the counts)
+            # the integrity look-ups with the fingerprint insert and the rollup count (the
+            # unit-share check leaves the rating's own count out)
+            "integrity_fingerprint",
         ]
+        (judged,) = [q["sql"] for q in ctx.captured_queries if "integrity_fingerprint" in q["sql"]]
+        assert 'INSERT INTO "ratings_ratingrollup"' in judged
     else:  # SQLite: the integrity fingerprint insert is a statement of its own
         assert statements.count("ratings_rating") == 1
         assert statements.count("ratings_ratingrollup") == 1
