@@ -131,6 +131,21 @@ def test_public_bulletin_carries_no_personal_data(dataset):
     assert bad["rows"][1][1] == dataset.cases["c4"].project_no
     assert bad["rows"][1][3:7] == ["dissatisfied", "213", "卓*", "139****5678"]
     assert "13912345678" not in repr(internal)
+    # every column of a row, from the rectification and its rating as stored
+    from haochaping.rectification.models import Rectification
+
+    rect = Rectification.objects.select_related("rating__item").get(
+        case__project_no=dataset.cases["c4"].project_no
+    )
+
+    def local(moment):
+        return moment.astimezone(m.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    assert bad["rows"][1] == [
+        "拉萨市公安局", rect.case.project_no, rect.rating.item.name, "dissatisfied", "213",
+        "卓*", "139****5678", local(rect.opened_at), str(rect.status), local(rect.contacted_at),
+        local(rect.closed_at),
+    ]
 
 
 def test_quarterly_trend_equals_metrics(dataset):
