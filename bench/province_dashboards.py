@@ -30,6 +30,12 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--label", default="")
     parser.add_argument(
+        "--scope",
+        default="",
+        help="a region code: time the pages as a supervision-office user scoped to that region "
+        "(default: the superuser of bench/dashboard.py)",
+    )
+    parser.add_argument(
         "--full", type=float, default=0, help="with --queries: whole SQL above N ms"
     )
     args = parser.parse_args()
@@ -45,6 +51,10 @@ def main() -> None:
     django.setup()
     from province import dashboards
 
+    if args.scope:
+        import dashboard
+
+        dashboard.bench_client = lambda: scoped_client(args.scope)
     if args.queries:
         per_query(args)
         return
@@ -52,8 +62,37 @@ def main() -> None:
         emit(step="dashboard", db=args.db, label=args.label, page=page, **row, **env_fields())
 
 
+def scoped_client(code: str):
+    """A test client logged in as ``bench-supervisor-<code>`` (supervision office, scoped to the
+    region ``code``; created if missing), as bench/dashboard.py's ``bench_client`` does."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from haochaping.accounts.enums import Role
+    from haochaping.accounts.models import User
+    from haochaping.accounts.services import totp_device_create, user_create
+    from haochaping.accounts.twofactor import confirmed_device, requires_second_factor
+    from haochaping.org.models import Region
+
+    name = f"bench-supervisor-{code}"
+    user = User.objects.filter(username=name).first() or user_create(
+        username=name,
+        password="Bench-pass-2026!",  # noqa: S106
+        role=Role.SUPERVISOR,
+        scope_region=Region.objects.get(code=code),
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    if requires_second_factor(user):
+        device = confirmed_device(user) or totp_device_create(user=user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 def per_query(args: argparse.Namespace) -> None:
-    from dashboard import bench_client
+    import dashboard
     from django.db import connection
 
     from haochaping.core.clock import today
@@ -66,7 +105,7 @@ def per_query(args: argparse.Namespace) -> None:
         "province_overview_year": f"/results/?grain=year&period="
         f"{period_containing('year', today()).key}",
     }
-    client = bench_client()
+    client = dashboard.bench_client()
     for name, url in pages.items():
         client.get(url)
         lines: list[tuple[float, str]] = []

@@ -173,6 +173,7 @@ def bad_rate_candidates(by_unit: dict[Any, tuple[int, int]], limit: int = 10) ->
 
 def overview(*, units: QuerySet[Unit] | None, period: Period) -> dict[str, Any]:
     """The city / county / unit overview of ``period`` (about ten queries, none per rating)."""
+    units = m.unit_scope(units)  # type: ignore[assignment]
     counts = m.overview_counts(period=period, units=units)
     tally = counts.total
     cases = m.case_tallies(period=period, units=units).get(None, m.CaseTally())

@@ -322,10 +322,37 @@ def _every_unit(units: QuerySet[Unit] | Iterable[int] | None) -> bool:
     return not (query.where or query.is_sliced or query.combinator or query.is_empty())
 
 
+def unit_scope(units: QuerySet[Unit] | Iterable[int] | None) -> list[int] | None:
+    """``units`` as the ids of the units (one query for a queryset), or None for all units.
+
+    A page resolves its scope once and passes the ids to every tally. A scope queryset filters
+    on a region or unit path (``LIKE '/510000/%'``), which PostgreSQL estimates at one region:
+    as a subquery of a summary scan it planned a nested loop over the unit index, one probe per
+    unit of a province (a month's overview: 0.6 s instead of 0.05 s). Ids give the planner the
+    true number of units (see :func:`_ids_subquery`)."""
+    if _every_unit(units):
+        return None
+    if isinstance(units, QuerySet):
+        return list(units.order_by().values_list("pk", flat=True))
+    return [int(u) for u in units]  # type: ignore[union-attr]
+
+
+def _ids_subquery(ids: list[int]) -> tuple[str, list[int]]:
+    """``SELECT id FROM org_unit WHERE id IN (...)``: the list is estimated on the small unit
+    table, once, and joined by hash to a big summary (an id list straight on a monthly
+    partitioned table is estimated again for every partition: 80 ms of planning for 3,540
+    units over a year)."""
+    table = Unit._meta.db_table
+    return f"SELECT u.id FROM {table} u WHERE u.id IN ({', '.join(['%s'] * len(ids))})", ids  # noqa: S608
+
+
 def _unit_filter(units: QuerySet[Unit] | Iterable[int] | None, prefix: str = "unit") -> Q:
     if _every_unit(units):
         return Q()
-    return Q(**{f"{prefix}__in": units})
+    if isinstance(units, QuerySet):
+        return Q(**{f"{prefix}__in": units})
+    # the ids through the unit table, as _ids_subquery does for the raw SQL
+    return Q(**{f"{prefix}__in": Unit.objects.filter(pk__in=list(units)).values("pk")})
 
 
 def _trunc(grain: Grain | None, fieldname: str) -> Any:
@@ -462,8 +489,9 @@ def _source(
             ids = [int(u) for u in units]
             if not ids:
                 return None
-            where.append(f"t.unit_id IN ({', '.join(['%s'] * len(ids))})")
-            params.extend(ids)
+            sub, sub_params = _ids_subquery(ids)
+            where.append(f"t.unit_id IN ({sub})")
+            params.extend(sub_params)
     if channel:
         where.append("t.channel = %s")
         params.append(channel)

@@ -210,12 +210,12 @@ _DIMENSION = {
 
 
 def _labels(
-    kind: RankingKind, keys: set[Any], units: QuerySet[Unit] | None
+    kind: RankingKind, keys: set[Any], units: QuerySet[Unit] | list[int] | None
 ) -> dict[Any, tuple[str, str]]:
     """Names of the entities; for counties and units every one in scope (so silence shows)."""
     if kind == RankingKind.UNIT:
         # The active units in scope and the units with figures (all in scope: the tallies are
-        # filtered by ``units``), read as the scope's units without a list of thousands of ids.
+        # filtered by ``units``), read as the scope's units (an OR with thousands of ids was slow).
         qs = Unit.objects.all() if units is None else Unit.objects.filter(pk__in=units)
         rows = qs.values_list("pk", "name", "name_bo", "active")
         return {pk: (n, b) for pk, n, b, active in rows if active or pk in keys}
@@ -245,6 +245,7 @@ def ranking(
     kind = RankingKind(kind)
     config = ranking_config(config)
     dim = _DIMENSION[kind]
+    units = m.unit_scope(units)  # type: ignore[assignment]
     tallies = m.rating_tallies(period=period, by=dim, units=units)
     tallies.pop(0, None)  # ratings without a window / item: not an entity
     rects: dict[Any, m.RectTally] = {}
