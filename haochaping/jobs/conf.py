@@ -17,6 +17,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 5,
     "BACKOFF_BASE_SECONDS": 30.0,
     "BACKOFF_MAX_SECONDS": 3600.0,
+    # The deadline sweep stops sending after this many seconds or sends (0: no limit) and leaves
+    # the rest to the next minute's pass, so a backlog drains over several passes that do not
+    # overlap (a pass is enqueued every minute whether or not the previous one has finished).
+    "SWEEP_MAX_SECONDS": 45.0,
+    "SWEEP_MAX_SENDS": 0,
     # Dotted path of an extra list of PeriodicJob (site-specific jobs), or "".
     "EXTRA_PERIODIC": "",
 }

@@ -49,17 +49,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, Expression, F, Q, QuerySet
 
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.clock import now as clock_now
-from haochaping.jobs.escalation import EscalationLevel, escalation_recipients
+from haochaping.jobs.conf import jobs_setting
+from haochaping.jobs.escalation import (
+    EscalationLevel,
+    escalation_recipient_list,
+    escalation_recipients,
+    recipients_cached_for_pass,
+)
 from haochaping.jobs.models import DeadlineMarker
 
 logger = logging.getLogger(__name__)
@@ -149,6 +156,85 @@ class DeadlineRule:
             },
         )
 
+    # --- batched hooks: the sweep sends up to SEND_BATCH items at once -------------------------
+
+    def resolve_many(self, items: list[DeadlineItem]) -> list[DeadlineItem]:
+        """:meth:`resolve` for many items, in order. Override with one query for all of them."""
+        return [self.resolve(item) for item in items]
+
+    def warn_many(self, sends: list[tuple[DeadlineItem, float]], *, now: dt.datetime) -> None:
+        """:meth:`warn` for many (resolved item, point); one transaction for the batch.
+
+        Override together with :meth:`warn` (same rows, written in bulk); a rule that overrides
+        only :meth:`warn` gets it called per item; one that overrides neither sends in bulk."""
+        if type(self).warn is DeadlineRule.warn:
+            self.notify_warnings(sends, now=now)
+            return
+        for item, point in sends:
+            self.warn(item, point=point, now=now)
+
+    def escalate_many(
+        self, sends: list[tuple[DeadlineItem, EscalationLevel]], *, now: dt.datetime
+    ) -> None:
+        """:meth:`escalate` for many (resolved item, level); see :meth:`warn_many`."""
+        if type(self).escalate is DeadlineRule.escalate:
+            self.notify_escalations(sends, now=now)
+            return
+        for item, level in sends:
+            self.escalate(item, level=level, now=now)
+
+    def notify_warnings(self, sends: list[tuple[DeadlineItem, float]], *, now: dt.datetime) -> None:
+        """What the default :meth:`warn` sends, for many items in bulk (inbox + SMS rows)."""
+        from haochaping.accounts.models import User
+        from haochaping.notifications.services import NotifyDelivery, notify_many
+
+        ids = {pk for item, _point in sends for pk in item.assignee_ids}
+        users = {
+            u.pk: u
+            for u in User.objects.filter(pk__in=ids, is_active=True).select_related(
+                "notification_preference", "staff"
+            )
+        }
+        deliveries = []
+        for item, point in sends:
+            recipients = [users[pk] for pk in dict.fromkeys(item.assignee_ids) if pk in users]
+            if not recipients and item.unit is not None:
+                recipients = escalation_recipient_list(EscalationLevel.HANDLER, unit=item.unit)
+            params = {
+                "item": item.label or item.key,
+                "due": _local(item.due_at),
+                "percent": round(point * 100),
+            }
+            deliveries.append(NotifyDelivery(recipients=recipients, params=params, url=item.url))
+        notify_many(message="deadline.warning", deliveries=deliveries, sms=True)
+
+    def notify_escalations(
+        self, sends: list[tuple[DeadlineItem, EscalationLevel]], *, now: dt.datetime
+    ) -> None:
+        """What the default :meth:`escalate` sends, for many items in bulk (inbox + SMS rows);
+        recipients are resolved once per (level, unit) in a sweep pass."""
+        from haochaping.notifications.services import NotifyDelivery, notify_many
+
+        deliveries = []
+        for item, level in sends:
+            if item.unit is None:
+                raise ValueError(
+                    f"deadline item {self.name}:{item.key} has no unit to escalate within"
+                )
+            params = {
+                "item": item.label or item.key,
+                "due": _local(item.due_at),
+                "level": int(level),
+            }
+            deliveries.append(
+                NotifyDelivery(
+                    recipients=escalation_recipient_list(level, unit=item.unit),
+                    params=params,
+                    url=item.url,
+                )
+            )
+        notify_many(message="deadline.escalated", deliveries=deliveries, sms=True)
+
 
 class FirstWarning(Expression):
     """start + (due − start) × share for two timestamp columns, computed by the database."""
@@ -227,17 +313,44 @@ class SweepReport:
     warnings: int = 0
     escalations: int = 0
     errors: int = 0
+    deferred: int = 0  # 1: the pass stopped on its budget, the next one goes on
 
     def as_dict(self) -> dict[str, int]:
-        return {
+        counts = {
             "items": self.items,
             "warnings": self.warnings,
             "escalations": self.escalations,
             "errors": self.errors,
         }
+        if self.deferred:  # only then, so the usual result reads as before
+            counts["deferred"] = self.deferred
+        return counts
 
 
 MARKER_CHUNK = 500  # item keys per marker query
+SEND_BATCH = 100  # items sent per transaction (markers, hooks, inbox and SMS rows in bulk)
+
+
+class _Budget:
+    """The pass's budget: it stops sending after ``SWEEP_MAX_SECONDS`` or ``SWEEP_MAX_SENDS``."""
+
+    def __init__(self) -> None:
+        self.until = time.monotonic() + float(jobs_setting("SWEEP_MAX_SECONDS") or "inf")
+        self.sends_left = int(jobs_setting("SWEEP_MAX_SENDS") or 0) or None
+        self.stopped = False
+
+    def spent(self) -> bool:
+        if time.monotonic() >= self.until or self.sends_left == 0:
+            self.stopped = True
+        return self.stopped
+
+    def take(self, wanted: int) -> int:
+        if self.sends_left is None:
+            return wanted
+        taken = min(wanted, self.sends_left)
+        self.sends_left -= taken
+        self.stopped = self.stopped or taken < wanted
+        return taken
 
 
 def run_deadline_sweep(
@@ -245,30 +358,43 @@ def run_deadline_sweep(
 ) -> SweepReport:
     now = now or clock_now()
     report = SweepReport()
-    for rule in list(rules if rules is not None else registered_rules()):
-        try:
-            items = iter(rule.due_items(now=now))
-        except Exception:
-            logger.exception("deadline rule %s could not list its items", rule.name)
-            report.errors += 1
-            continue
-        listing = True
-        while listing:
-            chunk: list[DeadlineItem] = []
-            while len(chunk) < MARKER_CHUNK:
-                try:
-                    chunk.append(next(items))
-                except StopIteration:
-                    listing = False
-                    break
-                except Exception:
-                    logger.exception("deadline rule %s failed while listing items", rule.name)
-                    report.errors += 1
-                    listing = False
-                    break
-            report.items += len(chunk)
-            _sweep_chunk(rule, chunk, now=now, report=report)
+    budget = _Budget()
+    with recipients_cached_for_pass():
+        for rule in list(rules if rules is not None else registered_rules()):
+            if budget.spent():
+                break
+            _sweep_rule(rule, now=now, report=report, budget=budget)
+    report.deferred = int(budget.stopped)
     return report
+
+
+def _sweep_rule(
+    rule: DeadlineRule, *, now: dt.datetime, report: SweepReport, budget: _Budget
+) -> None:
+    try:
+        items = iter(rule.due_items(now=now))
+    except Exception:
+        logger.exception("deadline rule %s could not list its items", rule.name)
+        report.errors += 1
+        return
+    listing = True
+    while listing:
+        if budget.spent():
+            return
+        chunk: list[DeadlineItem] = []
+        while len(chunk) < MARKER_CHUNK:
+            try:
+                chunk.append(next(items))
+            except StopIteration:
+                listing = False
+                break
+            except Exception:
+                logger.exception("deadline rule %s failed while listing items", rule.name)
+                report.errors += 1
+                listing = False
+                break
+        report.items += len(chunk)
+        _sweep_chunk(rule, chunk, now=now, report=report, budget=budget)
 
 
 def _something_due(rule: DeadlineRule, item: DeadlineItem, now: dt.datetime) -> bool:
@@ -296,8 +422,53 @@ def _markers(rule: DeadlineRule, items: list[DeadlineItem]) -> dict[tuple[str, d
     return done
 
 
+@dataclass(frozen=True)
+class _Send:
+    """What one item has to send in this pass: the markers to insert (the sending one last)."""
+
+    item: DeadlineItem
+    done: frozenset[str]
+    kind: str  # "warn" or "escalate"
+    markers: tuple[str, ...]
+    point: float = 0.0
+    level: int = 0
+
+
+def _plan(rule: DeadlineRule, item: DeadlineItem, now: dt.datetime, done: set[str]) -> _Send | None:
+    """The decision of :func:`sweep_item`, without writing: at most one reminder or escalation."""
+    if now >= item.due_at:
+        overdue = now - item.due_at
+        due_levels = 1 + int(overdue / rule.escalation_interval) if rule.escalation_interval else 99
+        for value in range(1, min(due_levels, int(rule.max_level)) + 1):
+            marker = f"escalate:{value}"
+            if marker not in done:
+                return _Send(item, frozenset(done), "escalate", (marker,), level=value)
+        return None
+    window = item.due_at - item.started_at
+    passed = [
+        p
+        for p in sorted(rule.warn_at)
+        if window.total_seconds() > 0 and now >= item.started_at + window * p
+    ]
+    if not passed or f"warn:{round(passed[-1] * 100)}" in done:
+        return None
+    markers = tuple(f"warn:{round(p * 100)}" for p in passed)
+    return _Send(
+        item,
+        frozenset(done),
+        "warn",
+        tuple(m for m in markers[:-1] if m not in done) + markers[-1:],
+        point=passed[-1],
+    )
+
+
 def _sweep_chunk(
-    rule: DeadlineRule, chunk: list[DeadlineItem], *, now: dt.datetime, report: SweepReport
+    rule: DeadlineRule,
+    chunk: list[DeadlineItem],
+    *,
+    now: dt.datetime,
+    report: SweepReport,
+    budget: _Budget | None = None,
 ) -> None:
     candidates = []
     for item in chunk:
@@ -313,17 +484,110 @@ def _sweep_chunk(
         logger.exception("deadline rule %s could not read its markers", rule.name)
         report.errors += 1
         return
+    sends: list[_Send] = []
+    keys: set[str] = set()
     for item in candidates:
         try:
-            kind = sweep_item(rule, item, now=now, done=done.get((item.key, item.due_at), set()))
+            send = _plan(rule, item, now, done.get((item.key, item.due_at), set()))
         except Exception:
             logger.exception("deadline rule %s failed on item %s", rule.name, item.key)
             report.errors += 1
             continue
-        if kind == "warn":
-            report.warnings += 1
-        elif kind == "escalate":
-            report.escalations += 1
+        if send is None:
+            continue
+        if item.key in keys:  # listed twice (two deadlines of one key): alone, after the batch
+            sends.append(replace(send, kind="single"))
+            continue
+        keys.add(item.key)
+        sends.append(send)
+    budget = budget or _Budget()
+    for start in range(0, len(sends), SEND_BATCH):
+        if budget.spent():
+            return
+        batch = sends[start : start + SEND_BATCH]
+        batch = batch[: budget.take(len(batch))]
+        _send_batch(rule, [s for s in batch if s.kind != "single"], now=now, report=report)
+        for send in batch:
+            if send.kind == "single":
+                _send_one(rule, send, now=now, report=report)
+
+
+def _insert_markers(rule: DeadlineRule, sends: list[_Send], now: dt.datetime) -> set[tuple]:
+    """Insert the markers of ``sends`` in one statement; returns the (key, marker) inserted.
+
+    A marker that exists already (sent by an earlier pass, or by an overlapping one: PostgreSQL
+    waits for that transaction, as for a single INSERT) is skipped by ``ON CONFLICT DO NOTHING``
+    on the unique ``deadline_marker_once``. Rows in key order, so two overlapping passes lock the
+    same keys in the same order."""
+    rows = sorted({(s.item.key, s.item.due_at, m) for s in sends for m in s.markers})
+    if not rows:
+        return set()
+    meta = DeadlineMarker._meta
+    qn = connection.ops.quote_name
+    due = meta.get_field("due_at")
+    created = due.get_db_prep_value(now, connection)
+    params: list[Any] = []
+    for key, due_at, marker in rows:
+        params += [rule.name, key, due.get_db_prep_value(due_at, connection), marker, created]
+    columns = ", ".join(qn(c) for c in ("rule", "item_key", "due_at", "marker", "created_at"))
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608 - model names
+        f"ON CONFLICT DO NOTHING RETURNING {qn('item_key')}, {qn('marker')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def _send_batch(
+    rule: DeadlineRule, sends: list[_Send], *, now: dt.datetime, report: SweepReport
+) -> None:
+    """Send a batch in one transaction: markers, ``resolve_many``, ``warn_many`` and
+    ``escalate_many``. When anything fails, nothing of the batch is kept and its items are sent
+    one by one (:func:`sweep_item`), so a failing item costs only itself."""
+    if not sends:
+        return
+    try:
+        with transaction.atomic():
+            inserted = _insert_markers(rule, sends, now)
+            fire = [s for s in sends if (s.item.key, s.markers[-1]) in inserted]
+            resolved = rule.resolve_many([s.item for s in fire])
+            warns = [(r, s.point) for r, s in zip(resolved, fire, strict=True) if s.kind == "warn"]
+            escalations = [
+                (r, EscalationLevel(s.level))
+                for r, s in zip(resolved, fire, strict=True)
+                if s.kind == "escalate"
+            ]
+            if warns:
+                rule.warn_many(warns, now=now)
+            if escalations:
+                rule.escalate_many(escalations, now=now)
+    except Exception:
+        logger.warning(
+            "deadline rule %s: a batch of %d failed; sending its items one by one",
+            rule.name,
+            len(sends),
+            exc_info=True,
+        )
+        for send in sends:
+            _send_one(rule, send, now=now, report=report)
+        return
+    report.warnings += len(warns)
+    report.escalations += len(escalations)
+
+
+def _send_one(rule: DeadlineRule, send: _Send, *, now: dt.datetime, report: SweepReport) -> None:
+    try:
+        kind = sweep_item(rule, send.item, now=now, done=set(send.done))
+    except Exception:
+        logger.exception("deadline rule %s failed on item %s", rule.name, send.item.key)
+        report.errors += 1
+        return
+    if kind == "warn":
+        report.warnings += 1
+    elif kind == "escalate":
+        report.escalations += 1
 
 
 def _mark(rule: DeadlineRule, item: DeadlineItem, marker: str, now: dt.datetime) -> bool:

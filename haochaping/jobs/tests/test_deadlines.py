@@ -270,3 +270,81 @@ def test_a_steady_sweep_costs_the_same_queries_for_10_or_200_items(org_tree, peo
         return len(queries)
 
     assert steady_queries(10) == steady_queries(200) == 1
+
+
+class FailingEscalation(ListRule):
+    def escalate(self, item, *, level, now):
+        if item.key.startswith("bad"):
+            raise RuntimeError("the domain hook failed")
+        super().escalate(item, level=level, now=now)
+
+
+def test_a_failing_item_in_a_batch_costs_only_itself(org_tree, people, caplog):
+    keys = ["41", "bad-1", "43"]
+    rule = FailingEscalation([item(org_tree, key=k) for k in keys])
+    report = run_deadline_sweep(now=DUE + dt.timedelta(minutes=1), rules=[rule])
+    assert (report.escalations, report.errors) == (2, 1)
+    assert "sending its items one by one" in caplog.text
+    assert sorted(DeadlineMarker.objects.values_list("item_key", "marker")) == [
+        ("41", "escalate:1"),
+        ("43", "escalate:1"),
+    ]
+    assert len(inbox(people["leader"])) == 2  # neither lost nor sent twice
+    report = run_deadline_sweep(now=DUE + dt.timedelta(minutes=2), rules=[rule])
+    assert (report.escalations, report.errors) == (0, 1)
+    assert len(inbox(people["leader"])) == 2
+
+
+def test_a_marker_set_by_an_overlapping_pass_is_not_sent_again(org_tree, people, monkeypatch):
+    from haochaping.jobs import deadlines
+
+    rule = ListRule([item(org_tree, key="41"), item(org_tree, key="42")])
+    now = DUE + dt.timedelta(minutes=1)
+    DeadlineMarker.objects.create(
+        rule=rule.name, item_key="41", due_at=DUE, marker="escalate:1", created_at=now
+    )
+    # the other pass inserted it after this one read the markers
+    monkeypatch.setattr(deadlines, "_markers", lambda rule, items: {})
+    report = run_deadline_sweep(now=now, rules=[rule])
+    assert report.escalations == 1
+    assert [p["item"] for _m, p in inbox(people["leader"])] == ["540100-00000042"]
+    assert DeadlineMarker.objects.count() == 2
+
+
+def test_a_pass_stops_on_its_budget_and_the_next_goes_on(org_tree, people, settings):
+    settings.HAOCHAPING_JOBS = {"SWEEP_MAX_SENDS": 2}
+    rule = ListRule([item(org_tree, key=str(n)) for n in range(5)])
+    now = DUE + dt.timedelta(minutes=1)
+    sent = []
+    for minute in range(4):
+        report = run_deadline_sweep(now=now + dt.timedelta(minutes=minute), rules=[rule])
+        sent.append((report.escalations, report.as_dict().get("deferred", 0)))
+    assert sent == [(2, 1), (2, 1), (1, 0), (0, 0)]
+    assert DeadlineMarker.objects.count() == 5
+
+
+def test_a_sending_pass_costs_the_same_statements_for_10_or_60_escalations(org_tree, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for user in ("leader", "liaison"):
+        preference_update(
+            acting_user=people[user], delivery="instant", sms_enabled=True, mobile="13800000009"
+        )
+
+    def sending_queries(count):
+        DeadlineMarker.objects.all().delete()
+        units = [org_tree.police, org_tree.cg_police]
+        rule = ListRule(
+            [item(org_tree, key=f"{count}-{n}", unit=units[n % 2]) for n in range(count)]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            report = run_deadline_sweep(now=DUE + dt.timedelta(minutes=1), rules=[rule])
+        assert (report.escalations, report.errors) == (count, 0)
+        return len(queries)
+
+    # one batch: markers, inbox rows, SMS lock / dedup / rate limits / rows, recipients per
+    # (level, unit) once; nothing per item
+    assert sending_queries(10) == sending_queries(60)
+    assert Notification.objects.filter(recipient=people["leader"]).count() == 35
+    assert SmsMessage.objects.filter(status=SmsStatus.RATE_LIMITED).count() == 35 - 3
