@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from haochaping.core.clock import LOCAL_TZ
+from haochaping.core.clock import now as clock_now
 from haochaping.jobs.deadlines import DeadlineItem, DeadlineRule, register_rule
-from haochaping.jobs.escalation import EscalationLevel, escalation_recipients
+from haochaping.jobs.escalation import EscalationLevel, escalation_recipient_list
 from haochaping.rectification import events
 from haochaping.rectification.conf import rect_setting
 from haochaping.rectification.enums import Status
-from haochaping.rectification.models import Rectification
+from haochaping.rectification.models import Rectification, RectificationEvent
 
 LOOKAHEAD = dt.timedelta(days=40)  # longer than any clock, so every warning point is seen
 
@@ -57,6 +58,58 @@ class _ClockRule(DeadlineRule):
             url=r.get_absolute_url(),
         )
 
+    def resolve_many(self, items: list[DeadlineItem]) -> list[DeadlineItem]:
+        """:meth:`resolve` for a batch: one query for all the items."""
+        found = Rectification.objects.select_related("unit__region", "case").in_bulk(
+            [item.extra["id"] for item in items]
+        )
+        return [self._resolved(item, found[item.extra["id"]]) for item in items]
+
+    def _resolved(self, item: DeadlineItem, r: Rectification) -> DeadlineItem:
+        return replace(
+            item,
+            unit=r.unit,
+            assignee_ids=self._assignees(r),
+            label=r.label,
+            url=r.get_absolute_url(),
+            extra={**item.extra, "rectification": r},
+        )
+
+    def warn_many(self, sends: list[tuple[DeadlineItem, float]], *, now: dt.datetime) -> None:
+        """:meth:`warn` for a batch: inbox and SMS rows, timeline rows, in bulk."""
+        self.notify_warnings(sends, now=now)
+        _record_events(
+            [
+                (
+                    item,
+                    events.DEADLINE_WARNED,
+                    {"clock": self.clock, "percent": round(point * 100), "due_at": _iso(item)},
+                )
+                for item, point in sends
+            ]
+        )
+
+    def escalate_many(
+        self, sends: list[tuple[DeadlineItem, EscalationLevel]], *, now: dt.datetime
+    ) -> None:
+        """:meth:`escalate` for a batch: messages, the overdue flags (one UPDATE) and the
+        timeline rows, in bulk."""
+        self.notify_escalations(sends, now=now)
+        flag = f"{self.clock}_overdue"
+        Rectification.objects.filter(pk__in=[item.extra["id"] for item, _ in sends]).update(
+            **{flag: True}
+        )
+        _record_events(
+            [
+                (
+                    item,
+                    events.DEADLINE_ESCALATED,
+                    {"clock": self.clock, "level": int(level), "due_at": _iso(item)},
+                )
+                for item, level in sends
+            ]
+        )
+
     def warn(self, item: DeadlineItem, *, point: float, now: dt.datetime) -> None:
         super().warn(item, point=point, now=now)
         r = Rectification.objects.get(pk=item.extra["id"])
@@ -86,6 +139,36 @@ class _ClockRule(DeadlineRule):
         )
 
 
+def _iso(item: DeadlineItem) -> str:
+    return item.due_at.astimezone(LOCAL_TZ).isoformat()
+
+
+def _record_events(rows: list[tuple[DeadlineItem, str, dict]]) -> None:
+    """:func:`events.rectification_event_record` for many rows: one INSERT, and the signals
+    ``save()`` would send (audit rows, receivers) as the bulk opening does."""
+    from haochaping.rectification.services import _send_post_save, _send_pre_save
+
+    now = clock_now()
+    evs = [
+        RectificationEvent(
+            rectification=item.extra["rectification"],
+            type=type_,
+            from_status="",
+            to_status="",
+            note="",
+            payload=payload,
+            acting_user=None,
+            actor_label=events.actor_label(None),
+            created_at=now,
+        )
+        for item, type_, payload in rows
+    ]
+    _send_pre_save(evs)
+    RectificationEvent.objects.bulk_create(evs)
+    for ev in evs:
+        _send_post_save(ev)
+
+
 class ContactClock(_ClockRule):
     name = "rectification.contact"
     clock = "contact"
@@ -107,9 +190,7 @@ class CloseClock(_ClockRule):
 
     def _assignees(self, r: Rectification) -> tuple[int, ...]:
         return tuple(
-            escalation_recipients(EscalationLevel.CITY_LIAISON, unit=r.unit).values_list(
-                "pk", flat=True
-            )
+            u.pk for u in escalation_recipient_list(EscalationLevel.CITY_LIAISON, unit=r.unit)
         )
 
 
