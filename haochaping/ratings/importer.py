@@ -11,7 +11,9 @@ Two paths, same rules and messages as the API:
 - PostgreSQL fast path: per-row checks that need no database in Python, then COPY of the chunk
   into a temporary staging table, set-based checks in SQL (cases, stages, windows, duplicates,
   replays, follow-ups), one INSERT ... SELECT of the ratings that also adds their rollup counts
-  and bad-review events, all in the chunk's transaction.
+  and bad-review events, all in the chunk's transaction. Two connections work on chunks at
+  once (``connections``), still committing them in file order (``_Turn``); a helper thread
+  reads and checks the next chunk meanwhile.
 """
 
 from __future__ import annotations
