@@ -275,6 +275,15 @@ def test_ranking_lists_inactive_units_with_figures_only(province):
     assert inactive["K 子"] in keys and inactive["M 寅"] not in keys
 
 
+def test_unit_scope_resolves_to_ids_or_to_all_units(province):
+    tree = province.tree
+    county = Unit.objects.filter(region__path__startswith=tree.chengguan.path)
+    assert sorted(m.unit_scope(county)) == sorted(county.values_list("pk", flat=True))
+    assert m.unit_scope(Unit.objects.filter(region__path__startswith=tree.tibet.path)) is None
+    assert m.unit_scope(Unit.objects.all()) is None and m.unit_scope(None) is None
+    assert m.unit_scope(Unit.objects.none()) == [] and m.unit_scope([3, 1]) == [3, 1]
+
+
 def test_tallies_of_all_units_equal_the_unfiltered_ones(province):
     for grain, key in PERIODS:
         period = period_parse(grain, key)
