@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from haochaping.core.clock import now
+from haochaping.core.clock import LOCAL_TZ, now
 from haochaping.dataout.fakeplatform import FakePlatform
 from haochaping.dataout.services import kick_forget
 from haochaping.ratings.enums import Channel, Level, Stage
@@ -91,12 +91,20 @@ def completed_case(tree: Any, **overrides: Any):
     return make_case(tree, **fields)
 
 
+def recently() -> dt.datetime:
+    """Five minutes ago, but not before today's local midnight: the reconciliation tests count
+    the ratings of today (Beijing time), and just after midnight five minutes ago is yesterday."""
+    local_now = now().astimezone(LOCAL_TZ)
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(local_now - dt.timedelta(minutes=5), midnight)
+
+
 def rate(tree: Any, *, level: str = Level.SATISFIED, case: Any = None, **overrides: Any):
     """A rating through the real service (bad levels open a rectification)."""
     fields: dict[str, Any] = {
         "level": level,
         "channel": Channel.EVALUATOR,
-        "assessed_at": now() - dt.timedelta(minutes=5),
+        "assessed_at": recently(),
         "case": case or completed_case(tree),
         "stage": Stage.COMPLETION,
         "evaluator_name": "卓玛",
