@@ -166,6 +166,9 @@ def test_two_relays_never_deliver_the_same_record_twice_and_keep_case_order(
         "HAOCHAPING_DATAOUT_TIMEOUT_SECONDS": "30",
         "HAOCHAPING_DATAOUT_LEASE_SECONDS": "60",
     }
+    # Each delivery takes 0.15 s, so one relay alone needs ~6 s for the load: longer than the
+    # two processes' start-up can differ on a loaded machine, so both take part.
+    platform.control(slow=0.15)
     procs = [
         processes.relay(
             port,
