@@ -397,6 +397,16 @@ def _sweep_rule(
         _sweep_chunk(rule, chunk, now=now, report=report, budget=budget)
 
 
+def _warn_points_passed(rule: DeadlineRule, item: DeadlineItem, now: dt.datetime) -> list[float]:
+    """The rule's warning points (shares of the item's window) that ``now`` has passed, ascending."""
+    window = item.due_at - item.started_at
+    return [
+        p
+        for p in sorted(rule.warn_at)
+        if window.total_seconds() > 0 and now >= item.started_at + window * p
+    ]
+
+
 def _something_due(rule: DeadlineRule, item: DeadlineItem, now: dt.datetime) -> bool:
     """From the item's own times: the deadline or at least one warning point has passed."""
     if now >= item.due_at:
@@ -444,12 +454,7 @@ def _plan(rule: DeadlineRule, item: DeadlineItem, now: dt.datetime, done: set[st
             if marker not in done:
                 return _Send(item, frozenset(done), "escalate", (marker,), level=value)
         return None
-    window = item.due_at - item.started_at
-    passed = [
-        p
-        for p in sorted(rule.warn_at)
-        if window.total_seconds() > 0 and now >= item.started_at + window * p
-    ]
+    passed = _warn_points_passed(rule, item, now)
     if not passed or f"warn:{round(passed[-1] * 100)}" in done:
         return None
     markers = tuple(f"warn:{round(p * 100)}" for p in passed)
@@ -629,12 +634,7 @@ def sweep_item(
                 rule.escalate(rule.resolve(item), level=EscalationLevel(value), now=now)
             return "escalate"
         return None
-    window = item.due_at - item.started_at
-    passed = [
-        p
-        for p in sorted(rule.warn_at)
-        if window.total_seconds() > 0 and now >= item.started_at + window * p
-    ]
+    passed = _warn_points_passed(rule, item, now)
     if not passed or f"warn:{round(passed[-1] * 100)}" in done:
         return None
     with transaction.atomic():

@@ -50,13 +50,7 @@ class _ClockRule(DeadlineRule):
 
     def resolve(self, item: DeadlineItem) -> DeadlineItem:
         r = Rectification.objects.select_related("unit__region", "case").get(pk=item.extra["id"])
-        return replace(
-            item,
-            unit=r.unit,
-            assignee_ids=self._assignees(r),
-            label=r.label,
-            url=r.get_absolute_url(),
-        )
+        return self._resolved(item, r)
 
     def resolve_many(self, items: list[DeadlineItem]) -> list[DeadlineItem]:
         """:meth:`resolve` for a batch: one query for all the items."""
