@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from haochaping.accounts.enums import Role
 from haochaping.cases.enums import ApplyChannel
-from haochaping.core.clock import now
+from haochaping.core.clock import now, today
 from haochaping.org.enums import UnitKind
 from haochaping.org.services import hall_create, staff_create, unit_create, window_create
 from haochaping.testing.builders import build_org_tree, make_case, make_credit_code, make_user
@@ -152,8 +152,8 @@ def build_world() -> World:
         name="城关回访抽样",
         strata=[Stratum.UNIT],
         per_stratum=5,
-        since=(now() - dt.timedelta(days=30)).date(),
-        until=now().date(),
+        since=today() - dt.timedelta(days=30),  # local dates, as ratings are sampled
+        until=today(),
         acting_user=supervisor,
         unit=t.cg_police,
         seed=7,
@@ -172,7 +172,7 @@ def build_world() -> World:
         visit_id=visit.pk,
         description="整改离岗",
         unit=t.cg_police,
-        due_date=now().date() + dt.timedelta(days=7),
+        due_date=today() + dt.timedelta(days=7),
         acting_user=supervisor,
     )
     # integrity: a flagged rating of the unit
