@@ -9,6 +9,7 @@ from haochaping.channels.enums import EntryKind
 from haochaping.channels.models import Device, StaffEntry
 from haochaping.channels.services import prompt_create, rating_link_create, staff_rating_record
 from haochaping.core.clock import now
+from haochaping.core.clock import today as local_today
 from haochaping.ratings.enums import Channel, Level
 from haochaping.ratings.models import Rating
 from haochaping.testing.builders import TEST_PASSWORD, make_user
@@ -236,7 +237,7 @@ def test_paper_form_entry_needs_its_reference(org_tree, completed_case):
     )
     assert r.status_code == 200
     assert not Rating.objects.exists()
-    today = now().date().isoformat()
+    today = local_today().isoformat()  # the form asks for a local date
     r = c.post(
         "/channels/paper/",
         {
