@@ -22,13 +22,12 @@ from django.db import transaction
 from django.dispatch import receiver
 from django_tasks import task
 
-from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.clock import now as clock_now
 from haochaping.dataout import records
 from haochaping.dataout.conf import dataout_setting
 from haochaping.dataout.enums import Topic
 from haochaping.dataout.models import OutboxMessage
-from haochaping.dataout.services import _kick_on_commit
+from haochaping.dataout.services import _kick_on_commit, outbox_message
 from haochaping.jobs.retry import retry_policy
 from haochaping.ratings.events import id_runs, ids_of_runs, ratings_imported
 
@@ -56,22 +55,10 @@ def outbox_enqueue_ratings(rating_ids: list[int]) -> int:
                 .select_related("case__item", "unit__region", "staff")
                 .order_by("pk")
             )
-            messages = []
-            for rating in ratings:
-                record_id, key, occurred_at, payload = records.rating_record(rating)
-                messages.append(
-                    OutboxMessage(
-                        topic=Topic.RATING,
-                        source_id=rating.pk,
-                        aggregate_key=key[:80],
-                        record_id=record_id,
-                        payload=payload,
-                        occurred_at=occurred_at,
-                        business_day=occurred_at.astimezone(LOCAL_TZ).date(),
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                )
+            messages = [
+                outbox_message(Topic.RATING, rating.pk, records.rating_record(rating), now)
+                for rating in ratings
+            ]
             if messages:
                 # A concurrent writer may have queued one meanwhile: the unique keys skip it.
                 OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)

@@ -23,24 +23,31 @@ def outbox_enqueue(
     """Write one outbox row in the caller's transaction (the domain change's own)."""
     if not dataout_setting("ENABLED"):
         return None
-    record_id, key, occurred_at, payload = record
-    now = clock_now()
     # One per rating: the INSERT's SQL is built once (core.compiled_queries), not per row.
-    message = insert_compiled(
-        OutboxMessage(
-            topic=str(topic),
-            source_id=source_id,
-            aggregate_key=key[:80],
-            record_id=record_id,
-            payload=payload,
-            occurred_at=occurred_at,
-            business_day=occurred_at.astimezone(LOCAL_TZ).date(),
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    message = insert_compiled(outbox_message(topic, source_id, record, clock_now()))
     _kick_on_commit()
     return message
+
+
+def outbox_message(
+    topic: Topic | str,
+    source_id: int,
+    record: tuple[str, str, dt.datetime, dict[str, Any]],
+    now: dt.datetime,
+) -> OutboxMessage:
+    """The (unsaved) outbox row of one wire record, due now."""
+    record_id, key, occurred_at, payload = record
+    return OutboxMessage(
+        topic=str(topic),
+        source_id=source_id,
+        aggregate_key=key[:80],
+        record_id=record_id,
+        payload=payload,
+        occurred_at=occurred_at,
+        business_day=occurred_at.astimezone(LOCAL_TZ).date(),
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 def _kick_on_commit() -> None:
