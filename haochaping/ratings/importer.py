@@ -49,7 +49,14 @@ from haochaping.core.clock import LOCAL_TZ, now
 from haochaping.core.exceptions import ApplicationError
 from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from haochaping.ratings.conf import rating_setting
-from haochaping.ratings.enums import Channel, EvaluatorType, Level, Stage, level_from_hcp
+from haochaping.ratings.enums import (
+    Channel,
+    EvaluatorType,
+    Level,
+    Stage,
+    level_from_hcp,
+    origin_sql,
+)
 from haochaping.ratings.events import BAD_REVIEW_RECEIVED, bad_reviews_imported, ratings_imported
 from haochaping.ratings.models import (
     ContentVersion,
@@ -1196,9 +1203,7 @@ def _insert_valid(cur, at: dt.datetime) -> list[tuple[int, str, bool]]:
         f" INSERT INTO {rollup_t} ({rollup_key}, count)"
         f" SELECT (assessed_at AT TIME ZONE %s)::date, unit_id, coalesce(item_id, 0),"
         f" coalesce(window_id, 0), coalesce(staff_id, 0), channel, level,"
-        f" CASE WHEN case_id IS NULL THEN 'comment' WHEN is_system_default THEN 'default'"
-        f" WHEN is_paper THEN 'paper'"
-        f" WHEN is_staff_entered THEN 'staff' ELSE 'citizen' END, assess_number, count(*)"
+        f" {origin_sql()}, assess_number, count(*)"
         f" FROM ins GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
         f" ON CONFLICT ({rollup_key}) DO UPDATE SET count = {rollup_t}.count + excluded.count"
         f"), ev AS ("
