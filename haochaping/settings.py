@@ -163,6 +163,10 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["haochaping.core.db.ReplicaRouter"]
+# PostgreSQL: the rating path's fixed statements are prepared once per connection
+# (haochaping.core.compiled_queries.prepared_cursor). Turn off behind a pooler in transaction
+# mode that cannot carry prepared statements (PgBouncer before 1.21; docs/deploy.md).
+HAOCHAPING_PREPARED_STATEMENTS = _env_bool("HAOCHAPING_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

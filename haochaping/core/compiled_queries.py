@@ -11,6 +11,11 @@ goes, then binds each call's value into the same SQL and builds the instances as
 Only the SQL text is kept, never rows: nothing here can go stale. The cache lives on the
 connection wrapper (one per thread), so converters bound to a connection are never shared
 between threads.
+
+On PostgreSQL these statements (and the other fixed statements of the rating path) also go
+through :func:`prepared_cursor`: the server parses and plans each once per connection instead
+of on every request (setting ``HAOCHAPING_PREPARED_STATEMENTS``; docs/deploy.md says when to
+turn it off).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple, TypeVar
 
+from django.conf import settings
 from django.db import connections, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet, signals
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.query import get_related_populators
@@ -70,6 +77,72 @@ def _compile(queryset: QuerySet) -> _Shape:
     )
 
 
+_NEVER = 2**31 - 1  # a prepare threshold no other statement reaches
+
+
+def prepared_cursor(using: str = "default") -> Any:
+    """A cursor like ``connection.cursor()`` whose statements PostgreSQL keeps prepared.
+
+    For the few fixed statements run on every rating: the server parses, analyses and plans
+    each once per connection, then only binds and executes it (on a 4-table look-up planning
+    costs several times the execution). It is a server-side-binding psycopg cursor executing
+    with ``prepare=True`` (protocol-level prepared statements, kept by psycopg per connection,
+    least recently used beyond 100), wrapped like every Django cursor, so query logging,
+    execute wrappers and error translation apply. Everything else keeps Django's default
+    client-side binding and is never prepared: the connection's ``prepare_threshold`` is only
+    raised from Django's ``None`` (off) to a count no statement reaches.
+
+    Elsewhere (SQLite), or with ``HAOCHAPING_PREPARED_STATEMENTS`` off (a pooler in transaction
+    mode that cannot carry prepared statements: PgBouncer before 1.21, or without
+    ``max_prepared_statements``), it is ``connection.cursor()``.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not getattr(
+        settings, "HAOCHAPING_PREPARED_STATEMENTS", True
+    ):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = connection.connection
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = _NEVER
+        cursor = _preparing_cursor_class()(raw)
+    # The wrapping ``connection.cursor()`` does: the thread check, then the logging wrapper
+    # when queries are logged (DEBUG, CaptureQueriesContext) or the plain one.
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return _PreparedDebugWrapper(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs the statement with its values, as for Django's own cursors. (Django reads them back
+    from the cursor's last query, which psycopg does not keep for a prepared statement.)"""
+
+    def execute(self, sql, params=None):
+        logged = sql if params is None else self.db.ops.compose_sql(sql, params)
+        with self.debug_sql(logged):
+            return CursorWrapper.execute(self, sql, params)
+
+
+_preparing_cursor: list[Any] = []
+
+
+def _preparing_cursor_class() -> Any:
+    if not _preparing_cursor:
+        import psycopg
+
+        class PreparingCursor(psycopg.Cursor):
+            """Server-side binding; every statement prepared (by its text and parameter types)."""
+
+            def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _preparing_cursor.append(PreparingCursor)
+    return _preparing_cursor[0]
+
+
 def first_compiled(
     key: Hashable, build: Callable[[Any], QuerySet[M]], value: Any, *, using: str = "default"
 ) -> M | None:
@@ -88,7 +161,7 @@ def first_compiled(
         shape = cache[key] = _compile(build(_PLACEHOLDER).order_by()[:1])
     params = list(shape.params)
     params[shape.slot] = value
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(shape.sql, params)
         rows = cursor.fetchmany(1)
     if not rows:
@@ -134,7 +207,7 @@ def insert_compiled(obj: M, *, using: str = "default") -> M:
     if any(isinstance(v, DatabaseDefault) for v in values):  # set so by a pre_save receiver
         raise ValueError("a value left to the database default: use save()")
     params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
-    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(using), prepared_cursor(using) as cursor:
         cursor.execute(sql, params)
         rows = [cursor.fetchone()]
     if converters:

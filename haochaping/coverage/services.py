@@ -37,6 +37,7 @@ from haochaping.cases.enums import ApplyChannel, CaseStatus
 from haochaping.cases.models import Case
 from haochaping.catalog.models import ServiceItem
 from haochaping.core.clock import LOCAL_TZ, now, today
+from haochaping.core.compiled_queries import prepared_cursor
 from haochaping.core.exceptions import (
     ApplicationError,
     ErrorCode,
@@ -204,7 +205,7 @@ def _open_task_id_locked(case_id: int) -> int | None:
         if connection.features.has_select_for_update:
             sql += " FOR UPDATE"
         _open_task_sql[connection.vendor] = sql
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [case_id, *statuses])
         row = cursor.fetchone()
     return row[0] if row else None

@@ -19,6 +19,8 @@ from django.db import connection
 from django.db.models import BigIntegerField, DateTimeField, Model
 from django.utils.dateparse import parse_datetime
 
+from haochaping.core.compiled_queries import prepared_cursor
+
 
 class Lookup(NamedTuple):
     sql: str
@@ -156,7 +158,7 @@ def fetch(
         sql = f"WITH {', '.join(f'{name} AS ({w_sql})' for name, w_sql, _p in writes)} {sql}"
         params = [*(p for _n, _s, w_params in writes for p in w_params), *params]
     fetched: list = []
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if parts:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()

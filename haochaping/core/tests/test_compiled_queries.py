@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from haochaping.cases.models import Case
 from haochaping.core.clock import now
-from haochaping.core.compiled_queries import first_compiled, insert_compiled
+from haochaping.core.compiled_queries import first_compiled, insert_compiled, prepared_cursor
 from haochaping.dataout.models import OutboxMessage
 from haochaping.ratings.tests.helpers import completed_case
 
@@ -105,3 +105,81 @@ def test_insert_compiled_failure_rolls_back_like_save():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_compiled(_message(record_id="R-ONCE", source_id=2))
     assert OutboxMessage.objects.filter(record_id="R-ONCE").count() == 1
+
+
+# --- prepared statements (PostgreSQL) -----------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def _prepared_here() -> list[str]:
+    """The statements the server holds prepared for this connection (protocol-level ones)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@postgresql_only
+def test_prepared_cursor_prepares_its_statements_and_only_those(org_tree):
+    # given a case
+    case = completed_case(org_tree)
+    sql = 'SELECT "project_no" FROM "cases_case" WHERE "id" = %s'
+    # when the same statement runs through each kind of cursor, three times
+    with prepared_cursor() as cursor:
+        got = []
+        for _ in range(3):
+            cursor.execute(sql, [case.pk])
+            got.append(cursor.fetchone())
+    plain_sql = 'SELECT "project_no" FROM "cases_case" WHERE "id" = %s AND 1 = 1'
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(plain_sql, [case.pk])
+            assert cursor.fetchone() == (case.project_no,)
+    # then: the same answer each time; the server holds the one statement, once, and none of
+    # Django's own client-side-bound statements
+    assert got == [(case.project_no,)] * 3
+    prepared = _prepared_here()
+    assert prepared.count('SELECT "project_no" FROM "cases_case" WHERE "id" = $1') == 1
+    assert not any("AND 1 = 1" in statement for statement in prepared)
+
+
+@postgresql_only
+def test_prepared_cursor_logs_the_statement_with_its_values(org_tree):
+    case = completed_case(org_tree)
+    with CaptureQueriesContext(connection) as queries, prepared_cursor() as cursor:
+        cursor.execute(
+            'SELECT "project_no" FROM "cases_case" WHERE "project_no" = %s', [case.project_no]
+        )
+    logged = queries.captured_queries[-1]["sql"]
+    assert logged.endswith(f"WHERE \"project_no\" = '{case.project_no}'")
+
+
+@postgresql_only
+def test_prepared_cursor_survives_a_rollback_and_errors_as_django_does(org_tree):
+    # given a statement already prepared
+    case = completed_case(org_tree)
+    sql = 'SELECT "project_no" FROM "cases_case" WHERE "id" = %s'
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [case.pk])
+    # when a savepoint rolls back (psycopg forgets its prepared statements then) and a bad
+    # statement fails
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with prepared_cursor() as cursor:
+            cursor.execute('INSERT INTO "cases_case" ("id") VALUES (%s)', [case.pk])
+    # then: the error was Django's IntegrityError and the statement still runs
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [case.pk])
+        assert cursor.fetchone() == (case.project_no,)
+
+
+@postgresql_only
+def test_prepared_statements_can_be_turned_off(org_tree, settings):
+    settings.HAOCHAPING_PREPARED_STATEMENTS = False
+    case = completed_case(org_tree)
+    sql = 'SELECT "project_no" FROM "cases_case" WHERE "id" = %s AND 2 = 2'
+    with prepared_cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(sql, [case.pk])
+    assert not any("AND 2 = 2" in statement for statement in _prepared_here())

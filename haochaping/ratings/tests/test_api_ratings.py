@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -410,3 +411,23 @@ def test_a_clean_signed_rating_costs_a_pinned_list_of_statements(city_client, or
         assert len(statements) == 9
     case_lookup = next(q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"])
     assert "ORDER BY" not in case_lookup  # projectNo is unique
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares")
+def test_the_rating_path_runs_on_prepared_statements(city_client, org_tree):
+    # when a signed rating arrives
+    response = city_client.post(URL, record(completed_case(org_tree), mobile="13900000003", pf=2))
+    # then: its case look-up, rating and outbox inserts, coverage and integrity statements are
+    # held prepared by the server for the next one
+    assert response.status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = "\n".join(row[0] for row in cursor.fetchall())
+    for table in (
+        '"cases_case"',
+        'INSERT INTO "ratings_rating"',
+        'INSERT INTO "dataout_outboxmessage"',
+        '"coverage_supplementarytask"',
+        '"integrity_fingerprint"',
+    ):
+        assert table in prepared, table
