@@ -20,7 +20,8 @@ turn it off).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
@@ -220,6 +221,95 @@ def insert_compiled(obj: M, *, using: str = "default") -> M:
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
+
+
+def _insert_statement(obj: Model, using: str) -> tuple[str, list] | None:
+    """The INSERT of a new ``obj`` as ``(sql, params)``: the SQL :func:`insert_compiled` uses,
+    without ``RETURNING``; ``pre_save`` sent and the values prepared as for a save. None for a
+    model or object ``insert_compiled`` would save the ORM's way (nothing sent then)."""
+    model = type(obj)
+    connection = connections[using]
+    cache: dict[type[Model], Any] = connection.__dict__.setdefault("_compiled_inserts", {})
+    shape = cache.get(model)
+    if shape is None:
+        shape = cache[model] = _insert_shape(model, using)
+    if (
+        shape is False
+        or obj.pk is not None
+        or any(isinstance(getattr(obj, f.attname), DatabaseDefault) for f in shape[5])
+    ):
+        return None
+    sql, fields = shape[0], shape[1]
+    obj._prepare_related_fields_for_save(operation_name="save")
+    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    values = [f.pre_save(obj, True) for f in fields]
+    if any(isinstance(v, DatabaseDefault) for v in values):  # set so by a pre_save receiver
+        raise ValueError("a value left to the database default: use save()")
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    return sql[: sql.rindex(" RETURNING ")], params
+
+
+# --- riders: writes carried by a transaction's next combined statement --------------------------
+
+
+class Riders:
+    """The writes queued by :func:`ride_insert` inside one :func:`riders` block."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth  # the savepoint depth of the block: rides queue only at this depth
+        self.statements: list[tuple[str, list]] = []
+
+    def take(self) -> list[tuple[str, list]]:
+        """The queued writes, handed to the caller, who must run them in this transaction."""
+        taken, self.statements = self.statements, []
+        return taken
+
+
+@contextmanager
+def riders(using: str = "default") -> Iterator[Riders]:
+    """A block, inside a transaction, whose hooks may hand their writes over instead of running
+    each in a round trip of its own: a combined statement later in the block takes them
+    (``Riders.take()``), e.g. the rating's integrity statement on PostgreSQL, as data-modifying
+    ``WITH`` parts. What is still queued when the block ends runs then, one by one; after an
+    error nothing queued runs (the transaction rolls back anyway)."""
+    connection = connections[using]
+    outer = connection.__dict__.get("_riders")
+    block = Riders(len(connection.savepoint_ids))
+    connection.__dict__["_riders"] = block
+    try:
+        yield block
+        statements = block.take()
+        if statements:
+            with prepared_cursor(using) as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+    finally:
+        connection.__dict__["_riders"] = outer
+
+
+def _open_block(connection: Any) -> Riders | None:
+    block = connection.__dict__.get("_riders")
+    if block is None or len(connection.savepoint_ids) != block.depth:
+        return None  # none, or inside a savepoint opened within it (a rollback to that
+        # savepoint must take the write back)
+    return block
+
+
+def ride_insert(obj: Model, *, using: str = "default") -> bool:
+    """Queue the INSERT of a new ``obj`` for the enclosing :func:`riders` block; False (nothing
+    done, nothing sent) if there is none or the model cannot ride: the caller saves it.
+
+    ``pre_save`` is sent and the values are prepared as for a save; nothing comes back, so
+    ``obj`` gets no primary key and no ``post_save`` is sent: only for rows nobody reads back
+    in the same request and no receiver listens to."""
+    block = _open_block(connections[using])
+    if block is None:
+        return False
+    statement = _insert_statement(obj, using)
+    if statement is None:
+        return False
+    block.statements.append(statement)
+    return True
 
 
 def _insert_shape(model: type[Model], using: str) -> Any:

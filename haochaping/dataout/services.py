@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.clock import now as clock_now
-from haochaping.core.compiled_queries import insert_compiled
+from haochaping.core.compiled_queries import insert_compiled, ride_insert
 from haochaping.core.exceptions import InvalidTransition, NotFound
 from haochaping.dataout.conf import dataout_setting
 from haochaping.dataout.enums import AuditAction, MessageStatus, Topic
@@ -23,8 +23,12 @@ def outbox_enqueue(
     """Write one outbox row in the caller's transaction (the domain change's own)."""
     if not dataout_setting("ENABLED"):
         return None
-    # One per rating: the INSERT's SQL is built once (core.compiled_queries), not per row.
-    message = insert_compiled(outbox_message(topic, source_id, record, clock_now()))
+    # One per rating: the INSERT's SQL is built once (core.compiled_queries), not per row. In
+    # the rating's own transaction it rides with the rating's integrity statement (one round
+    # trip less; core.compiled_queries.ride_insert); the row then has no primary key here.
+    message = outbox_message(topic, source_id, record, clock_now())
+    if not ride_insert(message):
+        insert_compiled(message)
     _kick_on_commit()
     return message
 

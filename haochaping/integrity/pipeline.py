@@ -10,6 +10,7 @@ fails first), so an idempotent retry is never judged twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from haochaping.core.clock import LOCAL_TZ
@@ -58,7 +59,12 @@ def fingerprint_of(rating: Rating) -> Fingerprint:
 
 
 def _run(
-    rating: Rating, acting_user: Any, *, save: bool, count: tuple[str, list] | None = None
+    rating: Rating,
+    acting_user: Any,
+    *,
+    save: bool,
+    count: tuple[str, list] | None = None,
+    also: tuple[tuple[str, list], ...] = (),
 ) -> tuple[Fingerprint, list]:
     fingerprint = fingerprint_of(rating)
     ctx = RatingContext(
@@ -73,7 +79,9 @@ def _run(
     for check in checks:
         lookups.update(check.lookups(ctx))
     ctx.rows = fetch(
-        lookups, insert=fingerprint if save else None, also=(count,) if count is not None else ()
+        lookups,
+        insert=fingerprint if save else None,
+        also=((count,) if count is not None else ()) + also,
     )
     findings = []
     for check in checks:
@@ -91,21 +99,29 @@ def run_checks(
 
 
 def check_rating(
-    rating: Rating, *, acting_user: Any = None, count: tuple[str, list] | None = None
+    rating: Rating,
+    *,
+    acting_user: Any = None,
+    count: tuple[str, list] | None = None,
+    also: Callable[[], list[tuple[str, list]]] | None = None,
 ) -> bool:
     """Judge one just-inserted rating (inside the caller's transaction).
 
     ``count`` is the caller's statement adding the rating to the rollup counts: it runs with
     the look-ups (the same statement on PostgreSQL, one round trip less) and the checks leave
     this rating's own count out. Returns whether it ran; when the checks do not run (a system
-    default, integrity switched off) it did not, and the caller runs it."""
+    default, integrity switched off) it did not, and the caller runs it. ``also`` hands over
+    more writes of the caller's (``(sql, params)``, e.g. ``core.compiled_queries.Riders.take``)
+    to run in that same statement; it is called only when the checks run."""
     from haochaping.integrity.services import findings_record
 
     if rating.is_system_default or not integrity_enabled():
         return False  # written by the system itself; never counted as a citizen's rating anyway
     # The fingerprint (and the count) are written with the lookups (one statement on
     # PostgreSQL); a reject below rolls them back with the rating.
-    _fingerprint, findings = _run(rating, acting_user, save=True, count=count)
+    _fingerprint, findings = _run(
+        rating, acting_user, save=True, count=count, also=tuple(also()) if also else ()
+    )
     rejects = [(c, f) for c, f in findings if f.outcome == Outcome.REJECT]
     if rejects:
         check, finding = rejects[0]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haochaping.cases.models import Case
 from haochaping.core.clock import LOCAL_TZ, now
-from haochaping.core.compiled_queries import insert_compiled
+from haochaping.core.compiled_queries import insert_compiled, riders
 from haochaping.core.exceptions import Conflict, InvalidInput
 from haochaping.core.identifiers import validate_credit_code, validate_id_number, validate_mobile
 from haochaping.integrity.pipeline import check_rating
@@ -344,10 +344,19 @@ def rating_submit(
 
 @transaction.atomic
 def _insert(rating: Rating, *, acting_user: Any) -> None:
-    insert_compiled(rating)  # save(force_insert=True), signals included, SQL built once
-    # Integrity: a reject rolls back, flags are stored. The rollup count goes with its
-    # look-ups (one statement on PostgreSQL); its unit-share check leaves this rating out.
-    counted = check_rating(rating, acting_user=acting_user, count=rollup_statement(rating, +1))
+    with riders() as block:
+        # save(force_insert=True), signals included, SQL built once. The post_save hooks may
+        # hand their writes over to ride with integrity's statement (data-out's outbox row).
+        insert_compiled(rating)
+        # Integrity: a reject rolls back, flags are stored. The rollup count and the riders go
+        # with its look-ups (one statement on PostgreSQL); its unit-share check leaves this
+        # rating out. When it does not run, the riders run at the end of the block.
+        counted = check_rating(
+            rating,
+            acting_user=acting_user,
+            count=rollup_statement(rating, +1),
+            also=block.take,
+        )
     if rating.validity == Validity.VALID and not counted:
         rollup_add(rating, +1)
     elif rating.validity != Validity.VALID and counted:  # no check excludes today; if one did

@@ -10,7 +10,13 @@ from django.test.utils import CaptureQueriesContext
 
 from haochaping.cases.models import Case
 from haochaping.core.clock import now
-from haochaping.core.compiled_queries import first_compiled, insert_compiled, prepared_cursor
+from haochaping.core.compiled_queries import (
+    first_compiled,
+    insert_compiled,
+    prepared_cursor,
+    ride_insert,
+    riders,
+)
 from haochaping.dataout.models import OutboxMessage
 from haochaping.ratings.tests.helpers import completed_case
 
@@ -105,6 +111,52 @@ def test_insert_compiled_failure_rolls_back_like_save():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_compiled(_message(record_id="R-ONCE", source_id=2))
     assert OutboxMessage.objects.filter(record_id="R-ONCE").count() == 1
+
+
+# --- riders: writes carried by a later statement ---------------------------------------------
+
+
+def test_a_ridden_insert_runs_with_the_statement_that_takes_it():
+    # given a riders block with one insert handed over
+    with transaction.atomic(), riders() as block:
+        with CaptureQueriesContext(connection) as queries:
+            assert ride_insert(_message(record_id="R-RIDE")) is True
+        # then nothing ran yet; the taker gets the INSERT with its prepared values
+        assert len(queries) == 0
+        assert not OutboxMessage.objects.filter(record_id="R-RIDE").exists()
+        (statement,) = block.take()
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+    # and it is the row insert_compiled would have written
+    stored = OutboxMessage.objects.get(record_id="R-RIDE")
+    assert (stored.payload, stored.status, stored.attempts) == ({"a": [1, "二"]}, "pending", 0)
+
+
+def test_riders_not_taken_run_when_the_block_ends_and_none_after_an_error():
+    with transaction.atomic(), riders():
+        assert ride_insert(_message(record_id="R-LATE")) is True
+    assert OutboxMessage.objects.filter(record_id="R-LATE").count() == 1
+    with pytest.raises(RuntimeError), transaction.atomic(), riders():
+        assert ride_insert(_message(record_id="R-ERR")) is True
+        raise RuntimeError("the block fails")
+    assert not OutboxMessage.objects.filter(record_id="R-ERR").exists()
+
+
+def test_nothing_rides_outside_a_block_or_inside_a_savepoint_opened_within_it():
+    seen = []
+
+    def pre(sender, instance, **kw):
+        seen.append(instance.record_id)
+
+    pre_save.connect(pre, sender=OutboxMessage)
+    try:
+        assert ride_insert(_message(record_id="R-NO-BLOCK")) is False
+        with transaction.atomic(), riders():
+            with transaction.atomic():  # a savepoint: its rollback must take the row back
+                assert ride_insert(_message(record_id="R-SAVEPOINT")) is False
+    finally:
+        pre_save.disconnect(pre, sender=OutboxMessage)
+    assert seen == []  # nothing was prepared or signalled for a write that did not ride
 
 
 # --- prepared statements (PostgreSQL) -----------------------------------------------------------

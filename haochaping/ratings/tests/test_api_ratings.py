@@ -397,14 +397,14 @@ def test_a_clean_signed_rating_costs_a_pinned_list_of_statements(city_client, or
             "integration_usednonce",  # nonce single use (also the bare endpoint)
             "cases_case",
             "ratings_rating",
-            "dataout_outboxmessage",
             "coverage_supplementarytask",
-            # the integrity look-ups with the fingerprint insert and the rollup count (the
-            # unit-share check leaves the rating's own count out)
+            # the integrity look-ups with the fingerprint insert, the rollup count (the
+            # unit-share check leaves the rating's own count out) and data-out's outbox row
             "integrity_fingerprint",
         ]
         (judged,) = [q["sql"] for q in ctx.captured_queries if "integrity_fingerprint" in q["sql"]]
         assert 'INSERT INTO "ratings_ratingrollup"' in judged
+        assert 'INSERT INTO "dataout_outboxmessage"' in judged
     else:  # SQLite: the integrity fingerprint insert is a statement of its own
         assert statements.count("ratings_rating") == 1
         assert statements.count("ratings_ratingrollup") == 1
@@ -426,8 +426,25 @@ def test_the_rating_path_runs_on_prepared_statements(city_client, org_tree):
     for table in (
         '"cases_case"',
         'INSERT INTO "ratings_rating"',
-        'INSERT INTO "dataout_outboxmessage"',
+        'INSERT INTO "dataout_outboxmessage"',  # inside integrity's statement
         '"coverage_supplementarytask"',
         '"integrity_fingerprint"',
     ):
         assert table in prepared, table
+
+
+@pytest.mark.parametrize("integrity", ["1", "0"])
+def test_the_outbox_row_is_written_whether_or_not_integrity_carries_it(
+    city_client, org_tree, monkeypatch, integrity
+):
+    # given integrity's checks on (the outbox row rides in their statement) or off (it runs
+    # at the end of the rating's block)
+    from haochaping.dataout.models import OutboxMessage
+
+    monkeypatch.setenv("HAOCHAPING_INTEGRITY_ENABLED", integrity)
+    # when a rating arrives
+    response = city_client.post(URL, record(completed_case(org_tree), mobile="13900000004", pf=2))
+    # then its one outbox row is there
+    assert response.status_code == 201
+    rating = Rating.objects.get(receipt=response.json()["receipt"])
+    assert OutboxMessage.objects.filter(topic="rating", source_id=rating.pk).count() == 1
