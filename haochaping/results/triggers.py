@@ -36,12 +36,18 @@ KEY = "unit_id, channel, level, origin, assess_number"
 # summary rows lock them in the same order (no deadlock between concurrent submissions).
 
 
-def _pg_rollup_function(name: str, delta: str) -> str:
+def _pg_rollup_function(name: str, delta: str, rows: str) -> str:
     """A trigger function adding the statement's rollup ``delta`` rows (day, KEY, n) to the day
-    and month tables: one GROUP BY, one upsert per table."""
+    and month tables: one GROUP BY, one upsert per table. It returns at once when the
+    transition table ``rows`` is empty: the rollup upsert fires both the INSERT and the UPDATE
+    trigger, and one of them always has no rows (about a third of the trigger time of a
+    rating, measured)."""
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
 BEGIN
+  IF NOT EXISTS (SELECT FROM {rows}) THEN
+    RETURN NULL;
+  END IF;
   WITH delta AS ({delta}),
   d AS (
     SELECT day, {KEY}, sum(n) AS n FROM delta GROUP BY day, {KEY}
@@ -82,16 +88,28 @@ END $$ LANGUAGE plpgsql;"""
 _ROW_COLS = f"day, {KEY}"
 _RATING_COLS = "id, assessed_at, unit_id, level, option_codes, assess_number"
 
-PG_INSTALL = f"""
-{_pg_rollup_function("results_rollup_ins", f"SELECT {_ROW_COLS}, count AS n FROM new_rows")}
+PG_ROLLUP_FUNCTIONS = f"""
+{
+    _pg_rollup_function(
+        "results_rollup_ins", f"SELECT {_ROW_COLS}, count AS n FROM new_rows", "new_rows"
+    )
+}
 {
     _pg_rollup_function(
         "results_rollup_upd",
         f"SELECT {_ROW_COLS}, count AS n FROM new_rows "
         f"UNION ALL SELECT {_ROW_COLS}, -count AS n FROM old_rows",
+        "new_rows",
     )
 }
-{_pg_rollup_function("results_rollup_del", f"SELECT {_ROW_COLS}, -count AS n FROM old_rows")}
+{
+    _pg_rollup_function(
+        "results_rollup_del", f"SELECT {_ROW_COLS}, -count AS n FROM old_rows", "old_rows"
+    )
+}
+"""
+PG_INSTALL = f"""
+{PG_ROLLUP_FUNCTIONS}
 {
     _pg_reason_function(
         "results_reason_ins",
