@@ -188,26 +188,11 @@ def insert_compiled(obj: M, *, using: str = "default") -> M:
     multi-table inheritance, a primary key that is not generated, a value left to the database
     default, a database without ``RETURNING``) is saved the ORM's way.
     """
-    model = type(obj)
-    connection = connections[using]
-    cache: dict[type[Model], Any] = connection.__dict__.setdefault("_compiled_inserts", {})
-    shape = cache.get(model)
-    if shape is None:
-        shape = cache[model] = _insert_shape(model, using)
-    if (
-        shape is False
-        or obj.pk is not None
-        or any(isinstance(getattr(obj, f.attname), DatabaseDefault) for f in shape[5])
-    ):
+    prepared = _insert_prepared(obj, using)
+    if prepared is None:
         obj.save(force_insert=True, using=using)
         return obj
-    sql, fields, returning, compiler, converters, _db_defaults = shape
-    obj._prepare_related_fields_for_save(operation_name="save")
-    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    values = [f.pre_save(obj, True) for f in fields]
-    if any(isinstance(v, DatabaseDefault) for v in values):  # set so by a pre_save receiver
-        raise ValueError("a value left to the database default: use save()")
-    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    (sql, _fields, returning, compiler, converters, _db_defaults), params = prepared
     with transaction.mark_for_rollback_on_error(using), prepared_cursor(using) as cursor:
         cursor.execute(sql, params)
         rows = [cursor.fetchone()]
@@ -218,15 +203,15 @@ def insert_compiled(obj: M, *, using: str = "default") -> M:
     obj._state.adding = False
     obj._state.db = using
     signals.post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+        sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
 
 
-def _insert_statement(obj: Model, using: str) -> tuple[str, list] | None:
-    """The INSERT of a new ``obj`` as ``(sql, params)``: the SQL :func:`insert_compiled` uses,
-    without ``RETURNING``; ``pre_save`` sent and the values prepared as for a save. None for a
-    model or object ``insert_compiled`` would save the ORM's way (nothing sent then)."""
+def _insert_prepared(obj: Model, using: str) -> tuple[Any, list] | None:
+    """The cached INSERT shape of ``obj``'s model and ``obj``'s values as a save prepares them
+    (``pre_save`` sent, each field's ``pre_save`` and ``get_db_prep_save``); None, with nothing
+    sent, for a model or object the ORM must save itself."""
     model = type(obj)
     connection = connections[using]
     cache: dict[type[Model], Any] = connection.__dict__.setdefault("_compiled_inserts", {})
@@ -239,14 +224,23 @@ def _insert_statement(obj: Model, using: str) -> tuple[str, list] | None:
         or any(isinstance(getattr(obj, f.attname), DatabaseDefault) for f in shape[5])
     ):
         return None
-    sql, fields = shape[0], shape[1]
+    fields = shape[1]
     obj._prepare_related_fields_for_save(operation_name="save")
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     values = [f.pre_save(obj, True) for f in fields]
     if any(isinstance(v, DatabaseDefault) for v in values):  # set so by a pre_save receiver
         raise ValueError("a value left to the database default: use save()")
-    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
-    return sql[: sql.rindex(" RETURNING ")], params
+    return shape, [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+
+
+def _insert_statement(obj: Model, using: str) -> tuple[str, list] | None:
+    """The INSERT of a new ``obj`` as ``(sql, params)``: the SQL :func:`insert_compiled` uses,
+    without ``RETURNING``. None for what ``insert_compiled`` would save the ORM's way."""
+    prepared = _insert_prepared(obj, using)
+    if prepared is None:
+        return None
+    shape, params = prepared
+    return shape[0][: shape[0].rindex(" RETURNING ")], params
 
 
 # --- riders: writes carried by a transaction's next combined statement --------------------------
