@@ -165,7 +165,8 @@ if DATABASE_REPLICA_URL:
 DATABASE_ROUTERS = ["haochaping.core.db.ReplicaRouter"]
 # PostgreSQL: the rating path's fixed statements are prepared once per connection
 # (haochaping.core.compiled_queries.prepared_cursor). Turn off behind a pooler in transaction
-# mode that cannot carry prepared statements (PgBouncer before 1.21; docs/deploy.md).
+# mode that cannot carry prepared statements (PgBouncer before 1.22, or without
+# max_prepared_statements; docs/deploy.md).
 HAOCHAPING_PREPARED_STATEMENTS = _env_bool("HAOCHAPING_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

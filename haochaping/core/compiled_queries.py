@@ -20,6 +20,7 @@ turn it off).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
@@ -94,7 +95,7 @@ def prepared_cursor(using: str = "default") -> Any:
     raised from Django's ``None`` (off) to a count no statement reaches.
 
     Elsewhere (SQLite), or with ``HAOCHAPING_PREPARED_STATEMENTS`` off (a pooler in transaction
-    mode that cannot carry prepared statements: PgBouncer before 1.21, or without
+    mode that cannot carry prepared statements: PgBouncer before 1.22, or without
     ``max_prepared_statements``), it is ``connection.cursor()``.
     """
     connection = connections[using]
@@ -127,21 +128,17 @@ class _PreparedDebugWrapper(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
-_preparing_cursor: list[Any] = []
-
-
+@functools.cache
 def _preparing_cursor_class() -> Any:
-    if not _preparing_cursor:
-        import psycopg
+    import psycopg
 
-        class PreparingCursor(psycopg.Cursor):
-            """Server-side binding; every statement prepared (by its text and parameter types)."""
+    class PreparingCursor(psycopg.Cursor):
+        """Server-side binding; every statement prepared (by its text and parameter types)."""
 
-            def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
-                return super().execute(query, params, prepare=True, binary=binary)
+        def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+            return super().execute(query, params, prepare=True, binary=binary)
 
-        _preparing_cursor.append(PreparingCursor)
-    return _preparing_cursor[0]
+    return PreparingCursor
 
 
 def first_compiled(
