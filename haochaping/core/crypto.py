@@ -22,6 +22,7 @@ import base64
 import binascii
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -122,12 +123,24 @@ def key_id_of(value: str) -> str | None:
 
 def encrypt(plaintext: str, *, key_id: str | None = None) -> str:
     """The stored form of ``plaintext`` under the current key (or ``key_id``)."""
-    if plaintext == "" or is_encrypted(plaintext):
-        return plaintext
+    return encrypter(key_id)(plaintext)
+
+
+def encrypter(key_id: str | None = None) -> Callable[[str], str]:
+    """``encrypt`` with its key looked up once, for bulk work (one call per value): the
+    settings, the keyring and the key are not looked up again for every value."""
     ring = keyring()
     kid = key_id or ring.current_id
-    token = ring.keys[kid].encrypt(plaintext.encode(), _AD)
-    return f"{PREFIX}{kid}:{base64.urlsafe_b64encode(token).rstrip(b'=').decode()}"
+    seal = ring.keys[kid].encrypt
+    head = f"{PREFIX}{kid}:"
+
+    def encrypt_one(plaintext: str) -> str:
+        if plaintext == "" or plaintext.startswith(PREFIX):
+            return plaintext
+        token = seal(plaintext.encode(), _AD)
+        return head + base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+
+    return encrypt_one
 
 
 def encrypt_all_keys(plaintext: str) -> list[str]:

@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -148,12 +147,13 @@ def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, A
             for i, row in enumerate(reader, start=2):
                 yield i, {k: v for k, v in row.items() if k is not None}, ""
             return
+        loads = json.loads
         for i, line in enumerate(f, start=1):
-            if not line.strip():
+            if line.isspace() or not line:
                 yield i, None, ""
                 continue
             try:
-                record = json.loads(line)
+                record = loads(line)
             except ValueError:
                 yield i, None, _("This line is not valid JSON.")
                 continue
@@ -648,25 +648,20 @@ def _row_checks(
         assess_number = 0
     if assess_number not in (1, 2):
         err("assessNumber", _("The assess number is 1 (first rating) or 2 (follow-up)."))
-    codes = split_codes(r.get("evalDetail"))
-    if len(set(codes)) != len(codes):
-        err("evalDetail", _("A reason code is given twice."))
-    if len(codes) > rules["MAX_OPTIONS"]:
-        err("evalDetail", _("Too many reason codes."))
-    if version is not None and level is not None:
-        levels = option_levels[version.pk]
-        for code in codes:
-            lv = levels.get(code)
-            if lv is None:
-                err(
-                    "evalDetail",
-                    _("This reason code is not in the content version: %(code)s") % {"code": code},
-                )
-            elif lv != level:
-                err(
-                    "evalDetail",
-                    _("This reason code belongs to another level: %(code)s") % {"code": code},
-                )
+    raw_codes = r.get("evalDetail")
+    seen_key = (
+        (raw_codes, version and version.pk, level)
+        if raw_codes is None or type(raw_codes) is str
+        else None
+    )
+    checked = rules["codes_seen"].get(seen_key) if seen_key else None
+    if checked is None:
+        checked = _codes_checked(raw_codes, version, level, option_levels, rules["MAX_OPTIONS"])
+        if seen_key:
+            rules["codes_seen"][seen_key] = checked
+    codes, codes_text, code_errors = checked
+    for message in code_errors:
+        err("evalDetail", message)
     text = str(r.get("writingEvaluation") or "")
     other = str(r.get("otherEvaluation") or "")
     text_max = rules["RATING_TEXT_MAX"]
@@ -733,7 +728,7 @@ def _row_checks(
         channel,
         stage,
         assess_number,
-        codes_json(tuple(codes)),
+        codes_text,
         text,
         other,
         bool(r.get("paperForm")),
@@ -755,30 +750,58 @@ def _row_checks(
     return row, None
 
 
-@lru_cache(maxsize=4096)
-def codes_json(codes: tuple[str, ...]) -> str:
-    """The option codes as the JSON the staging column takes (a chunk has few distinct sets)."""
-    return json.dumps(list(codes))
+def _codes_checked(
+    raw: Any, version: ContentVersion | None, level: Level | None, option_levels, max_options: int
+) -> tuple[list[str], str, list[str]]:
+    """A line's reason codes (``evalDetail``): the codes, the JSON the staging column takes and
+    the messages of the rules they break. A chunk has few distinct values, so ``_row_checks``
+    keeps each value's result."""
+    codes = split_codes(raw)
+    errors: list[str] = []
+    if len(set(codes)) != len(codes):
+        errors.append(_("A reason code is given twice."))
+    if len(codes) > max_options:
+        errors.append(_("Too many reason codes."))
+    if version is not None and level is not None:
+        levels = option_levels[version.pk]
+        for code in codes:
+            lv = levels.get(code)
+            if lv is None:
+                errors.append(
+                    _("This reason code is not in the content version: %(code)s") % {"code": code}
+                )
+            elif lv != level:
+                errors.append(
+                    _("This reason code belongs to another level: %(code)s") % {"code": code}
+                )
+    return codes, json.dumps(codes), errors
 
 
 def versions_current(versions: dict[str, ContentVersion]) -> ContentVersion | None:
     return next((v for v in versions.values() if v.is_current), None)
 
 
-def _prep_converters() -> list[tuple[int, Callable[..., Any]]]:
-    """(staging column index, the Rating field's ``get_db_prep_value``) for every column that
-    holds a Rating field whose value the database must not see as Python has it: custom fields
-    (encrypted identifiers, for instance). Stock Django fields pass their Python value through
-    unchanged on PostgreSQL (psycopg adapts str, int, bool, datetime), so they are skipped to
-    keep the per-row cost down; the JSON codes are already serialised."""
-    out = []
+def _prep_converters() -> list[tuple[int, Callable[[Any], Any]]]:
+    """(staging column index, the Rating field's ``get_db_prep_value`` as a one-argument
+    function) for every column that holds a Rating field whose value the database must not see
+    as Python has it: custom fields (encrypted identifiers, for instance). Stock Django fields
+    pass their Python value through unchanged on PostgreSQL (psycopg adapts str, int, bool,
+    datetime), so they are skipped to keep the per-row cost down; the JSON codes are already
+    serialised. A field with ``bulk_db_prep`` gives its own faster function."""
+    out: list[tuple[int, Callable[[Any], Any]]] = []
     for i, (name, _type) in enumerate(_STAGING_COLUMNS):
         try:
             field = Rating._meta.get_field(name.removesuffix("_id"))
         except FieldDoesNotExist:
             continue
-        if not type(field).__module__.startswith("django."):
-            out.append((i, field.get_db_prep_value))
+        if type(field).__module__.startswith("django."):
+            continue
+        bulk = getattr(field, "bulk_db_prep", None)
+        out.append(
+            (i, bulk())
+            if bulk
+            else (i, functools.partial(field.get_db_prep_value, connection=connection))
+        )
     return out
 
 
@@ -795,6 +818,7 @@ def _rows_checked(records, versions, option_levels, errors: list[dict]) -> list[
         )
     }
     rules["latest"] = now() + dt.timedelta(seconds=rules["CLOCK_SKEW_SECONDS"])
+    rules["codes_seen"] = {}  # _row_checks: each distinct evalDetail's result
     current = versions_current(versions)
     converters = _prep_converters()
     # Each converter's values within the chunk: a value repeats often (a name, an empty field)
@@ -824,7 +848,7 @@ def _rows_checked(records, versions, option_levels, errors: list[dict]) -> list[
                 if value in seen:
                     values[i] = seen[value]
                 else:
-                    values[i] = seen[value] = prep(value, connection=connection, prepared=False)
+                    values[i] = seen[value] = prep(value)
             rows.append(values)
         else:
             rows.append(row)

@@ -105,6 +105,12 @@ class Rating(models.Model):
     # Foreign keys carry no index of their own: the unique (case, stage, assess_number) and the
     # (unit, assessed_at) indexes lead with case and unit, and the other referenced rows are
     # never deleted (PROTECT / SET_NULL lookups may scan). Fewer indexes, faster ingest.
+    # On PostgreSQL only ``case`` is a foreign key in the database too (migration 0010). The
+    # others are copies taken from the case, or looked up by code, when the rating is stored:
+    # PostgreSQL checked each of them once per row at commit, a fifth of a bulk import's
+    # database time, for rows no code path deletes. Django still applies their on_delete
+    # (PROTECT, SET_NULL), and the daily partitions-maintain job reports ids missing from
+    # their tables (``partitions.dimension_orphans_count``; docs/decisions.md, 2026-11-29).
     case = models.ForeignKey(
         "cases.Case",
         db_index=False,
@@ -118,6 +124,7 @@ class Rating(models.Model):
         "org.Unit",
         db_index=False,
         verbose_name=_("rated unit"),
+        db_constraint=False,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -127,6 +134,7 @@ class Rating(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -136,6 +144,7 @@ class Rating(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         on_delete=models.SET_NULL,
         related_name="+",
     )
@@ -145,6 +154,7 @@ class Rating(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         on_delete=models.SET_NULL,
         related_name="+",
     )
@@ -166,6 +176,7 @@ class Rating(models.Model):
         ContentVersion,
         verbose_name=_("content version"),
         db_index=False,
+        db_constraint=False,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -187,6 +198,7 @@ class Rating(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         on_delete=models.SET_NULL,
         related_name="+",
     )

@@ -171,22 +171,30 @@ def partition_name(spec: Spec, month: dt.date) -> str:
     return f"{spec.table}_p{month:%Y%m}"
 
 
-def rating_locate(*, receipt: str) -> Q | None:
-    """A filter for the rating with this receipt that PostgreSQL plans against one partition:
-    its (id, received_at) from the key table's unique receipt index, which a plain ``receipt=``
-    cannot give (it probes every monthly partition's index and plans all of them: ~1.2 ms
-    against 0.1 ms at 29 partitions, docs/partitioning.md). On SQLite: the receipt itself.
-    None when no rating has it."""
+def rating_locate(*, receipt: str = "", idempotency_key: str = "") -> Q | None:
+    """A filter for the rating with this receipt (or this idempotency key) that PostgreSQL
+    plans against one partition: its (id, received_at) from the key table's unique index. The
+    ratings table itself has no index on either (migration 0011); a plain ``receipt=`` would
+    also probe every monthly partition and plan all of them (~1.2 ms against 0.1 ms at 29
+    partitions, docs/partitioning.md). On SQLite: the column itself. None when no rating has it."""
     from django.db import connections, router
     from django.db.models import Q
 
     from haochaping.ratings.models import Rating
 
+    if receipt and idempotency_key:
+        raise ValueError("rating_locate takes a receipt or an idempotency key, not both")
+    if not receipt and not idempotency_key:
+        return None  # no rating has an empty receipt; an empty key is no key
+    column, value = ("receipt", receipt) if receipt else ("idempotency_key", idempotency_key)
     connection = connections[router.db_for_read(Rating)]
     if connection.vendor != "postgresql":
-        return Q(receipt=receipt)
+        return Q(**{column: value})
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, received_at FROM {KEY_TABLE} WHERE receipt = %s", [receipt])
+        cursor.execute(
+            f"SELECT id, received_at FROM {KEY_TABLE} WHERE {column} = %s",
+            [value],
+        )
         row = cursor.fetchone()
     return Q(pk=row[0], received_at=row[1]) if row else None
 
@@ -546,6 +554,39 @@ def count_rows(connection, partition: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT count(*) FROM "{partition}"')
         return cursor.fetchone()[0]
+
+
+# A rating's references that PostgreSQL does not enforce (``Rating.DIMENSION_FIELDS``, migration
+# ratings 0010), checked through the rollup's keys: every stored rating adds to a rollup row
+# with the same unit, item, window and staff, and the rollup is a small fraction of the ratings.
+ROLLUP_DIMENSIONS = (
+    ("unit_id", "org_unit"),
+    ("item_key", "catalog_serviceitem"),
+    ("window_key", "org_window"),
+    ("staff_key", "org_staff"),
+)
+
+
+def dimension_orphans_count(connection=None) -> dict[str, int]:
+    """How many distinct ids ratings name (through their rollup counts) that are missing from
+    each dimension table: 0 unless a row was deleted behind Django's back (Django itself keeps
+    ``on_delete`` PROTECT / SET_NULL for these fields)."""
+    from django.db import connection as default_connection
+
+    connection = connection or default_connection
+    out: dict[str, int] = {}
+    if connection.vendor != "postgresql":
+        return out  # SQLite keeps these foreign keys in its schema
+    with connection.cursor() as cursor:
+        for column, table in ROLLUP_DIMENSIONS:
+            cursor.execute(
+                f"SELECT count(DISTINCT r.{column}) FROM {ROLLUP.table} r WHERE r.{column} <> 0 "
+                f"AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.id = r.{column})"
+            )
+            n = cursor.fetchone()[0]
+            if n:
+                out[table] = n
+    return out
 
 
 def orphans_count(connection=None) -> dict[str, int]:

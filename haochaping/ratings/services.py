@@ -36,6 +36,7 @@ from haochaping.ratings.events import (
 )
 from haochaping.ratings.exceptions import AlreadyRated
 from haochaping.ratings.models import ContentVersion, Rating, RatingRollup
+from haochaping.ratings.partitions import rating_locate
 from haochaping.ratings.selectors import content_option_levels, content_version_current_cached
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
@@ -378,7 +379,8 @@ def _resolve_conflict(rating: Rating) -> SubmitResult:
     """Work out which unique rule a failed insert broke (the transaction has rolled back)."""
     rating.pk = None
     if rating.idempotency_key:
-        earlier = Rating.objects.filter(idempotency_key=rating.idempotency_key).first()
+        where = rating_locate(idempotency_key=rating.idempotency_key)
+        earlier = Rating.objects.filter(where).first() if where is not None else None
         if earlier is not None:
             if earlier.case_id != rating.case_id or earlier.stage != rating.stage:
                 raise Conflict(_("This idempotency key was already used for another rating."))

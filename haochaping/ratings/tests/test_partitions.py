@@ -185,3 +185,60 @@ def test_receipt_lookup_finds_ratings_in_any_month_and_plans_one_partition(org_t
             scanned = {leaf for leaf in leaves if f"{leaf} " in plan}
             assert scanned == {_partition_of(rating)}, plan
     assert rating_get_by_receipt(receipt="NOSUCHCODE1") is None
+
+
+@on_postgres
+def test_only_the_case_is_a_database_foreign_key_of_a_rating(db):
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT a.attname FROM pg_constraint con JOIN pg_attribute a ON a.attrelid ="
+            " con.conrelid AND a.attnum = ANY (con.conkey) WHERE con.conrelid ="
+            " 'ratings_rating'::regclass AND con.contype = 'f'"
+        )
+        assert [name for (name,) in cur.fetchall()] == ["case_id"]
+
+
+@on_postgres
+def test_a_unit_deleted_behind_djangos_back_is_reported(org_tree):
+    rating = _rating(org_tree)
+    assert partitions.dimension_orphans_count() == {}
+    with connection.cursor() as cur:  # raw SQL past every check (cases, windows ... too)
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("DELETE FROM org_unit WHERE id = %s", [rating.unit_id])
+        cur.execute("SET LOCAL session_replication_role = DEFAULT")
+    assert partitions.dimension_orphans_count() == {"org_unit": 1}
+    out = io.StringIO()
+    call_command("partitions", "status", stdout=out)
+    assert "ratings name 1 ids missing from org_unit" in out.getvalue()
+
+
+@on_postgres
+def test_receipts_and_idempotency_keys_are_found_through_the_key_table(org_tree):
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'ratings_rating'")
+        definitions = " ".join(d for (d,) in cur.fetchall())
+    assert "(receipt)" not in definitions and "(idempotency_key)" not in definitions
+    case = completed_case(org_tree)
+    first = rating_submit(
+        case=case,
+        level=Level.VERY_SATISFIED,
+        channel="4",
+        assessed_at=case.completed_at,
+        idempotency_key="tablet-key-0001",
+    )
+    where = partitions.rating_locate(idempotency_key="tablet-key-0001")
+    assert Rating.objects.get(where).pk == first.rating.pk
+    assert Rating.objects.get(partitions.rating_locate(receipt=first.rating.receipt)).pk == (
+        first.rating.pk
+    )
+    assert partitions.rating_locate(idempotency_key="no-such-key") is None
+    assert partitions.rating_locate(receipt="") is None
+    again = rating_submit(  # the replay is recognised through the key table
+        case=case,
+        level=Level.VERY_SATISFIED,
+        channel="4",
+        assessed_at=case.completed_at,
+        idempotency_key="tablet-key-0001",
+    )
+    assert again.created is False and again.rating.pk == first.rating.pk

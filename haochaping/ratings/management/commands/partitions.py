@@ -59,3 +59,5 @@ class Command(BaseCommand):
         orphans = partitions.orphans_count()
         for table, n in orphans.items():
             self.stdout.write(self.style.ERROR(f"{table}: {n} rows name a missing rating"))
+        for table, n in partitions.dimension_orphans_count().items():
+            self.stdout.write(self.style.ERROR(f"ratings name {n} ids missing from {table}"))
