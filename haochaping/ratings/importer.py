@@ -18,6 +18,7 @@ Two paths, same rules and messages as the API:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import functools
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import translation
@@ -73,6 +75,7 @@ CHANNELS = frozenset(Channel.values)
 EVALUATOR_TYPES = frozenset(EvaluatorType.values)
 STAGES = frozenset(Stage.values)
 BAD_LEVELS = Level.bad_levels()
+_LONG_DIGITS = re.compile(rb"\d{19}")
 _WIRE_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _RECEIPT_TABLE = bytes(ord(RECEIPT_ALPHABET[b % 32]) for b in range(256))
 
@@ -140,23 +143,39 @@ def count_lines(path: Path, *, is_csv: bool) -> int:
 
 
 def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """Yield (line number, record or None, error message) for each data line (1-based)."""
-    with path.open("r", encoding="utf-8-sig", newline="") as f:
-        if is_csv:
+    """Yield (line number, record or None, error message) for each data line (1-based).
+
+    JSON lines are read as bytes, split at ``\n`` (as ``count_lines`` counts them), and parsed
+    by orjson, about three times faster than the standard library here. A line orjson refuses
+    gets a second chance with ``json.loads``, which takes what orjson does not (NaN), and so
+    does a line with a run of 19 or more digits, which orjson would read as a float where the
+    standard library keeps an exact int (a long numeric projectNo, say): both read every line
+    the same way. Not UTF-8: not valid JSON."""
+    if is_csv:
+        with path.open("r", encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
             for i, row in enumerate(reader, start=2):
                 yield i, {k: v for k, v in row.items() if k is not None}, ""
-            return
-        loads = json.loads
+        return
+    loads = orjson.loads
+    long_digits = _LONG_DIGITS.search
+    with path.open("rb") as f:
         for i, line in enumerate(f, start=1):
+            if i == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
             if line.isspace() or not line:
                 yield i, None, ""
                 continue
             try:
+                if long_digits(line):  # orjson reads integers beyond 64 bits as floats
+                    raise orjson.JSONDecodeError("long number", "", 0)
                 record = loads(line)
-            except ValueError:
-                yield i, None, _("This line is not valid JSON.")
-                continue
+            except orjson.JSONDecodeError:
+                try:
+                    record = json.loads(line.decode("utf-8"))
+                except ValueError:  # UnicodeDecodeError too
+                    yield i, None, _("This line is not valid JSON.")
+                    continue
             if not isinstance(record, dict):
                 yield i, None, _("This line is not a JSON object.")
                 continue

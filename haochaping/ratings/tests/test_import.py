@@ -215,3 +215,29 @@ def test_chunk_shape_names_the_rules_a_chunk_can_break():
     assert chunk_shape([row(), row(number=2, key="k2")]) == {"follow_ups"}
     assert chunk_shape([row(key=""), row("P2", key="")]) == frozenset()
     assert chunk_shape([row("", key="a"), row("", key="b")]) == {"comments"}
+
+
+def test_json_lines_are_read_as_bytes_with_the_standard_library_as_second_chance(tmp_path):
+    from haochaping.ratings.importer import count_lines, iter_records
+
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf"  # a byte order mark before the first line
+        + b'{"projectNo": "A-1"}\r\n'  # CRLF
+        + b'{"projectNo": "A-2", "satisfaction": NaN}\n'  # orjson refuses NaN, json takes it
+        + b'{"projectNo": "A-3", "n": 123456789012345678901234567890}\n'  # beyond 64 bits
+        + b'{"projectNo": "\xff"}\n'  # not UTF-8
+        + b"[1, 2]\n"
+        + b"   \n"
+        + '{"userName": "卓玛"}'.encode()  # no newline at the end
+    )
+    got = list(iter_records(path, is_csv=False))
+    assert [line for line, _r, _m in got] == [1, 2, 3, 4, 5, 6, 7]
+    assert count_lines(path, is_csv=False) == 7
+    assert got[0][1] == {"projectNo": "A-1"}
+    assert got[1][1]["projectNo"] == "A-2" and got[1][1]["satisfaction"] != 5
+    assert got[2][1]["n"] == 123456789012345678901234567890
+    assert got[3] == (4, None, "This line is not valid JSON.")
+    assert got[4] == (5, None, "This line is not a JSON object.")
+    assert got[5] == (6, None, "")
+    assert got[6][1] == {"userName": "卓玛"}
