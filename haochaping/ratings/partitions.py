@@ -570,47 +570,56 @@ ROLLUP_DIMENSIONS = (
 def dimension_orphans_count(connection=None) -> dict[str, int]:
     """How many distinct ids ratings name (through their rollup counts) that are missing from
     each dimension table: 0 unless a row was deleted behind Django's back (Django itself keeps
-    ``on_delete`` PROTECT / SET_NULL for these fields)."""
-    from django.db import connection as default_connection
-
-    connection = connection or default_connection
-    out: dict[str, int] = {}
-    if connection.vendor != "postgresql":
-        return out  # SQLite keeps these foreign keys in its schema
+    ``on_delete`` PROTECT / SET_NULL for these fields). SQLite keeps these foreign keys."""
+    connection = _postgres(connection)
+    if connection is None:
+        return {}
     with connection.cursor() as cursor:
-        for column, table in ROLLUP_DIMENSIONS:
-            cursor.execute(
-                f"SELECT count(DISTINCT r.{column}) FROM {ROLLUP.table} r WHERE r.{column} <> 0 "
-                f"AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.id = r.{column})"
-            )
-            n = cursor.fetchone()[0]
-            if n:
-                out[table] = n
-    return out
+        return _nonzero_counts(
+            cursor,
+            {
+                table: f"SELECT count(DISTINCT r.{column}) FROM {ROLLUP.table} r "
+                f"WHERE r.{column} <> 0 AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.id = r.{column})"
+                for column, table in ROLLUP_DIMENSIONS
+            },
+        )
 
 
 def orphans_count(connection=None) -> dict[str, int]:
     """Rows whose ``rating_id`` names no rating (foreign keys to ratings are not enforced by
     PostgreSQL once ratings are partitioned)."""
-    from django.db import connection as default_connection
-
-    connection = connection or default_connection
-    out: dict[str, int] = {}
-    if connection.vendor != "postgresql":
-        return out
+    connection = _postgres(connection)
+    if connection is None:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [KEY_TABLE])
         if not cursor.fetchone()[0]:
-            return out
+            return {}
+        queries = {}
         for table, column in RATING_REFERENCES:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
-            if not cursor.fetchone()[0]:
-                continue
-            cursor.execute(
-                f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM {KEY_TABLE} k WHERE k.id = t.{column})"
-            )
-            n = cursor.fetchone()[0]
-            if n:
-                out[table] = n
+            if cursor.fetchone()[0]:
+                queries[table] = (
+                    f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {KEY_TABLE} k WHERE k.id = t.{column})"
+                )
+        return _nonzero_counts(cursor, queries)
+
+
+def _postgres(connection):
+    """``connection`` (default: Django's default one) when it is PostgreSQL, else None."""
+    from django.db import connection as default_connection
+
+    connection = connection or default_connection
+    return connection if connection.vendor == "postgresql" else None
+
+
+def _nonzero_counts(cursor, queries: dict[str, str]) -> dict[str, int]:
+    """Each query's count, under its name, when it is not 0."""
+    out: dict[str, int] = {}
+    for name, sql in queries.items():
+        cursor.execute(sql)
+        n = cursor.fetchone()[0]
+        if n:
+            out[name] = n
     return out
