@@ -649,7 +649,7 @@ def _row_checks(
     if satisfaction.__class__ is not int:  # int(), as before: "3", 3.0 and true give 3, 3, 1
         try:
             satisfaction = int(satisfaction)  # type: ignore[arg-type]  # TypeError caught
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # Overflow: Infinity, 1e400
             satisfaction = None
     if satisfaction in _WIRE_LEVELS:
         level, level_value = _WIRE_LEVELS[satisfaction]
@@ -677,7 +677,7 @@ def _row_checks(
         err("publicFlag", _("The publicFlag is 0 or 1."))
     try:
         assess_number = int(r.get("assessNumber") or 1)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         assess_number = 0
     if assess_number not in (1, 2):
         err("assessNumber", _("The assess number is 1 (first rating) or 2 (follow-up)."))

@@ -131,7 +131,7 @@ def record_submit(
         )
     try:
         level = level_from_hcp(int(record.get("satisfaction")))  # type: ignore[arg-type]  # TypeError caught
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # Overflow: Infinity, 1e400
         level = None
         _err(
             errors,
@@ -164,6 +164,15 @@ def record_submit(
     public_flag = record.get("publicFlag", 1)
     if str(public_flag) not in ("0", "1"):
         _err(errors, "publicFlag", _("The publicFlag is 0 or 1."))
+    try:
+        assess_number = int(record.get("assessNumber") or 1)
+    except (TypeError, ValueError, OverflowError):
+        assess_number = 0
+        _err(
+            errors,
+            "assessNumber",
+            _("The assess number is 1 (first rating) or 2 (follow-up)."),
+        )
     if errors:
         raise InvalidInput(extra={"errors": errors})
     try:
@@ -174,7 +183,7 @@ def record_submit(
             channel=channel,
             assessed_at=cast(dt.datetime, assessed_at),
             stage=stage,
-            assess_number=int(record.get("assessNumber") or 1),
+            assess_number=assess_number,
             option_codes=split_codes(record.get("evalDetail")),
             text=record.get("writingEvaluation") or "",
             other_text=record.get("otherEvaluation") or "",

@@ -241,3 +241,21 @@ def test_json_lines_are_read_as_bytes_with_the_standard_library_as_second_chance
     assert got[4] == (5, None, "This line is not a JSON object.")
     assert got[5] == (6, None, "")
     assert got[6][1] == {"userName": "卓玛"}
+
+
+@pytest.mark.parametrize("fast", PATHS, ids=lambda f: "fast" if f else "generic")
+def test_numbers_out_of_any_range_are_field_errors(org_tree, tmp_path, fast):
+    a, b, c = (completed_case(org_tree) for _i in range(3))
+    path = tmp_path / "numbers.jsonl"
+    with path.open("w") as f:
+        f.write(
+            json.dumps(record(a)).replace('"satisfaction": 5', '"satisfaction": Infinity') + "\n"
+        )
+        f.write(json.dumps({**record(b), "assessNumber": "x"}) + "\n")
+        f.write(json.dumps(record(c)).replace('"satisfaction": 5', '"satisfaction": 1e400') + "\n")
+    report = ratings_import(path, chunk_size=100, fast_path=fast)
+    assert (report.imported, report.failed) == (0, 3)
+    errors = {e["line"]: e for e in _errors(tmp_path / "numbers.jsonl.errors.jsonl")}
+    assert list(errors[1]["errors"]) == ["satisfaction"]
+    assert list(errors[2]["errors"]) == ["assessNumber"]
+    assert list(errors[3]["errors"]) == ["satisfaction"]
