@@ -123,7 +123,11 @@ def key_id_of(value: str) -> str | None:
 
 def encrypt(plaintext: str, *, key_id: str | None = None) -> str:
     """The stored form of ``plaintext`` under the current key (or ``key_id``)."""
-    return encrypter(key_id)(plaintext)
+    if plaintext == "" or is_encrypted(plaintext):
+        return plaintext
+    ring = keyring()
+    kid = key_id or ring.current_id
+    return _sealed(ring.keys[kid], kid, plaintext)
 
 
 def encrypter(key_id: str | None = None) -> Callable[[str], str]:
@@ -131,16 +135,19 @@ def encrypter(key_id: str | None = None) -> Callable[[str], str]:
     settings, the keyring and the key are not looked up again for every value."""
     ring = keyring()
     kid = key_id or ring.current_id
-    seal = ring.keys[kid].encrypt
-    head = f"{PREFIX}{kid}:"
+    key = ring.keys[kid]
 
     def encrypt_one(plaintext: str) -> str:
-        if plaintext == "" or plaintext.startswith(PREFIX):
+        if plaintext == "" or is_encrypted(plaintext):
             return plaintext
-        token = seal(plaintext.encode(), _AD)
-        return head + base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+        return _sealed(key, kid, plaintext)
 
     return encrypt_one
+
+
+def _sealed(key: AESSIV, kid: str, plaintext: str) -> str:
+    token = key.encrypt(plaintext.encode(), _AD)
+    return f"{PREFIX}{kid}:{base64.urlsafe_b64encode(token).rstrip(b'=').decode()}"
 
 
 def encrypt_all_keys(plaintext: str) -> list[str]:

@@ -196,7 +196,10 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "partitions-maintain",
         Daily(dt.time(2, 30)),
         "haochaping.ratings.tasks.partitions_maintain",
-        description="PostgreSQL: monthly partitions 3 months ahead; move DEFAULT-partition rows.",
+        description=(
+            "PostgreSQL: monthly partitions 3 months ahead; move DEFAULT-partition rows;"
+            " count dangling references to and from ratings."
+        ),
     ),
 ]
 

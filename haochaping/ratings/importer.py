@@ -165,8 +165,6 @@ def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, A
             for i, row in enumerate(reader, start=2):
                 yield i, {k: v for k, v in row.items() if k is not None}, ""
         return
-    loads = orjson.loads
-    long_digits = _LONG_DIGITS.search
     with path.open("rb") as f:
         for i, line in enumerate(f, start=1):
             if i == 1 and line.startswith(codecs.BOM_UTF8):
@@ -175,19 +173,25 @@ def iter_records(path: Path, *, is_csv: bool) -> Iterator[tuple[int, dict[str, A
                 yield i, None, ""
                 continue
             try:
-                if long_digits(line):  # orjson reads integers beyond 64 bits as floats
-                    raise orjson.JSONDecodeError("long number", "", 0)
-                record = loads(line)
-            except orjson.JSONDecodeError:
-                try:
-                    record = json.loads(line.decode("utf-8"))
-                except ValueError:  # UnicodeDecodeError too
-                    yield i, None, _("This line is not valid JSON.")
-                    continue
+                record = _json_loads(line)
+            except ValueError:
+                yield i, None, _("This line is not valid JSON.")
+                continue
             if not isinstance(record, dict):
                 yield i, None, _("This line is not a JSON object.")
                 continue
             yield i, record, ""
+
+
+def _json_loads(line: bytes) -> Any:
+    """One JSON line: orjson, else the standard library (see ``iter_records``). ValueError
+    (UnicodeDecodeError too) when neither reads it."""
+    if not _LONG_DIGITS.search(line):  # orjson reads integers beyond 64 bits as floats
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(line.decode("utf-8"))
 
 
 def normalize(record: dict[str, Any]) -> dict[str, Any]:

@@ -556,8 +556,8 @@ def count_rows(connection, partition: str) -> int:
         return cursor.fetchone()[0]
 
 
-# A rating's references that PostgreSQL does not enforce (``Rating.DIMENSION_FIELDS``, migration
-# ratings 0010), checked through the rollup's keys: every stored rating adds to a rollup row
+# A rating's references that PostgreSQL does not enforce (the ``db_constraint=False`` foreign
+# keys of ``Rating`` other than ``case``, migration ratings 0010), checked through the rollup's keys: every stored rating adds to a rollup row
 # with the same unit, item, window and staff, and the rollup is a small fraction of the ratings.
 ROLLUP_DIMENSIONS = (
     ("unit_id", "org_unit"),

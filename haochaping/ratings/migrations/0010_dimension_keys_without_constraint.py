@@ -15,27 +15,14 @@ from django.db import migrations, models
 FIELDS = ("unit", "item", "window", "staff", "content_version", "source_client")
 
 
-def _constraint_names(cursor, column: str) -> list[str]:
-    cursor.execute(
-        "SELECT con.conname FROM pg_constraint con"
-        " JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)"
-        " WHERE con.conrelid = 'ratings_rating'::regclass AND con.contype = 'f'"
-        " AND a.attname = %s AND con.conparentid = 0",
-        [column],
-    )
-    return [name for (name,) in cursor.fetchall()]
-
-
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     rating = apps.get_model("ratings", "Rating")
-    with schema_editor.connection.cursor() as cursor:
-        for name in FIELDS:
-            for constraint in _constraint_names(cursor, rating._meta.get_field(name).column):
-                schema_editor.execute(
-                    f"ALTER TABLE ratings_rating DROP CONSTRAINT {schema_editor.quote_name(constraint)}"
-                )
+    for name in FIELDS:
+        column = rating._meta.get_field(name).column
+        for constraint in schema_editor._constraint_names(rating, [column], foreign_key=True):
+            schema_editor.execute(schema_editor._delete_fk_sql(rating, constraint))
 
 
 def backward(apps, schema_editor):
