@@ -19,6 +19,7 @@ Effects of an outcome (:func:`_apply_outcome`):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -41,11 +42,12 @@ from haochaping.appeals.selectors import (
     unit_in_scope,
 )
 from haochaping.appeals.transitions import FURTHER_REVIEW_AFTER, assert_role, assert_transition
+from haochaping.core import bulk
 from haochaping.core.clock import LOCAL_TZ
 from haochaping.core.clock import now as clock_now
 from haochaping.core.exceptions import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from haochaping.jobs.escalation import EscalationLevel, escalation_recipients
-from haochaping.notifications.services import notify, sms_queue
+from haochaping.notifications.services import NotifyDelivery, notify, notify_many, sms_queue
 from haochaping.org.models import Region, Unit
 from haochaping.rectification import services as rect_services
 from haochaping.rectification.contact import contact_of
@@ -140,6 +142,76 @@ def notice_deliver(
             },
         )
     return notice
+
+
+def notices_deliver_many(
+    *, rectifications: Sequence[Rectification], delivered_at: Sequence[dt.datetime]
+) -> None:
+    """:func:`notice_deliver` for rectifications opened together (the bulk opening's batch),
+    each delivered at its own time: the same rows, written with one INSERT for the notices
+    (their audit rows likewise, ``core.bulk``) and the staff members' messages through
+    ``notify_many``. Rectifications that already have their notice are left alone."""
+    from haochaping.catalog.models import ServiceItem
+
+    have = set(
+        RectificationNotice.objects.filter(rectification__in=rectifications).values_list(
+            "rectification_id", flat=True
+        )
+    )
+    todo = [(r, at) for r, at in zip(rectifications, delivered_at, strict=True) if r.pk not in have]
+    if not todo:
+        return
+    days = appeal_setting("FILE_WORKDAYS")
+    dues: dict[tuple[dt.datetime, str], dt.datetime] = {}
+    notices = []
+    for r, at in todo:
+        key = (at, r.unit.region.code)
+        if key not in dues:
+            dues[key] = add_workdays(at, days, key[1])
+        notices.append(
+            RectificationNotice(
+                rectification=r,
+                staff_id=r.rating.staff_id,
+                delivered_at=at,
+                file_days=days,
+                file_due_at=dues[key],
+            )
+        )
+    bulk.send_pre_save(notices)
+    bulk.insert(notices)
+    bulk.send_post_save(notices)
+    staff_ids = {n.staff_id for n in notices if n.staff_id is not None}
+    users: dict[int, User] = {}
+    for user in (
+        User.objects.filter(staff_id__in=staff_ids, is_active=True)
+        .select_related("notification_preference", "staff")
+        .order_by("pk")  # the first one, as _staff_user
+    ):
+        users.setdefault(user.staff_id, user)
+    told = [(r, n) for (r, _at), n in zip(todo, notices, strict=True) if n.staff_id in users]
+    items = ServiceItem.objects.in_bulk(
+        {r.case.item_id for r, _n in told if r.case is not None and r.case.item_id}
+    )
+    notify_many(
+        message="appeals.notice",
+        sms=True,
+        deliveries=[
+            NotifyDelivery(
+                recipients=[users[n.staff_id]],
+                url=reverse("appeals:file", args=[r.pk]),
+                params={
+                    "item": (
+                        items[r.case.item_id].name
+                        if r.case is not None and r.case.item_id
+                        else r.unit.name
+                    ),
+                    "day": r.rating.assessed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d"),
+                    "due": _local(n.file_due_at),
+                },
+            )
+            for r, n in told
+        ],
+    )
 
 
 def notice_ensure(rectification: Rectification) -> RectificationNotice:

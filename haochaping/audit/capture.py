@@ -21,6 +21,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 
 from haochaping.audit.context import current_source
 from haochaping.audit.models import AuditRecord
+from haochaping.core import bulk
 from haochaping.core.clock import now
 
 # model label -> why its writes are not audited row by row
@@ -100,13 +101,13 @@ def _attnames(model: type[models.Model], update_fields: Any = None) -> list[str]
     return [f.attname for f in fields]
 
 
-def _record(instance: models.Model, action: str, changes: dict[str, Any], using: str) -> None:
+def _row(instance: models.Model, action: str, changes: dict[str, Any]) -> AuditRecord:
     source = current_source()
     try:
         text = str(instance)[:MAX_TEXT]
     except Exception:  # a __str__ that fails must not stop the write
         text = ""
-    AuditRecord.objects.using(using).create(
+    return AuditRecord(
         created_at=now(),
         actor=source.actor[:200],
         address=source.address[:64],
@@ -116,6 +117,14 @@ def _record(instance: models.Model, action: str, changes: dict[str, Any], using:
         object_repr=text,
         changes=changes,
     )
+
+
+def _record(instance: models.Model, action: str, changes: dict[str, Any], using: str) -> None:
+    _row(instance, action, changes).save(using=using, force_insert=True)
+
+
+def _created(sender: type[models.Model], instance: models.Model) -> dict[str, Any]:
+    return {"values": {a: _shown(a, getattr(instance, a)) for a in _attnames(sender)}}
 
 
 def _before_save(sender, instance, raw=False, using="default", update_fields=None, **kwargs):
@@ -131,10 +140,9 @@ def _after_save(sender, instance, created, raw=False, using="default", update_fi
         return
     label = sender._meta.label_lower
     if created:
-        if label in SEALED_ON_CREATE:
+        if label in SEALED_ON_CREATE or bulk.is_done(instance, UID):
             return
-        values = {a: _shown(a, getattr(instance, a)) for a in _attnames(sender)}
-        _record(instance, "create", {"values": values}, using)
+        _record(instance, "create", _created(sender, instance), using)
         return
     before = instance.__dict__.pop("_audit_before", None) or {}
     diff = {}
@@ -146,6 +154,14 @@ def _after_save(sender, instance, created, raw=False, using="default", update_fi
         diff[attname] = [_shown(attname, old), _shown(attname, new)]
     if diff:
         _record(instance, "update", {"fields": diff}, using)
+
+
+def _after_bulk_create(sender, instances, using="default", **kwargs):
+    """The ``create`` rows of a batch written by ``bulk_create``, in one INSERT (core.bulk)."""
+    if sender._meta.label_lower in SEALED_ON_CREATE:
+        return
+    bulk.insert([_row(obj, "create", _created(sender, obj)) for obj in instances], using=using)
+    bulk.mark_done(instances, UID)
 
 
 def _after_delete(sender, instance, using="default", origin=None, **kwargs):
@@ -183,6 +199,9 @@ def connect_all() -> None:
         label = model._meta.label_lower
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"{UID}-pre-{label}")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"{UID}-save-{label}")
+        bulk.post_bulk_create.connect(
+            _after_bulk_create, sender=model, dispatch_uid=f"{UID}-bulk-{label}"
+        )
         post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{UID}-del-{label}")
         for field in model._meta.many_to_many:
             through = field.remote_field.through

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 
 from haochaping.accounts.models import User
+from haochaping.core import bulk
 from haochaping.core.clock import now as clock_now
 from haochaping.core.exceptions import InvalidInput, NotFound
 from haochaping.notifications import messages
@@ -144,7 +145,7 @@ def notify_many(*, message: str, deliveries: Sequence[NotifyDelivery], sms: bool
     ]
     if not notes:
         return 0
-    Notification.objects.bulk_create(notes)
+    bulk.insert(notes)
     if sms:
         outgoing = []
         for note in notes:
@@ -358,7 +359,7 @@ def sms_queue_many(batch: Sequence[QueuedSms]) -> list[SmsMessage]:
                 existing[q.dedup_key] = row
             rows[i] = row
             new.append(row)
-        SmsMessage.objects.bulk_create(new)
+        bulk.insert(new)
     for row in new:
         if row.status == SmsStatus.PENDING:
             transaction.on_commit(partial(_enqueue_delivery, row.pk))

@@ -140,7 +140,7 @@ def _iso(item: DeadlineItem) -> str:
 def _record_events(rows: list[tuple[DeadlineItem, str, dict]]) -> None:
     """:func:`events.rectification_event_record` for many rows: one INSERT, and the signals
     ``save()`` would send (audit rows, receivers) as the bulk opening does."""
-    from haochaping.rectification.services import _send_post_save, _send_pre_save
+    from haochaping.core import bulk
 
     now = clock_now()
     evs = [
@@ -157,10 +157,9 @@ def _record_events(rows: list[tuple[DeadlineItem, str, dict]]) -> None:
         )
         for item, type_, payload in rows
     ]
-    _send_pre_save(evs)
-    RectificationEvent.objects.bulk_create(evs)
-    for ev in evs:
-        _send_post_save(ev)
+    bulk.send_pre_save(evs)
+    bulk.insert(evs)
+    bulk.send_post_save(evs)
 
 
 class ContactClock(_ClockRule):

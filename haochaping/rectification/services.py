@@ -19,15 +19,19 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext as _
 
 from haochaping.accounts.access import access_rectification
 from haochaping.accounts.models import User
+from haochaping.core import bulk
 from haochaping.core.clock import now as clock_now
 from haochaping.core.exceptions import Conflict, InvalidInput, InvalidTransition, NotFound
-from haochaping.jobs.escalation import EscalationLevel, escalation_recipients
-from haochaping.notifications.services import notify
+from haochaping.jobs.escalation import (
+    EscalationLevel,
+    escalation_recipient_list,
+    escalation_recipients,
+)
+from haochaping.notifications.services import NotifyDelivery, notify, notify_many
 from haochaping.org.models import Unit
 from haochaping.privacy.services import reveal_log_record
 from haochaping.rectification import events
@@ -181,8 +185,9 @@ def rectification_open_many(
     with the same rows as opening them one by one in the given order: the rectifications and
     their ``opened`` events are inserted with one statement each; units, handlers, recipients
     and deadlines are looked up once per distinct unit (the deadline once per region and clock,
-    all clocks starting now); the save signals (audit rows, the appeals notice) and the
-    handlers' notifications follow per rectification, interleaved as one-by-one opening does.
+    all clocks starting now); the save signals follow as ``core.bulk`` sends them (audit rows
+    and appeals notices are written per batch), then the handlers' notifications in bulk. The
+    rows are those of opening one by one; only their ids interleave differently.
     Each rating should come with its ``case`` loaded (``select_related("case")``).
     Returns one rectification per distinct rating (the open one it already had, or the new one).
     """
@@ -242,8 +247,8 @@ def rectification_open_many(
         )
         r.is_real_name = contact_of(r).present
         rects.append(r)
-    _send_pre_save(rects)
-    Rectification.objects.bulk_create(rects)
+    bulk.send_pre_save(rects)
+    bulk.insert(rects)
     evs = [
         RectificationEvent(
             rectification=r,
@@ -264,43 +269,31 @@ def rectification_open_many(
         )
         for r in rects
     ]
-    _send_pre_save(evs)
-    RectificationEvent.objects.bulk_create(evs)
+    bulk.send_pre_save(evs)
+    bulk.insert(evs)
+    bulk.send_post_save(rects)
+    bulk.send_post_save(evs)  # the appeals notices are delivered here (appeals/receivers.py)
     recipients: dict[int, list[User]] = {}
-    for r, ev in zip(rects, evs, strict=True):
-        _send_post_save(r)
-        _send_post_save(ev)  # the appeals notice is delivered here (appeals/receivers.py)
+    deliveries = []
+    for r in rects:
         if r.unit_id not in recipients:
             active = r.handler_id and r.handler.is_active
             recipients[r.unit_id] = (
                 [r.handler]
                 if active
-                else list(escalation_recipients(EscalationLevel.HANDLER, unit=r.unit))
+                else escalation_recipient_list(EscalationLevel.HANDLER, unit=r.unit)
             )
         if recipients[r.unit_id]:  # as _notify_handlers; the URL only when someone is told
-            notify(
-                recipients=recipients[r.unit_id],
-                message="rectification.assigned",
-                params={"item": r.label, "due": _local(r.contact_due_at)},
-                url=r.get_absolute_url(),
-                sms=True,
+            deliveries.append(
+                NotifyDelivery(
+                    recipients=recipients[r.unit_id],
+                    params={"item": r.label, "due": _local(r.contact_due_at)},
+                    url=r.get_absolute_url(),
+                )
             )
         found[r.rating_id] = r
+    notify_many(message="rectification.assigned", deliveries=deliveries, sms=True)
     return [found[r.pk] for r in ratings]
-
-
-def _send_pre_save(objs: Sequence[Any]) -> None:
-    for obj in objs:
-        pre_save.send(
-            sender=type(obj), instance=obj, raw=False, using="default", update_fields=None
-        )
-
-
-def _send_post_save(obj: Any) -> None:
-    """What ``Model.save`` sends after an insert, for a row written by ``bulk_create``."""
-    post_save.send(
-        sender=type(obj), instance=obj, created=True, raw=False, using="default", update_fields=None
-    )
 
 
 # --- the transition machinery ----------------------------------------------------------------
