@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 import re
 from typing import Any
@@ -89,7 +90,7 @@ def _json_text(value: Any) -> str:
 
 
 def _shown(attname: str, value: Any) -> Any:
-    if SENSITIVE.search(attname):
+    if SENSITIVE.search(attname):  # as _create_spec
         return "***" if value not in (None, "") else ""
     return _plain(value)
 
@@ -101,14 +102,20 @@ def _attnames(model: type[models.Model], update_fields: Any = None) -> list[str]
     return [f.attname for f in fields]
 
 
-def _row(instance: models.Model, action: str, changes: dict[str, Any]) -> AuditRecord:
-    source = current_source()
+def _row(
+    instance: models.Model,
+    action: str,
+    changes: dict[str, Any],
+    at: dt.datetime | None = None,
+    source: Any = None,
+) -> AuditRecord:
+    source = source or current_source()
     try:
         text = str(instance)[:MAX_TEXT]
     except Exception:  # a __str__ that fails must not stop the write
         text = ""
     return AuditRecord(
-        created_at=now(),
+        created_at=at or now(),
         actor=source.actor[:200],
         address=source.address[:64],
         action=action,
@@ -123,8 +130,21 @@ def _record(instance: models.Model, action: str, changes: dict[str, Any], using:
     _row(instance, action, changes).save(using=using, force_insert=True)
 
 
+@functools.cache
+def _create_spec(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
+    """Each attname a ``create`` row shows, and whether it is masked (:func:`_shown`)."""
+    return tuple((a, bool(SENSITIVE.search(a))) for a in _attnames(model))
+
+
 def _created(sender: type[models.Model], instance: models.Model) -> dict[str, Any]:
-    return {"values": {a: _shown(a, getattr(instance, a)) for a in _attnames(sender)}}
+    values = {}
+    for attname, masked in _create_spec(sender):
+        value = getattr(instance, attname)
+        if masked:
+            values[attname] = "***" if value not in (None, "") else ""
+        else:
+            values[attname] = _plain(value)
+    return {"values": values}
 
 
 def _before_save(sender, instance, raw=False, using="default", update_fields=None, **kwargs):
@@ -160,7 +180,10 @@ def _after_bulk_create(sender, instances, using="default", **kwargs):
     """The ``create`` rows of a batch written by ``bulk_create``, in one INSERT (core.bulk)."""
     if sender._meta.label_lower in SEALED_ON_CREATE:
         return
-    bulk.insert([_row(obj, "create", _created(sender, obj)) for obj in instances], using=using)
+    at, source = now(), current_source()
+    bulk.insert(
+        [_row(obj, "create", _created(sender, obj), at, source) for obj in instances], using=using
+    )
     bulk.mark_done(instances, UID)
 
 
