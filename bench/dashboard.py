@@ -228,8 +228,10 @@ def secondary_indexes(cur, table: str) -> list[tuple[str, str]]:
         [table],
     )
     out = [
-        (f"ALTER TABLE {table} DROP CONSTRAINT {name}",
-         f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        (
+            f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}",
+        )
         for name, definition in cur.fetchall()
     ]
     cur.execute(
@@ -528,8 +530,9 @@ def main() -> None:
                 )
             else:
                 scratch.enter_context(
-                    scratch_database("postgresql", name=db, admin_url=args.admin_url,
-                                     keep=args.keep)
+                    scratch_database(
+                        "postgresql", name=db, admin_url=args.admin_url, keep=args.keep
+                    )
                 )
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haochaping.settings")

@@ -52,8 +52,23 @@ from scratchdb import DEFAULT_ADMIN_URL, emit, env_fields, scratch_database
 PROVINCE_YEAR = 50_000_000
 YEAR_DAYS = 365
 # share of a day's ratings per local hour (percent; sums to 100): office hours, two peaks
-HOUR_SHARE = {8: 1, 9: 4, 10: 12, 11: 14, 12: 12, 13: 6, 14: 3, 15: 7, 16: 13, 17: 13, 18: 8,
-              19: 3, 20: 2, 21: 1, 22: 1}
+HOUR_SHARE = {
+    8: 1,
+    9: 4,
+    10: 12,
+    11: 14,
+    12: 12,
+    13: 6,
+    14: 3,
+    15: 7,
+    16: 13,
+    17: 13,
+    18: 8,
+    19: 3,
+    20: 2,
+    21: 1,
+    22: 1,
+}
 WEEKDAY_FACTOR = [1.25, 1.05, 1.0, 0.95, 0.85, 1.0, 1.0]  # Mon..Sun (for working days)
 MONTH_FACTOR = [1.1, 0.7, 1.2, 1.05, 1.0, 1.0, 0.95, 0.9, 1.05, 0.85, 1.05, 1.15]  # Jan..Dec
 NON_WORKDAY_FACTOR = 0.10  # weekends and holidays: online channels only, a tenth of a workday
@@ -61,9 +76,16 @@ PEAK_MINUTE_BURST = 3.0  # assumed: the busiest minute carries 3x the busiest ho
 ITEMS_PER_UNIT, STAFF_PER_UNIT = 8, 4
 UNITS_PROVINCE, UNITS_PER_CITY, UNITS_PER_COUNTY = 40, 30, 20
 PROVINCE_CODE = "510000"
-TABLES = ("cases_case", "ratings_rating", "ratings_ratingrollup", "results_unitdaycount",
-          "results_unitmonthcount", "results_reasondaycount", "results_casedaycount",
-          "rectification_rectification")
+TABLES = (
+    "cases_case",
+    "ratings_rating",
+    "ratings_ratingrollup",
+    "results_unitdaycount",
+    "results_unitmonthcount",
+    "results_reasondaycount",
+    "results_casedaycount",
+    "rectification_rectification",
+)
 
 
 # --- the volume profile -------------------------------------------------------------------------
@@ -127,46 +149,85 @@ def build_province(cities: int) -> dict:
     province = region_create(code=PROVINCE_CODE, name="模拟省", level=RegionLevel.PROVINCE)
     regions = [province]
     for c in range(1, cities + 1):
-        city = region_create(code=f"51{c:02d}00", name=f"第{c}市", level=RegionLevel.CITY,
-                             parent=province)
+        city = region_create(
+            code=f"51{c:02d}00", name=f"第{c}市", level=RegionLevel.CITY, parent=province
+        )
         regions.append(city)
         regions.extend(  # 9 or 10 counties each: ~150 in all
-            region_create(code=f"51{c:02d}{k:02d}", name=f"第{c}市{k}县",
-                          level=RegionLevel.COUNTY, parent=city)
+            region_create(
+                code=f"51{c:02d}{k:02d}",
+                name=f"第{c}市{k}县",
+                level=RegionLevel.COUNTY,
+                parent=city,
+            )
             for k in range(1, 10 + (c % 2) - (c == 1))
         )
-    per_level = {RegionLevel.PROVINCE: UNITS_PROVINCE, RegionLevel.CITY: UNITS_PER_CITY,
-                 RegionLevel.COUNTY: UNITS_PER_COUNTY}
+    per_level = {
+        RegionLevel.PROVINCE: UNITS_PROVINCE,
+        RegionLevel.CITY: UNITS_PER_CITY,
+        RegionLevel.COUNTY: UNITS_PER_COUNTY,
+    }
     units = Unit.objects.bulk_create(
-        Unit(name=f"{r.name}单位{i:02d}", kind=UnitKind.DEPARTMENT, region=r, path="pending",
-             credit_code=make_credit_code(r.code, 1000 + i))
-        for r in regions for i in range(per_level[r.level])
+        Unit(
+            name=f"{r.name}单位{i:02d}",
+            kind=UnitKind.DEPARTMENT,
+            region=r,
+            path="pending",
+            credit_code=make_credit_code(r.code, 1000 + i),
+        )
+        for r in regions
+        for i in range(per_level[r.level])
     )
     with connection.cursor() as cur:
         cur.execute("UPDATE org_unit SET path = '/' || id || '/'")
-    halls = {r.pk: h for r, h in zip(regions[1:], Hall.objects.bulk_create(
-        Hall(name=f"{r.name}政务服务中心", region=r) for r in regions[1:]), strict=True)}
+    halls = {
+        r.pk: h
+        for r, h in zip(
+            regions[1:],
+            Hall.objects.bulk_create(
+                Hall(name=f"{r.name}政务服务中心", region=r) for r in regions[1:]
+            ),
+            strict=True,
+        )
+    }
     windows = Window.objects.bulk_create(
-        Window(hall=halls.get(u.region_id) or halls[regions[1].pk], number=f"W{u.pk}",
-               name=f"窗口{u.pk}", unit=u)
+        Window(
+            hall=halls.get(u.region_id) or halls[regions[1].pk],
+            number=f"W{u.pk}",
+            name=f"窗口{u.pk}",
+            unit=u,
+        )
         for u in units
     )
     Staff.objects.bulk_create(
         Staff(unit=u, window=w, name=f"职员{u.pk}-{i}", staff_no=f"S{u.pk}-{i}")
-        for u, w in zip(units, windows, strict=True) for i in range(STAFF_PER_UNIT)
+        for u, w in zip(units, windows, strict=True)
+        for i in range(STAFF_PER_UNIT)
     )
     ServiceItem.objects.bulk_create(
-        ServiceItem(task_code=f"T{u.pk:05d}-{i:02d}", name=f"事项{u.pk}-{i}",
-                    item_type=ItemType.PUBLIC_SERVICE, unit=u, case_type=CaseType.PROMISED)
-        for u in units for i in range(ITEMS_PER_UNIT)
+        ServiceItem(
+            task_code=f"T{u.pk:05d}-{i:02d}",
+            name=f"事项{u.pk}-{i}",
+            item_type=ItemType.PUBLIC_SERVICE,
+            unit=u,
+            case_type=CaseType.PROMISED,
+        )
+        for u in units
+        for i in range(ITEMS_PER_UNIT)
     )
     with connection.cursor() as cur:  # the generator's lookup: item index -> unit, window, staff
         cur.execute(PROV_ITEMS)
         cur.execute("SELECT COUNT(*) FROM prov_item")
         items = cur.fetchone()[0]
-    return {"regions": len(regions), "cities": cities, "counties": len(regions) - 1 - cities,
-            "units": len(units), "items": items, "windows": len(windows),
-            "staff": len(units) * STAFF_PER_UNIT}
+    return {
+        "regions": len(regions),
+        "cities": cities,
+        "counties": len(regions) - 1 - cities,
+        "units": len(units),
+        "items": items,
+        "windows": len(windows),
+        "staff": len(units) * STAFF_PER_UNIT,
+    }
 
 
 PROV_ITEMS = """
@@ -211,15 +272,19 @@ FROM g JOIN prov_item i ON i.idx = floor(%(items)s * g.r_item * g.r_item)::int,
 # the month's rows stored raw: all of them (``raw``), or only the bad ratings and their cases
 RAW_WHERE = " WHERE %(raw)s OR level IN ('dissatisfied', 'very_dissatisfied')"
 
-GEN_CASES = """
+GEN_CASES = (
+    """
 INSERT INTO cases_case (id, project_no, item_id, unit_id, window_id, staff_id, applicant_type,
     applicant_name, applicant_cert_no, applicant_mobile, apply_channel, status, accepted_at,
     completed_at, created_at, updated_at)
 SELECT id, 'P' || lpad(id::text, 11, '0'), item_id, unit_id, window_id, staff_id, '1', '', '', '',
        apply_channel, 'completed', ts - interval '1 day', ts, ts - interval '1 day', ts
-FROM prov_v""" + RAW_WHERE
+FROM prov_v"""
+    + RAW_WHERE
+)
 
-GEN_RATINGS = """
+GEN_RATINGS = (
+    """
 INSERT INTO ratings_rating (id, case_id, unit_id, item_id, window_id, staff_id, stage, assess_number,
     level, option_codes, text, other_text, channel, is_paper, is_staff_entered, is_system_default,
     content_version_id, evaluator_type, evaluator_name, evaluator_cert_no, evaluator_mobile,
@@ -232,7 +297,9 @@ SELECT id, id, unit_id, item_id, window_id, staff_id, 'completion', 1, level,
        '', '', channel, is_paper, is_staff_entered, is_system_default, %(version)s, '1', '', '', '',
        false, '', '', '', ts + interval '10 minutes', ts + interval '11 minutes',
        'R' || lpad(to_hex(id), 11, '0'), 'valid', '', true
-FROM prov_v""" + RAW_WHERE
+FROM prov_v"""
+    + RAW_WHERE
+)
 
 # every rating of the month, stored raw or not, in the rollup and the case-day counts
 GEN_ROLLUP = """
@@ -322,8 +389,12 @@ def generate_year(total: int, end: dt.date, *, raw_months: int = 0, open_days: i
         cur.execute("SET maintenance_work_mem = '512MB'")
         cur.execute("SET session_replication_role = replica")  # no triggers, no FK checks
         key_cols = partitioned_schema(cur, start, end)
-        loaded = ("cases_case", "ratings_rating", "ratings_ratingrollup",
-                  *(("ratings_ratingkey",) if key_cols else ()))
+        loaded = (
+            "cases_case",
+            "ratings_rating",
+            "ratings_ratingrollup",
+            *(("ratings_ratingkey",) if key_cols else ()),
+        )
         indexes = [ix for table in loaded for ix in secondary_indexes(cur, table)]
         for drop, _create in indexes:
             cur.execute(drop)
@@ -339,8 +410,16 @@ def generate_year(total: int, end: dt.date, *, raw_months: int = 0, open_days: i
             for _day, n in chunk:
                 offs.append(offset)
                 offset += n
-            cur.execute(GEN_MONTH, {"days": [d for d, _n in chunk], "ns": [n for _d, n in chunk],
-                                    "offs": offs, "items": items, "slots": hour_slots()})
+            cur.execute(
+                GEN_MONTH,
+                {
+                    "days": [d for d, _n in chunk],
+                    "ns": [n for _d, n in chunk],
+                    "offs": offs,
+                    "items": items,
+                    "slots": hour_slots(),
+                },
+            )
             raw = {"raw": chunk[0][0] >= raw_from}
             cur.execute(GEN_CASES, raw)
             cur.execute(GEN_RATINGS, {"version": version, **raw})
@@ -349,8 +428,11 @@ def generate_year(total: int, end: dt.date, *, raw_months: int = 0, open_days: i
             cur.execute(GEN_CASE_DAYS)
             cur.execute("DROP TABLE prov_v")
         if key_cols:  # the partitioned schema's key table (its triggers are off here)
-            cur.execute(f"INSERT INTO ratings_ratingkey ({key_cols}) "  # noqa: S608
-                        f"SELECT {key_cols} FROM ratings_rating WHERE id > %s", [base])
+            cur.execute(
+                f"INSERT INTO ratings_ratingkey ({key_cols}) "  # noqa: S608
+                f"SELECT {key_cols} FROM ratings_rating WHERE id > %s",
+                [base],
+            )
         t = step("rows_and_rollup", t)
         for _drop, create in indexes:
             cur.execute(create)
@@ -360,8 +442,10 @@ def generate_year(total: int, end: dt.date, *, raw_months: int = 0, open_days: i
         summaries_rebuild(reasons=True)
         t = step("summaries", t)
         end_ts = dt.datetime.combine(end, dt.time(0), tzinfo=dt.UTC)
-        cur.execute(GENERATE_RECT + " AND r.id > %(base)s",
-                    {"open_after": end_ts - dt.timedelta(days=open_days), "base": base})
+        cur.execute(
+            GENERATE_RECT + " AND r.id > %(base)s",
+            {"open_after": end_ts - dt.timedelta(days=open_days), "base": base},
+        )
         cur.execute("SET session_replication_role = DEFAULT")
         t = step("rectifications", t)
         for table in (*TABLES, "org_unit", "catalog_serviceitem"):
@@ -373,17 +457,26 @@ def generate_year(total: int, end: dt.date, *, raw_months: int = 0, open_days: i
             counts[table] = cur.fetchone()[0]
         cur.execute("SELECT COUNT(*) FROM rectification_rectification WHERE status <> 'closed'")
         counts["open_rectifications"] = cur.fetchone()[0]
-    return {"ratings": offset - base, "raw_ratings": stored, "raw_from": max(raw_from, start).isoformat(),
-            "start": start.isoformat(), "end": end.isoformat(), "rows": counts, **timings}
+    return {
+        "ratings": offset - base,
+        "raw_ratings": stored,
+        "raw_from": max(raw_from, start).isoformat(),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "rows": counts,
+        **timings,
+    }
 
 
 # --- measurements -------------------------------------------------------------------------------
 
 
 # the table's leaf partitions, or the table itself when it is not partitioned
-PARTS = ("SELECT oid AS relid FROM pg_class WHERE oid = %(t)s::regclass AND relkind = 'r' "
-         "UNION ALL SELECT relid FROM pg_partition_tree(%(t)s::regclass) "
-         "WHERE isleaf AND relid <> %(t)s::regclass")
+PARTS = (
+    "SELECT oid AS relid FROM pg_class WHERE oid = %(t)s::regclass AND relkind = 'r' "
+    "UNION ALL SELECT relid FROM pg_partition_tree(%(t)s::regclass) "
+    "WHERE isleaf AND relid <> %(t)s::regclass"
+)
 
 
 def sizes(ratings: int) -> dict:
@@ -395,12 +488,17 @@ def sizes(ratings: int) -> dict:
         db = cur.fetchone()[0]
         tables = {}
         for table in TABLES:
-            cur.execute(f"SELECT COALESCE(SUM(pg_table_size(relid)), 0), "  # noqa: S608
-                        f"COALESCE(SUM(pg_indexes_size(relid)), 0), COUNT(*) FROM ({PARTS}) p",
-                        {"t": table})
+            cur.execute(
+                f"SELECT COALESCE(SUM(pg_table_size(relid)), 0), "  # noqa: S608
+                f"COALESCE(SUM(pg_indexes_size(relid)), 0), COUNT(*) FROM ({PARTS}) p",
+                {"t": table},
+            )
             heap, idx, parts = cur.fetchone()
-            tables[table] = {"table_mb": round(heap / 2**20), "indexes_mb": round(idx / 2**20),
-                             "partitions": parts}
+            tables[table] = {
+                "table_mb": round(heap / 2**20),
+                "indexes_mb": round(idx / 2**20),
+                "partitions": parts,
+            }
         cur.execute(  # per index name, partitions' indexes summed under the parent's name
             "SELECT COALESCE(pi.relname, i.indexrelname), SUM(pg_relation_size(i.indexrelid)) "
             "FROM pg_stat_user_indexes i LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid "
@@ -408,10 +506,15 @@ def sizes(ratings: int) -> dict:
             "WHERE i.relname IN ('ratings_rating', 'ratings_ratingrollup') OR i.relid IN "
             "(SELECT relid FROM pg_partition_tree('ratings_rating'::regclass) UNION ALL "
             "SELECT relid FROM pg_partition_tree('ratings_ratingrollup'::regclass)) "
-            "GROUP BY 1 ORDER BY 2 DESC")
+            "GROUP BY 1 ORDER BY 2 DESC"
+        )
         top = {name: round(size / 2**20) for name, size in cur.fetchall()}
-    return {"db_mb": round(db / 2**20), "mb_per_million": round(db / 2**20 / (ratings / 1e6)),
-            "tables": tables, "rating_indexes_mb": top}
+    return {
+        "db_mb": round(db / 2**20),
+        "mb_per_million": round(db / 2**20 / (ratings / 1e6)),
+        "tables": tables,
+        "rating_indexes_mb": top,
+    }
 
 
 def autovacuum() -> dict:
@@ -422,12 +525,15 @@ def autovacuum() -> dict:
             "SELECT relname, n_live_tup, n_dead_tup, n_ins_since_vacuum, autovacuum_count, "
             "autoanalyze_count, last_autovacuum::text, last_autoanalyze::text "
             "FROM pg_stat_user_tables WHERE relname IN ('ratings_rating', 'ratings_ratingrollup', "
-            "'results_unitdaycount', 'cases_case', 'rectification_rectification')")
+            "'results_unitdaycount', 'cases_case', 'rectification_rectification')"
+        )
         cols = [c.name for c in cur.description]
         tables = {row[0]: dict(zip(cols[1:], row[1:], strict=True)) for row in cur.fetchall()}
-        cur.execute("SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', "
-                    "'autovacuum_vacuum_insert_scale_factor', 'autovacuum_vacuum_scale_factor', "
-                    "'autovacuum_analyze_scale_factor', 'autovacuum_naptime')")
+        cur.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', "
+            "'autovacuum_vacuum_insert_scale_factor', 'autovacuum_vacuum_scale_factor', "
+            "'autovacuum_analyze_scale_factor', 'autovacuum_naptime')"
+        )
         settings = dict(cur.fetchall())
     return {"tables": tables, "settings": settings}
 
@@ -443,7 +549,8 @@ def add_cases(n: int, prefix: str, item_id: int, offset: int = 0) -> None:
             "SELECT %s || lpad((%s + g)::text, 8, '0'), si.id, si.unit_id, '1', '卓玛', '', '', 'window', "
             "'completed', now() - interval '1 day', now() - interval '2 hours', now(), now() "
             "FROM catalog_serviceitem si, generate_series(0, %s - 1) g WHERE si.id = %s",
-            [prefix, offset, n, item_id])
+            [prefix, offset, n, item_id],
+        )
 
 
 def ingest(args: Namespace, url: str, phase: str, data_dir: Path) -> dict:
@@ -457,9 +564,14 @@ def ingest(args: Namespace, url: str, phase: str, data_dir: Path) -> dict:
     from haochaping.integration.services import integration_client_create
 
     item = ServiceItem.objects.order_by("pk").last()
-    env = {**os.environ, "DATABASE_URL": url, "HAOCHAPING_LOG_LEVEL": "WARNING",
-           "HAOCHAPING_DATA_DIR": str(data_dir), "HAOCHAPING_BENCH_ENDPOINTS": "1",
-           "HAOCHAPING_DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "HAOCHAPING_LOG_LEVEL": "WARNING",
+        "HAOCHAPING_DATA_DIR": str(data_dir),
+        "HAOCHAPING_BENCH_ENDPOINTS": "1",
+        "HAOCHAPING_DEBUG": "0",
+    }
     IntegrationClient.objects.filter(name=f"bench-{phase}").delete()
     client, secret = integration_client_create(name=f"bench-{phase}", scope_code=PROVINCE_CODE)
     api_cases = int(400 * (args.seconds + args.warmup)) + 500
@@ -474,24 +586,44 @@ def ingest(args: Namespace, url: str, phase: str, data_dir: Path) -> dict:
     try:
         server, base = start_gunicorn(env)
         numbers = [f"{prefix}API-{n:08d}" for n in range(api_cases)]
-        per_client = [numbers[c::args.clients] for c in range(args.clients)]
-        rps, ok, bad, *_cpu = run_load("ratings", base, client.app_id, secret, per_client,
-                                item.task_code, clients=args.clients, warmup=args.warmup,
-                                seconds=args.seconds)
+        per_client = [numbers[c :: args.clients] for c in range(args.clients)]
+        rps, ok, bad, *_cpu = run_load(
+            "ratings",
+            base,
+            client.app_id,
+            secret,
+            per_client,
+            item.task_code,
+            clients=args.clients,
+            warmup=args.warmup,
+            seconds=args.seconds,
+        )
         out.update(api_rps=round(rps, 1), api_ok=ok, api_errors=bad)
-        bare, *_rest = run_load("bare", base, client.app_id, secret, per_client,
-                                   item.task_code, clients=args.clients, warmup=args.warmup,
-                                   seconds=args.seconds)
+        bare, *_rest = run_load(
+            "bare",
+            base,
+            client.app_id,
+            secret,
+            per_client,
+            item.task_code,
+            clients=args.clients,
+            warmup=args.warmup,
+            seconds=args.seconds,
+        )
         out.update(bare_rps=round(bare, 1))
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-    imp_args = Namespace(import_records=args.import_records, chunk_size=20_000,
-                         diagnose_triggers=False)
+    imp_args = Namespace(
+        import_records=args.import_records, chunk_size=20_000, diagnose_triggers=False
+    )
     result = bulk_import(imp_args, env, data_dir, url, item, import_offset, now)
-    out.update(import_per_s=result["records_per_s"], import_baseline_per_s=result[
-        "baseline_records_per_s"], import_failed=result["failed"])
+    out.update(
+        import_per_s=result["records_per_s"],
+        import_baseline_per_s=result["baseline_records_per_s"],
+        import_failed=result["failed"],
+    )
     return out
 
 
@@ -502,17 +634,22 @@ def dashboards(requests: int) -> dict:
     from haochaping.results.periods import period_containing
 
     period = period_containing("month", today()).previous()
-    pages = {"province_overview": f"/results/?grain=month&period={period.key}",
-             "unit_ranking": f"/results/rankings/?kind=unit&grain=month&period={period.key}",
-             "province_overview_year": f"/results/?grain=year&period="
-                                       f"{period_containing('year', today()).key}"}
+    pages = {
+        "province_overview": f"/results/?grain=month&period={period.key}",
+        "unit_ranking": f"/results/rankings/?kind=unit&grain=month&period={period.key}",
+        "province_overview_year": f"/results/?grain=year&period="
+        f"{period_containing('year', today()).key}",
+    }
     client = bench_client()
     out = {}
     for name, url in pages.items():
         sink = {"server": [], "db": [], "http": [], "queries": 0}
         measure_round(client, url, requests, 3, sink)
-        out[name] = {**summary(sink["server"], "server_"), **summary(sink["db"], "db_"),
-                     "queries": sink["queries"]}
+        out[name] = {
+            **summary(sink["server"], "server_"),
+            **summary(sink["db"], "db_"),
+            "queries": sink["queries"],
+        }
     return out
 
 
@@ -525,21 +662,33 @@ def reports(render: set[str]) -> dict:
     from haochaping.results.periods import period_containing
 
     liaison = User.objects.filter(username="bench-liaison").first() or user_create(
-        username="bench-liaison", password="Bench-pass-2026!", role=Role.LIAISON)  # noqa: S106
+        username="bench-liaison",
+        password="Bench-pass-2026!",  # noqa: S106
+        role=Role.LIAISON,
+    )
     month = period_containing("month", today()).previous()
     quarter = period_containing("quarter", today()).previous()
     year = period_containing("year", today())
     out = {}
-    for kind, period in (("monthly_bulletin", month), ("monthly_bad_reviews", month),
-                         ("quarterly", quarter), ("annual", year)):
+    for kind, period in (
+        ("monthly_bulletin", month),
+        ("monthly_bad_reviews", month),
+        ("quarterly", quarter),
+        ("annual", year),
+    ):
         t0 = time.perf_counter()
         builders.gather(kind, period.key)
         t1 = time.perf_counter()
         report = services.report_generate(kind=kind, period_key=period.key, acting_user=liaison)
         t2 = time.perf_counter()
-        out[kind] = {"period": period.key, "units": next((len(tb["rows"]) for tb in report.data["tables"]
-                                            if tb["key"] == "units"), None),
-                     "gather_s": round(t1 - t0, 2), "generate_s": round(t2 - t1, 2)}
+        out[kind] = {
+            "period": period.key,
+            "units": next(
+                (len(tb["rows"]) for tb in report.data["tables"] if tb["key"] == "units"), None
+            ),
+            "gather_s": round(t1 - t0, 2),
+            "generate_s": round(t2 - t1, 2),
+        }
         if kind in render:  # XLSX + PDF: grows with the units listed, not with the ratings
             services.report_submit(report_id=report.pk, acting_user=liaison)
             services.report_publish(report_id=report.pk, acting_user=liaison)
@@ -586,36 +735,46 @@ def explain_heaviest() -> dict:
     out = {}
     queries = {
         "rollup_month_by_unit": "SELECT unit_id, level, SUM(count) FROM ratings_ratingrollup "
-                                "WHERE day >= %s AND day < %s GROUP BY 1, 2",
+        "WHERE day >= %s AND day < %s GROUP BY 1, 2",
         "summary_month_by_unit": "SELECT unit_id, level, SUM(count) FROM results_unitmonthcount "
-                                 "WHERE month = %s GROUP BY 1, 2",
+        "WHERE month = %s GROUP BY 1, 2",
         "raw_month_bad": "SELECT unit_id, COUNT(*) FROM ratings_rating WHERE assessed_at >= %s "
-                         "AND assessed_at < %s AND level IN ('dissatisfied', 'very_dissatisfied') "
-                         "GROUP BY 1",
+        "AND assessed_at < %s AND level IN ('dissatisfied', 'very_dissatisfied') "
+        "GROUP BY 1",
     }
-    params = {"rollup_month_by_unit": [month.start, month.end],
-              "summary_month_by_unit": [month.start],
-              "raw_month_bad": [dt.datetime.combine(month.start, dt.time(), tzinfo=dt.UTC),
-                                dt.datetime.combine(month.end, dt.time(), tzinfo=dt.UTC)]}
+    params = {
+        "rollup_month_by_unit": [month.start, month.end],
+        "summary_month_by_unit": [month.start],
+        "raw_month_bad": [
+            dt.datetime.combine(month.start, dt.time(), tzinfo=dt.UTC),
+            dt.datetime.combine(month.end, dt.time(), tzinfo=dt.UTC),
+        ],
+    }
     with connection.cursor() as cur:
         for name, sql in queries.items():
             cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params[name])
             plan = cur.fetchone()[0][0]
             node = plan["Plan"]
             while node.get("Plans") and node["Node Type"] not in (
-                    "Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"):
+                "Seq Scan",
+                "Index Scan",
+                "Index Only Scan",
+                "Bitmap Heap Scan",
+            ):
                 node = node["Plans"][0]
-            out[name] = {"ms": round(plan["Execution Time"], 1), "scan": node["Node Type"],
-                         "index": node.get("Index Name") or node.get("Plans", [{}])[0].get(
-                             "Index Name"), "rows": node.get("Actual Rows")}
+            out[name] = {
+                "ms": round(plan["Execution Time"], 1),
+                "scan": node["Node Type"],
+                "index": node.get("Index Name") or node.get("Plans", [{}])[0].get("Index Name"),
+                "rows": node.get("Actual Rows"),
+            }
     return out
 
 
 def run_scale(args: Namespace, ratings: int, data_dir: Path) -> dict:
     name = f"{args.db_prefix}_{ratings}"
     figures: dict = {"ratings": ratings, "db": name}
-    with scratch_database("postgresql", name=name, admin_url=args.admin_url,
-                          keep=args.keep) as url:
+    with scratch_database("postgresql", name=name, admin_url=args.admin_url, keep=args.keep) as url:
         from django.db import connection
 
         from haochaping.core.clock import today
@@ -628,34 +787,54 @@ def run_scale(args: Namespace, ratings: int, data_dir: Path) -> dict:
         figures["peak"] = peak_requirement(today() - dt.timedelta(days=YEAR_DAYS))
         if not args.skip_ingest:
             figures["ingest_empty"] = ingest(args, url, "empty", data_dir)
-            emit(scenario="province", step="ingest_empty", ratings=ratings,
-                 **figures["ingest_empty"], **env_fields())
-        gen = generate_year(ratings, today(), raw_months=args.raw_months,
-                            open_days=args.open_days)
+            emit(
+                scenario="province",
+                step="ingest_empty",
+                ratings=ratings,
+                **figures["ingest_empty"],
+                **env_fields(),
+            )
+        gen = generate_year(ratings, today(), raw_months=args.raw_months, open_days=args.open_days)
         emit(scenario="province", step="data", db=name, **gen, **env_fields())
         figures["generate_s"] = sum(v for k, v in gen.items() if k.endswith("_s"))
         figures["sizes"] = sizes(ratings)
         emit(scenario="province", step="sizes", ratings=ratings, **figures["sizes"])
         figures["dashboards"] = dashboards(args.requests)
         for page, row in figures["dashboards"].items():
-            emit(scenario="province", step="dashboard", ratings=ratings, page=page, **row,
-                 **env_fields())
+            emit(
+                scenario="province",
+                step="dashboard",
+                ratings=ratings,
+                page=page,
+                **row,
+                **env_fields(),
+            )
         figures["reports"] = reports(set(args.render.split(",")))
         for kind, row in figures["reports"].items():
-            emit(scenario="province", step="report", ratings=ratings, kind=kind, **row,
-                 **env_fields())
+            emit(
+                scenario="province",
+                step="report",
+                ratings=ratings,
+                kind=kind,
+                **row,
+                **env_fields(),
+            )
         figures["sweep"] = sweep()
-        emit(scenario="province", step="sweep", ratings=ratings, **figures["sweep"],
-             **env_fields())
+        emit(scenario="province", step="sweep", ratings=ratings, **figures["sweep"], **env_fields())
         figures["plans"] = explain_heaviest()
         emit(scenario="province", step="plans", ratings=ratings, **figures["plans"])
         if not args.skip_ingest:
             figures["ingest_full"] = ingest(args, url, "full", data_dir)
             full, empty = figures["ingest_full"], figures["ingest_empty"]
-            emit(scenario="province", step="ingest_full", ratings=ratings, **full,
-                 api_ratio=round(full["api_rps"] / empty["api_rps"], 2),
-                 import_ratio=round(full["import_per_s"] / empty["import_per_s"], 2),
-                 **env_fields())
+            emit(
+                scenario="province",
+                step="ingest_full",
+                ratings=ratings,
+                **full,
+                api_ratio=round(full["api_rps"] / empty["api_rps"], 2),
+                import_ratio=round(full["import_per_s"] / empty["import_per_s"], 2),
+                **env_fields(),
+            )
         with connection.cursor() as cur:
             cur.execute("SELECT pg_sleep(%s)", [args.settle])  # let autovacuum look at it
         figures["autovacuum"] = autovacuum()
@@ -667,9 +846,16 @@ def growth(base: dict, big: dict, peak: dict) -> None:
     """One line per figure: baseline, N, ratio."""
 
     def line(what: str, a, b, goal=None, lower_is_better=True) -> None:
-        row = {"scenario": "province", "step": "growth", "what": what,
-               "baseline_ratings": base["ratings"], "ratings": big["ratings"],
-               "baseline": a, "value": b, "ratio": round(b / a, 2) if a else None}
+        row = {
+            "scenario": "province",
+            "step": "growth",
+            "what": what,
+            "baseline_ratings": base["ratings"],
+            "ratings": big["ratings"],
+            "baseline": a,
+            "value": b,
+            "ratio": round(b / a, 2) if a else None,
+        }
         if goal is not None:
             row.update(goal=goal, met=(b <= goal) if lower_is_better else (b >= goal))
         emit(**row)
@@ -677,11 +863,19 @@ def growth(base: dict, big: dict, peak: dict) -> None:
     line("db_mb", base["sizes"]["db_mb"], big["sizes"]["db_mb"])
     line("mb_per_million", base["sizes"]["mb_per_million"], big["sizes"]["mb_per_million"])
     for page in big["dashboards"]:
-        line(f"{page}_server_p95_ms", base["dashboards"][page]["server_p95_ms"],
-             big["dashboards"][page]["server_p95_ms"], goal=100)
+        line(
+            f"{page}_server_p95_ms",
+            base["dashboards"][page]["server_p95_ms"],
+            big["dashboards"][page]["server_p95_ms"],
+            goal=100,
+        )
     for kind in big["reports"]:
-        line(f"report_{kind}_generate_s", base["reports"][kind]["generate_s"],
-             big["reports"][kind]["generate_s"], goal=10 if kind.startswith("monthly") else 60)
+        line(
+            f"report_{kind}_generate_s",
+            base["reports"][kind]["generate_s"],
+            big["reports"][kind]["generate_s"],
+            goal=10 if kind.startswith("monthly") else 60,
+        )
     line("sweep_first_s", base["sweep"]["first_s"], big["sweep"]["first_s"])
     if base["sweep"]["idle_s"] is not None and big["sweep"]["idle_s"] is not None:
         line("sweep_idle_s", base["sweep"]["idle_s"], big["sweep"]["idle_s"], goal=1.0)
@@ -689,15 +883,30 @@ def growth(base: dict, big: dict, peak: dict) -> None:
     for name in big["plans"]:
         line(f"plan_{name}_ms", base["plans"][name]["ms"], big["plans"][name]["ms"])
     if "ingest_full" in big:
-        line("api_ratings_per_s", base["ingest_full"]["api_rps"], big["ingest_full"]["api_rps"],
-             goal=peak["peak_minute_per_s"], lower_is_better=False)
-        line("import_records_per_s", base["ingest_full"]["import_per_s"],
-             big["ingest_full"]["import_per_s"], goal=20_000, lower_is_better=False)
-        emit(scenario="province", step="headroom", **peak,
-             api_capacity_per_s=big["ingest_full"]["api_rps"],
-             headroom=round(big["ingest_full"]["api_rps"] / peak["peak_minute_per_s"], 1),
-             headroom_busiest_hour=round(big["ingest_full"]["api_rps"]
-                                         / peak["busiest_hour_per_s"], 1))
+        line(
+            "api_ratings_per_s",
+            base["ingest_full"]["api_rps"],
+            big["ingest_full"]["api_rps"],
+            goal=peak["peak_minute_per_s"],
+            lower_is_better=False,
+        )
+        line(
+            "import_records_per_s",
+            base["ingest_full"]["import_per_s"],
+            big["ingest_full"]["import_per_s"],
+            goal=20_000,
+            lower_is_better=False,
+        )
+        emit(
+            scenario="province",
+            step="headroom",
+            **peak,
+            api_capacity_per_s=big["ingest_full"]["api_rps"],
+            headroom=round(big["ingest_full"]["api_rps"] / peak["peak_minute_per_s"], 1),
+            headroom_busiest_hour=round(
+                big["ingest_full"]["api_rps"] / peak["busiest_hour_per_s"], 1
+            ),
+        )
 
 
 def main() -> None:
@@ -715,12 +924,23 @@ def main() -> None:
     parser.add_argument("--import-records", type=int, default=20_000)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before autovacuum stats")
     parser.add_argument("--skip-ingest", action="store_true")
-    parser.add_argument("--raw-months", type=int, default=0,
-                        help="store raw rows of good ratings for the last N months only (0: all)")
-    parser.add_argument("--open-days", type=int, default=20,
-                        help="bad ratings of the last N days have open rectifications")
-    parser.add_argument("--render", default="monthly_bulletin",
-                        help="report kinds also rendered to XLSX/PDF and archived (comma list)")
+    parser.add_argument(
+        "--raw-months",
+        type=int,
+        default=0,
+        help="store raw rows of good ratings for the last N months only (0: all)",
+    )
+    parser.add_argument(
+        "--open-days",
+        type=int,
+        default=20,
+        help="bad ratings of the last N days have open rectifications",
+    )
+    parser.add_argument(
+        "--render",
+        default="monthly_bulletin",
+        help="report kinds also rendered to XLSX/PDF and archived (comma list)",
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="prov-province-"))
     os.environ["HAOCHAPING_DATA_DIR"] = str(data_dir)

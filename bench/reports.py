@@ -55,38 +55,53 @@ def main() -> None:
         days = (period.end - period.start).days
         emit(step="org", **build_org())
         with transaction.atomic(), connection.cursor() as cur:
-            info = generate(cur, days=days, per_day=args.ratings // days, per_row=2,
-                            end=period.end)
+            info = generate(cur, days=days, per_day=args.ratings // days, per_row=2, end=period.end)
         with connection.cursor() as cur:
-            for table in ("results_unitdaycount", "results_unitmonthcount",
-                          "results_casedaycount", "rectification_rectification",
-                          "ratings_rating", "org_unit"):
+            for table in (
+                "results_unitdaycount",
+                "results_unitmonthcount",
+                "results_casedaycount",
+                "rectification_rectification",
+                "ratings_rating",
+                "org_unit",
+            ):
                 cur.execute(f"VACUUM ANALYZE {table}")
         emit(step="data", month=period.key, **info)
-        liaison = user_create(username="bench", password="Bench-pass-2026!",  # noqa: S106
-                              role=Role.LIAISON)
+        liaison = user_create(
+            username="bench",
+            password="Bench-pass-2026!",  # noqa: S106
+            role=Role.LIAISON,
+        )
 
         t = time.perf_counter()
         data = builders.gather("monthly_bulletin", period.key)
-        emit(step="baseline", what="metrics queries alone (builders.gather)",
-             seconds=round(time.perf_counter() - t, 3),
-             ratings=next(f["value"] for f in data["headline"] if f["key"] == "ratings"),
-             units=len(next(tb for tb in data["tables"] if tb["key"] == "units")["rows"]))
+        emit(
+            step="baseline",
+            what="metrics queries alone (builders.gather)",
+            seconds=round(time.perf_counter() - t, 3),
+            ratings=next(f["value"] for f in data["headline"] if f["key"] == "ratings"),
+            units=len(next(tb for tb in data["tables"] if tb["key"] == "units")["rows"]),
+        )
 
-        for step, kind in (("bulletin", "monthly_bulletin"),
-                           ("bad_review_report", "monthly_bad_reviews")):
+        for step, kind in (
+            ("bulletin", "monthly_bulletin"),
+            ("bad_review_report", "monthly_bad_reviews"),
+        ):
             t0 = time.perf_counter()
-            report = services.report_generate(kind=kind, period_key=period.key,
-                                              acting_user=liaison)
+            report = services.report_generate(kind=kind, period_key=period.key, acting_user=liaison)
             t1 = time.perf_counter()
             services.report_submit(report_id=report.pk, acting_user=liaison)
             services.report_publish(report_id=report.pk, acting_user=liaison)
             files = services.report_files_archive(report_id=report.pk)
             t2 = time.perf_counter()
-            emit(step=step, generate_s=round(t1 - t0, 3), render_and_archive_s=round(t2 - t1, 3),
-                 total_s=round(t2 - t0, 3),
-                 files={f.format: {"bytes": f.size, "sha256": f.sha256} for f in files},
-                 rows={tb["key"]: len(tb["rows"]) for tb in report.data["tables"]})
+            emit(
+                step=step,
+                generate_s=round(t1 - t0, 3),
+                render_and_archive_s=round(t2 - t1, 3),
+                total_s=round(t2 - t0, 3),
+                files={f.format: {"bytes": f.size, "sha256": f.sha256} for f in files},
+                rows={tb["key"]: len(tb["rows"]) for tb in report.data["tables"]},
+            )
 
         import tempfile
 
@@ -94,12 +109,28 @@ def main() -> None:
         for fmt in ("xlsx", "pdf"):
             out = io.StringIO()
             t = time.perf_counter()
-            call_command("report", "monthly", "--month", period.key, "--format", fmt, "--out",
-                         str(scratch / f"report.{fmt}"), stdout=out)
-            emit(step=f"cli_{fmt}", seconds=round(time.perf_counter() - t, 3),
-                 **json.loads(out.getvalue()))
-        emit(step="env", load_avg_1m=round(os.getloadavg()[0], 1), cpus=os.cpu_count(),
-             when=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+            call_command(
+                "report",
+                "monthly",
+                "--month",
+                period.key,
+                "--format",
+                fmt,
+                "--out",
+                str(scratch / f"report.{fmt}"),
+                stdout=out,
+            )
+            emit(
+                step=f"cli_{fmt}",
+                seconds=round(time.perf_counter() - t, 3),
+                **json.loads(out.getvalue()),
+            )
+        emit(
+            step="env",
+            load_avg_1m=round(os.getloadavg()[0], 1),
+            cpus=os.cpu_count(),
+            when=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
 
 
 if __name__ == "__main__":

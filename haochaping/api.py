@@ -49,6 +49,7 @@ def meta(request: HttpRequest) -> dict[str, str]:
     """Name and version of this server."""
     return {"name": "haochaping", "version": haochaping.__version__}
 
+
 # --- ratings and integration (issue 5) ---
 from haochaping.integration.api import bench_endpoints_enabled, bench_router  # noqa: E402
 from haochaping.integration.api import router as integration_router  # noqa: E402
@@ -69,7 +70,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """Ninja raises HttpError(400) for a body that is not JSON: answer in our error shape."""
     if exc.status_code == 400:
         return _application_error(request, MalformedBody())
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)  # ninja's default
+    return api.create_response(
+        request, {"detail": str(exc)}, status=exc.status_code
+    )  # ninja's default
+
 
 from haochaping.rectification.api import router as rectification_router  # noqa: E402
 

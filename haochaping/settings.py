@@ -240,7 +240,9 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 # and lock one client (address + browser) that sprays many usernames. Not the address alone:
 # a hall's windows share one NAT address.
 AXES_FAILURE_LIMIT = int(os.environ.get("HAOCHAPING_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("HAOCHAPING_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=int(os.environ.get("HAOCHAPING_LOGIN_COOLOFF_MINUTES", "15"))
+)
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
@@ -335,7 +337,10 @@ HAOCHAPING_SMS = {
         "URL": os.environ.get("HAOCHAPING_SMS_HTTP_URL", ""),
         "FORMAT": os.environ.get("HAOCHAPING_SMS_HTTP_FORMAT", "json"),
         "BODY": {"mobile": "{phone}", "content": "{text}", "msgId": "{message_id}"},
-        "SIGNATURE": {"SECRET": os.environ.get("HAOCHAPING_SMS_HTTP_SECRET", ""), "HEADER": "X-Signature"},
+        "SIGNATURE": {
+            "SECRET": os.environ.get("HAOCHAPING_SMS_HTTP_SECRET", ""),
+            "HEADER": "X-Signature",
+        },
         "TIMEOUT": 10,
     },
     "RATE_LIMITS": [(60, 3), (3600, 10), (86400, 30)],  # (seconds, most SMS) per recipient

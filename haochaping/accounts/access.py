@@ -108,11 +108,14 @@ def appeal_list_for(user: User):
     if user.role == Role.HANDLER:
         return Appeal.objects.filter(unit_scope_q(user, prefix="unit__"))
     if user.role == Role.REVIEWER:
-        return Appeal.objects.filter(unit_scope_q(user, prefix="reviewer_unit__")
-                                     | unit_scope_q(user, prefix="further_unit__"))
+        return Appeal.objects.filter(
+            unit_scope_q(user, prefix="reviewer_unit__")
+            | unit_scope_q(user, prefix="further_unit__")
+        )
     if user.role == Role.LIAISON:
-        return Appeal.objects.filter(unit_scope_q(user, prefix="unit__")
-                                     | unit_scope_q(user, prefix="further_unit__"))
+        return Appeal.objects.filter(
+            unit_scope_q(user, prefix="unit__") | unit_scope_q(user, prefix="further_unit__")
+        )
     if user.role in (Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
         return Appeal.objects.filter(unit_scope_q(user, prefix="unit__"))
     return Appeal.objects.none()
@@ -128,13 +131,26 @@ def access_appeal(user: User, appeal_id: int, *, for_update: bool = False):
     """
     if not user.is_authenticated:
         raise PermissionDenied()
-    allowed = {Role.WINDOW_STAFF, Role.HANDLER, Role.REVIEWER, Role.LIAISON, Role.SUPERVISOR,
-               Role.LEADER, Role.ADMIN}
+    allowed = {
+        Role.WINDOW_STAFF,
+        Role.HANDLER,
+        Role.REVIEWER,
+        Role.LIAISON,
+        Role.SUPERVISOR,
+        Role.LEADER,
+        Role.ADMIN,
+    }
     if not user.is_superuser and user.role not in allowed:
         raise PermissionDenied()
     qs = appeal_list_for(user).select_related(
-        "unit__region", "reviewer_unit__region", "further_unit__region", "staff", "rating",
-        "rectification__unit__region", "rectification__case__item")
+        "unit__region",
+        "reviewer_unit__region",
+        "further_unit__region",
+        "staff",
+        "rating",
+        "rectification__unit__region",
+        "rectification__case__item",
+    )
     if for_update:
         qs = qs.select_for_update(of=("self",))
     try:
@@ -175,8 +191,9 @@ def access_comment(user: User, comment_id: object, *, for_update: bool = False):
     from haochaping.coverage.services import COMMENT_READERS
 
     qs = Comment.objects.select_related("unit", "hall", "item", "rating", "registered_by")
-    return _coverage_get(user, qs, comment_id, COMMENT_READERS, prefix="unit__",
-                         for_update=for_update)
+    return _coverage_get(
+        user, qs, comment_id, COMMENT_READERS, prefix="unit__", for_update=for_update
+    )
 
 
 def sample_list_for(user: User):
@@ -215,5 +232,4 @@ def access_visit(user: User, visit_id: object):
     from haochaping.coverage.services import SUPERVISION_READERS
 
     qs = MysteryVisit.objects.select_related("unit", "hall", "item", "inspector")
-    return _coverage_get(user, qs, visit_id, SUPERVISION_READERS, prefix="unit__",
-                         for_update=False)
+    return _coverage_get(user, qs, visit_id, SUPERVISION_READERS, prefix="unit__", for_update=False)

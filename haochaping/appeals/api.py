@@ -43,7 +43,14 @@ class AuthedRequest(HttpRequest):
     auth: User
 
 
-_ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}  # 400: body is not JSON
+_ERR = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}  # 400: body is not JSON
 
 
 def _t(value: dt.datetime | None) -> str | None:

@@ -107,7 +107,10 @@ class Appeal(models.Model):
         related_name="appeal",
     )
     rating = models.ForeignKey(
-        "ratings.Rating", verbose_name=_("rating"), on_delete=models.PROTECT, db_constraint=False,
+        "ratings.Rating",
+        verbose_name=_("rating"),
+        on_delete=models.PROTECT,
+        db_constraint=False,
         related_name="+",
     )
     unit = models.ForeignKey(

@@ -182,7 +182,10 @@ class StaffEntry(models.Model):
     """
 
     rating = models.OneToOneField(
-        "ratings.Rating", verbose_name=_("rating"), on_delete=models.CASCADE, db_constraint=False,
+        "ratings.Rating",
+        verbose_name=_("rating"),
+        on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=EntryKind.choices)

@@ -61,7 +61,14 @@ class ErrorOut(Schema):
     extra: dict[str, Any] = {}
 
 
-_ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}  # 400: body is not JSON
+_ERR = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}  # 400: body is not JSON
 
 
 def _t(value: dt.datetime | None) -> str | None:
@@ -100,8 +107,12 @@ def online_rating_rate(request: HttpRequest, q: Query[PeriodQuery]) -> dict[str,
     total = selectors.online_rating_rate_total(rows)
     body = total.as_dict()
     del body["unitId"], body["unit"]
-    return {"since": since.isoformat(), "until": until.isoformat(), "total": body,
-            "units": [r.as_dict() for r in rows]}
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "total": body,
+        "units": [r.as_dict() for r in rows],
+    }
 
 
 @router.get("/coverage/supplementary-completion", response={200: dict, **_ERR})
@@ -116,12 +127,22 @@ def supplementary_completion(request: HttpRequest, q: Query[PeriodQuery]) -> dic
 
 
 def task_out(t: SupplementaryTask) -> dict[str, Any]:
-    return {"id": t.pk, "projectNo": t.case.project_no, "taskName": t.case.item.name,
-            "unit": {"id": t.unit_id, "name": t.unit.name}, "windowId": t.window_id,
-            "status": t.status, "resolution": t.resolution, "startedAt": _t(t.started_at),
-            "workdays": t.days, "dueAt": _t(t.due_at), "closedAt": _t(t.closed_at),
-            "onTime": t.on_time, "overdue": t.overdue,
-            "receipt": t.rating.receipt if t.rating_id else None}
+    return {
+        "id": t.pk,
+        "projectNo": t.case.project_no,
+        "taskName": t.case.item.name,
+        "unit": {"id": t.unit_id, "name": t.unit.name},
+        "windowId": t.window_id,
+        "status": t.status,
+        "resolution": t.resolution,
+        "startedAt": _t(t.started_at),
+        "workdays": t.days,
+        "dueAt": _t(t.due_at),
+        "closedAt": _t(t.closed_at),
+        "onTime": t.on_time,
+        "overdue": t.overdue,
+        "receipt": t.rating.receipt if t.rating_id else None,
+    }
 
 
 class TaskQuery(Schema):
@@ -135,16 +156,21 @@ class TaskQuery(Schema):
 def tasks(request: HttpRequest, q: Query[TaskQuery]) -> dict[str, Any]:
     require_role(request.user, *services.TASK_READERS)
     qs = selectors.task_list(request.user, status=q.status, unit_id=q.unitId).select_related(
-        "rating")
-    return {"count": qs.count(), "items": [task_out(t) for t in qs[q.offset:q.offset + q.limit]]}
+        "rating"
+    )
+    return {"count": qs.count(), "items": [task_out(t) for t in qs[q.offset : q.offset + q.limit]]}
 
 
 @router.get("/coverage/tasks/{task_id}", response={200: dict, **_ERR})
 def task(request: HttpRequest, task_id: int) -> dict[str, Any]:
     t = access_supplementary_task(request.user, task_id)
-    return {**task_out(t), "attempts": [
-        {"kind": a.kind, "note": a.note, "at": _t(a.created_at), "by": str(a.acting_user or "")}
-        for a in t.attempts.select_related("acting_user")]}
+    return {
+        **task_out(t),
+        "attempts": [
+            {"kind": a.kind, "note": a.note, "at": _t(a.created_at), "by": str(a.acting_user or "")}
+            for a in t.attempts.select_related("acting_user")
+        ],
+    }
 
 
 class SmsIn(Schema):
@@ -166,8 +192,9 @@ class AttemptIn(Schema):
 @router.post("/coverage/tasks/{task_id}/sms", response={201: dict, **_ERR})
 def task_sms(request: HttpRequest, task_id: int, body: SmsIn) -> Status:
     t = access_supplementary_task(request.user, task_id)
-    attempt = services.task_sms_send(task_id=t.pk, acting_user=request.user,
-                                     language=body.language, request=request)
+    attempt = services.task_sms_send(
+        task_id=t.pk, acting_user=request.user, language=body.language, request=request
+    )
     t.refresh_from_db()
     return Status(201, {**task_out(t), "smsStatus": attempt.note})
 
@@ -175,17 +202,23 @@ def task_sms(request: HttpRequest, task_id: int, body: SmsIn) -> Status:
 @router.post("/coverage/tasks/{task_id}/phone-answer", response={201: dict, **_ERR})
 def task_phone(request: HttpRequest, task_id: int, body: PhoneAnswerIn) -> Status:
     t = access_supplementary_task(request.user, task_id)
-    services.task_phone_answer_record(task_id=t.pk, level=_level(body.satisfaction),
-                                      option_codes=body.evalDetail, text=body.writingEvaluation,
-                                      note=body.note, acting_user=request.user)
+    services.task_phone_answer_record(
+        task_id=t.pk,
+        level=_level(body.satisfaction),
+        option_codes=body.evalDetail,
+        text=body.writingEvaluation,
+        note=body.note,
+        acting_user=request.user,
+    )
     return Status(201, task_out(access_supplementary_task(request.user, task_id)))
 
 
 @router.post("/coverage/tasks/{task_id}/attempt", response={201: dict, **_ERR})
 def task_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status:
     t = access_supplementary_task(request.user, task_id)
-    services.task_attempt_record(task_id=t.pk, kind=body.kind, note=body.note,
-                                 acting_user=request.user)
+    services.task_attempt_record(
+        task_id=t.pk, kind=body.kind, note=body.note, acting_user=request.user
+    )
     return Status(201, task_out(access_supplementary_task(request.user, task_id)))
 
 
@@ -193,12 +226,22 @@ def task_attempt(request: HttpRequest, task_id: int, body: AttemptIn) -> Status:
 
 
 def comment_out(c: Comment) -> dict[str, Any]:
-    return {"id": c.pk, "reference": c.reference, "source": c.source, "about": c.subject_kind,
-            "unit": {"id": c.unit_id, "name": c.unit.name}, "hallId": c.hall_id,
-            "taskCode": c.item.task_code if c.item_id else None, "text": c.text,
-            "receivedAt": _t(c.received_at), "citizenSubmitted": c.registered_by_id is None,
-            "status": c.status, "sentiment": c.sentiment, "topic": c.topic,
-            "receipt": c.rating.receipt if c.rating_id else None}
+    return {
+        "id": c.pk,
+        "reference": c.reference,
+        "source": c.source,
+        "about": c.subject_kind,
+        "unit": {"id": c.unit_id, "name": c.unit.name},
+        "hallId": c.hall_id,
+        "taskCode": c.item.task_code if c.item_id else None,
+        "text": c.text,
+        "receivedAt": _t(c.received_at),
+        "citizenSubmitted": c.registered_by_id is None,
+        "status": c.status,
+        "sentiment": c.sentiment,
+        "topic": c.topic,
+        "receipt": c.rating.receipt if c.rating_id else None,
+    }
 
 
 class CommentIn(Schema):
@@ -234,7 +277,10 @@ class CommentQuery(Schema):
 def comments(request: HttpRequest, q: Query[CommentQuery]) -> dict[str, Any]:
     require_role(request.user, *services.COMMENT_READERS)
     qs = selectors.comment_list(request.user, status=q.status, source=q.source, unit_id=q.unitId)
-    return {"count": qs.count(), "items": [comment_out(c) for c in qs[q.offset:q.offset + q.limit]]}
+    return {
+        "count": qs.count(),
+        "items": [comment_out(c) for c in qs[q.offset : q.offset + q.limit]],
+    }
 
 
 @router.get("/coverage/comments/counts", response={200: dict, **_ERR})
@@ -242,8 +288,15 @@ def comment_counts(request: HttpRequest, q: Query[PeriodQuery]) -> dict[str, Any
     require_role(request.user, *services.COMMENT_READERS)
     since, until = _period(q.since, q.until)
     counts = selectors.comment_counts(request.user, since=since, until=until)
-    counts["byUnit"] = [{"unitId": r["unit_id"], "unit": r["unit__name"], "total": r["total"],
-                         "negative": r["negative"]} for r in counts["byUnit"]]
+    counts["byUnit"] = [
+        {
+            "unitId": r["unit_id"],
+            "unit": r["unit__name"],
+            "total": r["total"],
+            "negative": r["negative"],
+        }
+        for r in counts["byUnit"]
+    ]
     return {"since": since.isoformat(), "until": until.isoformat(), **counts}
 
 
@@ -256,9 +309,19 @@ def comment_register(request: HttpRequest, body: CommentIn) -> Status:
     if body.taskCode and item is None:
         raise InvalidInput(extra={"errors": {"taskCode": [str(_("Unknown service item code."))]}})
     c = services.comment_register(
-        source=body.source, subject_kind=body.about, text=body.text, acting_user=request.user,
-        unit=unit, hall=hall, item=item, received_at=body.receivedAt, source_ref=body.sourceRef,
-        submitter_name=body.name, submitter_mobile=body.mobile, submitter_email=body.email)
+        source=body.source,
+        subject_kind=body.about,
+        text=body.text,
+        acting_user=request.user,
+        unit=unit,
+        hall=hall,
+        item=item,
+        received_at=body.receivedAt,
+        source_ref=body.sourceRef,
+        submitter_name=body.name,
+        submitter_mobile=body.mobile,
+        submitter_email=body.email,
+    )
     return Status(201, comment_out(c))
 
 
@@ -270,9 +333,14 @@ def comment(request: HttpRequest, comment_id: int) -> dict[str, Any]:
 @router.post("/coverage/comments/{comment_id}/classify", response={200: dict, **_ERR})
 def comment_classify(request: HttpRequest, comment_id: int, body: ClassifyIn) -> dict[str, Any]:
     c = access_comment(request.user, comment_id)
-    c = services.comment_classify(comment_id=c.pk, sentiment=body.sentiment, topic=body.topic,
-                                  level=_level(body.satisfaction), note=body.note,
-                                  acting_user=request.user)
+    c = services.comment_classify(
+        comment_id=c.pk,
+        sentiment=body.sentiment,
+        topic=body.topic,
+        level=_level(body.satisfaction),
+        note=body.note,
+        acting_user=request.user,
+    )
     out = comment_out(c)
     if c.rating_id:
         from haochaping.rectification.models import Rectification
@@ -286,11 +354,23 @@ def comment_classify(request: HttpRequest, comment_id: int, body: ClassifyIn) ->
 
 
 def sample_out(s: Sample) -> dict[str, Any]:
-    return {"id": s.pk, "kind": s.kind, "name": s.name, "strata": s.strata,
-            "perStratum": s.per_stratum, "seed": s.seed, "since": s.since.isoformat(),
-            "until": s.until.isoformat(), "unitId": s.unit_id, "itemIds": s.item_ids,
-            "excludeDays": s.exclude_days, "drawnAt": _t(s.drawn_at),
-            "population": s.population, "excluded": s.excluded, "note": s.note}
+    return {
+        "id": s.pk,
+        "kind": s.kind,
+        "name": s.name,
+        "strata": s.strata,
+        "perStratum": s.per_stratum,
+        "seed": s.seed,
+        "since": s.since.isoformat(),
+        "until": s.until.isoformat(),
+        "unitId": s.unit_id,
+        "itemIds": s.item_ids,
+        "excludeDays": s.exclude_days,
+        "drawnAt": _t(s.drawn_at),
+        "population": s.population,
+        "excluded": s.excluded,
+        "note": s.note,
+    }
 
 
 class SampleIn(Schema):
@@ -319,8 +399,10 @@ class InterviewIn(Schema):
 @router.get("/coverage/samples", response={200: list[dict], **_ERR})
 def samples(request: HttpRequest) -> list[dict[str, Any]]:
     require_role(request.user, *services.SUPERVISION_READERS)
-    return [{**sample_out(s), "entries": s.n, "done": s.done, "mismatches": s.mismatches}
-            for s in selectors.sample_list(request.user)[:200]]
+    return [
+        {**sample_out(s), "entries": s.n, "done": s.done, "mismatches": s.mismatches}
+        for s in selectors.sample_list(request.user)[:200]
+    ]
 
 
 @router.post("/coverage/samples", response={201: dict, **_ERR})
@@ -331,25 +413,40 @@ def sample_draw(request: HttpRequest, body: SampleIn) -> Status:
         unit = unit_list_for(request.user).filter(pk=body.unitId).first()
         if unit is None:
             raise NotFound()
-    s = services.sample_draw(kind=body.kind, name=body.name, strata=body.strata,
-                             per_stratum=body.perStratum, since=body.since, until=body.until,
-                             seed=body.seed, unit=unit, item_ids=body.itemIds,
-                             exclude_days=body.excludeDays, note=body.note,
-                             acting_user=request.user)
+    s = services.sample_draw(
+        kind=body.kind,
+        name=body.name,
+        strata=body.strata,
+        per_stratum=body.perStratum,
+        since=body.since,
+        until=body.until,
+        seed=body.seed,
+        unit=unit,
+        item_ids=body.itemIds,
+        exclude_days=body.excludeDays,
+        note=body.note,
+        acting_user=request.user,
+    )
     return Status(201, _sample_detail(request, s))
 
 
 def _sample_detail(request: HttpRequest, s: Sample) -> dict[str, Any]:
     entries = [
         {
-            "id": e.pk, "position": e.position, "stratum": e.stratum, "unitId": e.unit_id,
+            "id": e.pk,
+            "position": e.position,
+            "stratum": e.stratum,
+            "unitId": e.unit_id,
             "receipt": e.rating.receipt if e.rating_id else None,
             "projectNo": e.rating.case.project_no if e.rating_id and e.rating.case_id else None,
             "satisfaction": level_to_hcp(e.rating.level) if e.rating_id else None,
             "pf": e.rating.channel if e.rating_id else None,
             "taskCode": e.item.task_code if e.item_id else None,
-            "done": e.done_at is not None, "mismatch": e.mismatch}
-        for e in selectors.sample_entries(request.user, s)]
+            "done": e.done_at is not None,
+            "mismatch": e.mismatch,
+        }
+        for e in selectors.sample_entries(request.user, s)
+    ]
     return {**sample_out(s), "entries": entries}
 
 
@@ -364,41 +461,71 @@ def sample_reproduces(request: HttpRequest, sample_id: int) -> dict[str, Any]:
     return {"id": s.pk, "seed": s.seed, "reproduces": services.sample_reproduces(s)}
 
 
-@router.post("/coverage/samples/{sample_id}/entries/{entry_id}/interview",
-             response={201: dict, **_ERR})
+@router.post(
+    "/coverage/samples/{sample_id}/entries/{entry_id}/interview", response={201: dict, **_ERR}
+)
 def interview(request: HttpRequest, sample_id: int, entry_id: int, body: InterviewIn) -> Status:
     s = access_sample(request.user, sample_id)
     if not s.entries.filter(pk=entry_id).exists():
         raise NotFound()
     i = services.interview_record(
-        entry_id=entry_id, outcome=body.outcome, confirms_rating=body.confirmsRating,
+        entry_id=entry_id,
+        outcome=body.outcome,
+        confirms_rating=body.confirmsRating,
         stated_level=_level(body.statedSatisfaction, "statedSatisfaction"),
-        entered_by_staff=body.enteredByStaff, pressured=body.pressured, note=body.note,
-        acting_user=request.user)
-    return Status(201, {"id": i.pk, "entryId": entry_id, "outcome": i.outcome,
-                        "mismatch": i.mismatch})
+        entered_by_staff=body.enteredByStaff,
+        pressured=body.pressured,
+        note=body.note,
+        acting_user=request.user,
+    )
+    return Status(
+        201, {"id": i.pk, "entryId": entry_id, "outcome": i.outcome, "mismatch": i.mismatch}
+    )
 
 
 @router.get("/coverage/interview-mismatches", response={200: list[dict], **_ERR})
 def mismatches(request: HttpRequest) -> list[dict[str, Any]]:
     require_role(request.user, *services.SUPERVISION_READERS)
-    return [{"id": i.pk, "receipt": i.entry.rating.receipt, "unitId": i.entry.unit_id,
-             "confirmsRating": i.confirms_rating, "enteredByStaff": i.entered_by_staff,
-             "pressured": i.pressured, "at": _t(i.created_at)}
-            for i in selectors.interview_mismatches(request.user)[:500]]
+    return [
+        {
+            "id": i.pk,
+            "receipt": i.entry.rating.receipt,
+            "unitId": i.entry.unit_id,
+            "confirmsRating": i.confirms_rating,
+            "enteredByStaff": i.entered_by_staff,
+            "pressured": i.pressured,
+            "at": _t(i.created_at),
+        }
+        for i in selectors.interview_mismatches(request.user)[:500]
+    ]
 
 
 # --- mystery visits ------------------------------------------------------------------------------
 
 
 def visit_out(v: MysteryVisit) -> dict[str, Any]:
-    return {"id": v.pk, "unitId": v.unit_id, "hallId": v.hall_id,
-            "taskCode": v.item.task_code if v.item_id else None, "visitedAt": _t(v.visited_at),
-            "scenario": v.scenario, "findings": v.findings, "problemsFound": v.problems_found,
-            "satisfaction": level_to_hcp(v.level),
-            "actions": [{"id": a.pk, "description": a.description, "unitId": a.unit_id,
-                         "dueDate": a.due_date.isoformat(), "status": a.status,
-                         "doneNote": a.done_note} for a in v.actions.all()]}
+    return {
+        "id": v.pk,
+        "unitId": v.unit_id,
+        "hallId": v.hall_id,
+        "taskCode": v.item.task_code if v.item_id else None,
+        "visitedAt": _t(v.visited_at),
+        "scenario": v.scenario,
+        "findings": v.findings,
+        "problemsFound": v.problems_found,
+        "satisfaction": level_to_hcp(v.level),
+        "actions": [
+            {
+                "id": a.pk,
+                "description": a.description,
+                "unitId": a.unit_id,
+                "dueDate": a.due_date.isoformat(),
+                "status": a.status,
+                "doneNote": a.done_note,
+            }
+            for a in v.actions.all()
+        ],
+    }
 
 
 class VisitIn(Schema):
@@ -426,7 +553,9 @@ class DoneIn(Schema):
 @router.get("/coverage/visits", response={200: list[dict], **_ERR})
 def visits(request: HttpRequest) -> list[dict[str, Any]]:
     require_role(request.user, *services.SUPERVISION_READERS)
-    return [visit_out(v) for v in selectors.visit_list(request.user).prefetch_related("actions")[:200]]
+    return [
+        visit_out(v) for v in selectors.visit_list(request.user).prefetch_related("actions")[:200]
+    ]
 
 
 @router.post("/coverage/visits", response={201: dict, **_ERR})
@@ -436,18 +565,27 @@ def visit_record(request: HttpRequest, body: VisitIn) -> Status:
         unit=unit_list_for(request.user).filter(pk=body.unitId).first(),
         hall=Hall.objects.filter(pk=body.hallId).first() if body.hallId else None,
         item=ServiceItem.objects.filter(task_code=body.taskCode).first() if body.taskCode else None,
-        visited_at=body.visitedAt, scenario=body.scenario, findings=body.findings,
-        level=_level(body.satisfaction), problems_found=body.problemsFound,
-        entry_id=body.entryId, acting_user=request.user)
+        visited_at=body.visitedAt,
+        scenario=body.scenario,
+        findings=body.findings,
+        level=_level(body.satisfaction),
+        problems_found=body.problemsFound,
+        entry_id=body.entryId,
+        acting_user=request.user,
+    )
     return Status(201, visit_out(v))
 
 
 @router.post("/coverage/visits/{visit_id}/follow-ups", response={201: dict, **_ERR})
 def follow_up_add(request: HttpRequest, visit_id: int, body: FollowUpIn) -> Status:
     v = access_visit(request.user, visit_id)
-    services.follow_up_add(visit_id=v.pk, description=body.description,
-                           unit=unit_list_for(request.user).filter(pk=body.unitId).first(),
-                           due_date=body.dueDate, acting_user=request.user)
+    services.follow_up_add(
+        visit_id=v.pk,
+        description=body.description,
+        unit=unit_list_for(request.user).filter(pk=body.unitId).first(),
+        due_date=body.dueDate,
+        acting_user=request.user,
+    )
     return Status(201, visit_out(v))
 
 

@@ -32,9 +32,19 @@ ACTION_DONE = "coverage.follow_up_done"
 interview_mismatch_found = Signal()
 
 
-def coverage_event_record(*, subject: str, subject_id: int, type: str,
-                          payload: dict[str, Any] | None = None,
-                          acting_user: Any = None) -> CoverageEvent:
-    return CoverageEvent.objects.create(subject=subject, subject_id=subject_id, type=type,
-                                        payload=payload or {}, acting_user=acting_user,
-                                        created_at=now())
+def coverage_event_record(
+    *,
+    subject: str,
+    subject_id: int,
+    type: str,
+    payload: dict[str, Any] | None = None,
+    acting_user: Any = None,
+) -> CoverageEvent:
+    return CoverageEvent.objects.create(
+        subject=subject,
+        subject_id=subject_id,
+        type=type,
+        payload=payload or {},
+        acting_user=acting_user,
+        created_at=now(),
+    )

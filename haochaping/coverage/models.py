@@ -31,16 +31,30 @@ USER = settings.AUTH_USER_MODEL
 class SupplementaryTask(models.Model):
     """An online case completed without a rating: the window collects one within 5 working days."""
 
-    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT,
-                                related_name="+")
-    unit = models.ForeignKey("org.Unit", verbose_name=_("handling unit"), on_delete=models.PROTECT,
-                             related_name="+")
-    window = models.ForeignKey("org.Window", verbose_name=_("window"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices,
-                              default=TaskStatus.OPEN)
-    resolution = models.CharField(_("resolution"), max_length=10, choices=TaskResolution.choices,
-                                  default=TaskResolution.NONE, blank=True)
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    window = models.ForeignKey(
+        "org.Window",
+        verbose_name=_("window"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    resolution = models.CharField(
+        _("resolution"),
+        max_length=10,
+        choices=TaskResolution.choices,
+        default=TaskResolution.NONE,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("created at"))
     started_at = models.DateTimeField(_("clock starts (case completed)"))
     days = models.PositiveSmallIntegerField(_("working days"))
@@ -48,9 +62,15 @@ class SupplementaryTask(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     on_time = models.BooleanField(_("rated on time"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
-    rating = models.OneToOneField("ratings.Rating", verbose_name=_("rating"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, db_constraint=False,
-                                  related_name="+")
+    rating = models.OneToOneField(
+        "ratings.Rating",
+        verbose_name=_("rating"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("supplementary-rating task")
@@ -63,7 +83,10 @@ class SupplementaryTask(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=TaskStatus.open_values(), closed_at__isnull=True)
-                | (~models.Q(status__in=TaskStatus.open_values()) & models.Q(closed_at__isnull=False)),
+                | (
+                    ~models.Q(status__in=TaskStatus.open_values())
+                    & models.Q(closed_at__isnull=False)
+                ),
                 name="cov_task_closed_iff_ended",
             )
         ]
@@ -86,8 +109,14 @@ class TaskAttempt(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=AttemptKind.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
     sms_id = models.BigIntegerField(null=True, blank=True)
-    rating = models.ForeignKey("ratings.Rating", null=True, blank=True, on_delete=models.SET_NULL,
-                               db_constraint=False, related_name="+")
+    rating = models.ForeignKey(
+        "ratings.Rating",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
     acting_user = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("time"))
 
@@ -106,12 +135,14 @@ class DefaultRatingPolicy(models.Model):
     A unit's region uses its own policy or its nearest ancestor's.
     """
 
-    region = models.OneToOneField("org.Region", verbose_name=_("region"), on_delete=models.CASCADE,
-                                  related_name="+")
+    region = models.OneToOneField(
+        "org.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="+"
+    )
     enabled = models.BooleanField(_("write system-default ratings"), default=False)
     after_days = models.PositiveSmallIntegerField(_("natural days after completion"), default=7)
-    level = models.CharField(_("default level"), max_length=20, choices=Level.choices,
-                             default=Level.BASIC)
+    level = models.CharField(
+        _("default level"), max_length=20, choices=Level.choices, default=Level.BASIC
+    )
 
     class Meta:
         verbose_name = _("system-default rating policy")
@@ -127,12 +158,25 @@ class Comment(models.Model):
     reference = models.CharField(_("reference"), max_length=12, unique=True)
     source = models.CharField(_("source"), max_length=8, choices=CommentSource.choices)
     subject_kind = models.CharField(_("about"), max_length=8, choices=SubjectKind.choices)
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="+")
-    hall = models.ForeignKey("org.Hall", verbose_name=_("hall"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey("catalog.ServiceItem", verbose_name=_("service item"), null=True,
-                             blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    hall = models.ForeignKey(
+        "org.Hall",
+        verbose_name=_("hall"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem",
+        verbose_name=_("service item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     text = models.TextField(_("comment"))
     source_ref = models.CharField(_("slip, call or message number"), max_length=60, blank=True)
     submitter_name = models.CharField(_("name"), max_length=100, blank=True)
@@ -141,21 +185,36 @@ class Comment(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     received_at = models.DateTimeField(_("received at"))
     created_at = models.DateTimeField(_("registered at"))
-    registered_by = models.ForeignKey(USER, verbose_name=_("registered by"), null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
+    registered_by = models.ForeignKey(
+        USER,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     client_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=CommentStatus.choices,
-                              default=CommentStatus.NEW)
-    sentiment = models.CharField(_("classification"), max_length=12, choices=Sentiment.choices,
-                                 blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CommentStatus.choices, default=CommentStatus.NEW
+    )
+    sentiment = models.CharField(
+        _("classification"), max_length=12, choices=Sentiment.choices, blank=True
+    )
     topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices, blank=True)
-    classified_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+    classified_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
     classification_note = models.CharField(_("note"), max_length=500, blank=True)
-    rating = models.OneToOneField("ratings.Rating", verbose_name=_("rating sent to rectification"),
-                                  null=True, blank=True, on_delete=models.PROTECT,
-                                  db_constraint=False, related_name="+")
+    rating = models.OneToOneField(
+        "ratings.Rating",
+        verbose_name=_("rating sent to rectification"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("society's comment (综合点评)")
@@ -186,10 +245,17 @@ class Sample(models.Model):
     seed = models.BigIntegerField(_("seed"))
     since = models.DateField(_("rated or created from"))
     until = models.DateField(_("until"))
-    unit = models.ForeignKey("org.Unit", verbose_name=_("only unit"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
-    item_ids = models.JSONField(_("only these items (key services, new policies)"), default=list,
-                                blank=True)
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("only unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    item_ids = models.JSONField(
+        _("only these items (key services, new policies)"), default=list, blank=True
+    )
     exclude_days = models.PositiveSmallIntegerField(_("exclude citizens contacted within days"))
     drawn_at = models.DateTimeField(_("drawn at"))
     drawn_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -214,10 +280,17 @@ class SampleEntry(models.Model):
     position = models.PositiveIntegerField()
     stratum = models.CharField(_("stratum"), max_length=200)
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    rating = models.ForeignKey("ratings.Rating", null=True, blank=True, on_delete=models.PROTECT,
-                               db_constraint=False, related_name="+")
-    item = models.ForeignKey("catalog.ServiceItem", null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
+    rating = models.ForeignKey(
+        "ratings.Rating",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     contact_key = models.CharField(max_length=64, blank=True, db_index=True)
     mismatch = models.BooleanField(_("mismatch"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -241,14 +314,18 @@ class Interview(models.Model):
 
     entry = models.ForeignKey(SampleEntry, on_delete=models.CASCADE, related_name="interviews")
     outcome = models.CharField(_("outcome"), max_length=12, choices=InterviewOutcome.choices)
-    confirms_rating = models.CharField(_("confirms the rating"), max_length=8,
-                                       choices=Answer.choices, blank=True)
-    stated_level = models.CharField(_("level the citizen states"), max_length=20,
-                                    choices=Level.choices, blank=True)
-    entered_by_staff = models.CharField(_("rating entered by staff"), max_length=8,
-                                        choices=Answer.choices, blank=True)
-    pressured = models.CharField(_("pressured to rate"), max_length=8, choices=Answer.choices,
-                                 blank=True)
+    confirms_rating = models.CharField(
+        _("confirms the rating"), max_length=8, choices=Answer.choices, blank=True
+    )
+    stated_level = models.CharField(
+        _("level the citizen states"), max_length=20, choices=Level.choices, blank=True
+    )
+    entered_by_staff = models.CharField(
+        _("rating entered by staff"), max_length=8, choices=Answer.choices, blank=True
+    )
+    pressured = models.CharField(
+        _("pressured to rate"), max_length=8, choices=Answer.choices, blank=True
+    )
     mismatch = models.BooleanField(_("mismatch"), default=False)
     note = models.CharField(_("note"), max_length=500, blank=True)
     contact_key = models.CharField(max_length=64, blank=True, db_index=True)
@@ -267,12 +344,25 @@ class Interview(models.Model):
 class MysteryVisit(models.Model):
     """A mystery visit (暗访) to a hall, window or unit, with findings."""
 
-    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="+")
-    hall = models.ForeignKey("org.Hall", verbose_name=_("hall"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey("catalog.ServiceItem", verbose_name=_("service item"), null=True,
-                             blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    hall = models.ForeignKey(
+        "org.Hall",
+        verbose_name=_("hall"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem",
+        verbose_name=_("service item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     visited_at = models.DateTimeField(_("visited at"))
     scenario = models.CharField(_("scenario"), max_length=300)
     findings = models.TextField(_("findings"))
@@ -296,11 +386,13 @@ class MysteryVisit(models.Model):
 class FollowUpAction(models.Model):
     visit = models.ForeignKey(MysteryVisit, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField(_("action"), max_length=500)
-    unit = models.ForeignKey("org.Unit", verbose_name=_("responsible unit"),
-                             on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+"
+    )
     due_date = models.DateField(_("due date"))
-    status = models.CharField(_("status"), max_length=6, choices=FollowUpStatus.choices,
-                              default=FollowUpStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=6, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_note = models.CharField(_("result"), max_length=500, blank=True)
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -322,8 +414,9 @@ class CoverageEvent(models.Model):
     subject_id = models.BigIntegerField()
     type = models.CharField(max_length=64)
     payload = models.JSONField(default=dict, blank=True)
-    acting_user = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    acting_user = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -25,24 +25,35 @@ def form_stamp() -> str:
 def form_check(*, stamp: str, honeypot: str) -> None:
     """Raise InvalidInput (``__all__``) when the form looks automated or is stale."""
     if honeypot:
-        raise InvalidInput(extra={"errors": {"__all__": [
-            str(_("Your message could not be accepted."))]}})
+        raise InvalidInput(
+            extra={"errors": {"__all__": [str(_("Your message could not be accepted."))]}}
+        )
     try:
         shown = float(signing.loads(stamp, salt=SALT))
     except (signing.BadSignature, TypeError, ValueError):
-        raise InvalidInput(extra={"errors": {"__all__": [
-            str(_("The form has expired. Please send it again."))]}}) from None
+        raise InvalidInput(
+            extra={"errors": {"__all__": [str(_("The form has expired. Please send it again."))]}}
+        ) from None
     age = now().timestamp() - shown
     if age < coverage_setting("FORM_MIN_SECONDS"):
-        raise InvalidInput(extra={"errors": {"__all__": [
-            str(_("The form was sent too quickly. Please check it and send it again."))]}})
+        raise InvalidInput(
+            extra={
+                "errors": {
+                    "__all__": [
+                        str(_("The form was sent too quickly. Please check it and send it again."))
+                    ]
+                }
+            }
+        )
     if age > coverage_setting("FORM_MAX_SECONDS"):
-        raise InvalidInput(extra={"errors": {"__all__": [
-            str(_("The form has expired. Please send it again."))]}})
+        raise InvalidInput(
+            extra={"errors": {"__all__": [str(_("The form has expired. Please send it again."))]}}
+        )
 
 
 def client_hash(request) -> str:
     """A keyed hash of the client address (no address is stored)."""
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    return hmac.new(settings.SECRET_KEY.encode(), f"comment:{address}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"comment:{address}".encode(), hashlib.sha256
+    ).hexdigest()

@@ -20,8 +20,11 @@ class Fingerprint(models.Model):
     """
 
     rating = models.OneToOneField(
-        "ratings.Rating", primary_key=True, on_delete=models.CASCADE, db_constraint=False,
-        related_name="+"
+        "ratings.Rating",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
     )
     at = models.DateTimeField()
     unit_id = models.BigIntegerField()
@@ -36,27 +39,33 @@ class Fingerprint(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["mobile", "at"], name="integrity_fp_mobile",
+                fields=["mobile", "at"],
+                name="integrity_fp_mobile",
                 condition=~models.Q(mobile=""),
             ),
             models.Index(
-                fields=["device", "at"], name="integrity_fp_device",
+                fields=["device", "at"],
+                name="integrity_fp_device",
                 condition=~models.Q(device=""),
             ),
             models.Index(
-                fields=["text_hash", "at"], name="integrity_fp_text",
+                fields=["text_hash", "at"],
+                name="integrity_fp_text",
                 condition=~models.Q(text_hash=""),
             ),
             models.Index(
-                fields=["window_id", "at"], name="integrity_fp_window_top",
+                fields=["window_id", "at"],
+                name="integrity_fp_window_top",
                 condition=models.Q(is_top=True, window_id__isnull=False),
             ),
             models.Index(
-                fields=["staff_id", "at"], name="integrity_fp_staff_top",
+                fields=["staff_id", "at"],
+                name="integrity_fp_staff_top",
                 condition=models.Q(is_top=True, staff_id__isnull=False),
             ),
             models.Index(
-                fields=["unit_id", "at"], name="integrity_fp_after_hours",
+                fields=["unit_id", "at"],
+                name="integrity_fp_after_hours",
                 condition=models.Q(onsite_after_hours=True),
             ),
         ]
@@ -69,11 +78,17 @@ class Review(models.Model):
     """A flagged rating waiting for the bureau: confirm (exclude it) or clear (keep it)."""
 
     rating = models.OneToOneField(
-        "ratings.Rating", verbose_name=_("rating"), on_delete=models.CASCADE, db_constraint=False,
+        "ratings.Rating",
+        verbose_name=_("rating"),
+        on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="integrity_review",
     )
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("rated unit"), on_delete=models.PROTECT, related_name="+",
+        "org.Unit",
+        verbose_name=_("rated unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
         db_index=False,
     )
     status = models.CharField(
@@ -83,8 +98,12 @@ class Review(models.Model):
     opened_at = models.DateTimeField(_("flagged at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
 

@@ -38,8 +38,10 @@ def review_list(user: Any, *, status: str = ReviewStatus.OPEN, check: str = "") 
         qs = qs.filter(status=status)
     if check:
         qs = qs.filter(flags__check_code=check)
-    return qs.select_related("rating", "unit").prefetch_related("flags").order_by(
-        "-score", "opened_at", "id"
+    return (
+        qs.select_related("rating", "unit")
+        .prefetch_related("flags")
+        .order_by("-score", "opened_at", "id")
     )
 
 
@@ -63,14 +65,16 @@ def flag_reasons(review: Review) -> list[dict[str, Any]]:
     out = []
     for flag in review.flags.all():
         check = checks.get(flag.check_code)
-        out.append({
-            "code": flag.check_code,
-            "label": check.label if check else flag.check_code,
-            "outcome": flag.get_outcome_display(),
-            "score": flag.score,
-            "reason": check.describe(flag.details) if check else "",
-            "group_of": flag.details.get("group_of", ""),
-        })
+        out.append(
+            {
+                "code": flag.check_code,
+                "label": check.label if check else flag.check_code,
+                "outcome": flag.get_outcome_display(),
+                "score": flag.score,
+                "reason": check.describe(flag.details) if check else "",
+                "group_of": flag.details.get("group_of", ""),
+            }
+        )
     return out
 
 
@@ -97,11 +101,17 @@ def check_stats(user: Any, *, since: dt.datetime | None = None) -> list[dict[str
     for check in active_checks():
         r = rows.get(check.code, {"fired": 0, "confirmed": 0, "cleared": 0, "open": 0})
         decided = r["confirmed"] + r["cleared"]
-        out.append({
-            "code": check.code, "label": check.label, "fired": r["fired"],
-            "confirmed": r["confirmed"], "cleared": r["cleared"], "open": r["open"],
-            "confirm_rate": (r["confirmed"] / decided) if decided else None,
-        })
+        out.append(
+            {
+                "code": check.code,
+                "label": check.label,
+                "fired": r["fired"],
+                "confirmed": r["confirmed"],
+                "cleared": r["cleared"],
+                "open": r["open"],
+                "confirm_rate": (r["confirmed"] / decided) if decided else None,
+            }
+        )
     return out
 
 
@@ -123,7 +133,8 @@ def unit_integrity(user: Any, *, since: dt.date, until: dt.date) -> list[dict[st
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for unit_id, origin, n in (
         RatingRollup.objects.filter(unit_id__in=units, day__gte=since, day__lte=until)
-        .values_list("unit_id", "origin").annotate(n=Sum("count"))
+        .values_list("unit_id", "origin")
+        .annotate(n=Sum("count"))
     ):
         counts[unit_id][origin] += n
     start = dt.datetime.combine(since, dt.time.min, tzinfo=LOCAL_TZ)
@@ -132,7 +143,9 @@ def unit_integrity(user: Any, *, since: dt.date, until: dt.date) -> list[dict[st
         r["unit_id"]: r
         for r in Review.objects.filter(
             unit_id__in=units, rating__assessed_at__gte=start, rating__assessed_at__lt=end
-        ).values("unit_id").annotate(
+        )
+        .values("unit_id")
+        .annotate(
             flagged=Count("id"),
             confirmed=Count("id", filter=Q(status=ReviewStatus.CONFIRMED)),
             open=Count("id", filter=Q(status=ReviewStatus.OPEN)),
@@ -149,17 +162,26 @@ def unit_integrity(user: Any, *, since: dt.date, until: dt.date) -> list[dict[st
             continue
         staff = c.get(Origin.STAFF_ENTERED, 0)
         paper = c.get(Origin.PAPER, 0)
-        rows.append({
-            "unit_id": unit_id, "unit_name": unit.name, "ratings": total,
-            "staff": staff, "paper": paper,
-            "staff_share": staff / total if total else None,
-            "paper_share": paper / total if total else None,
-            "flagged": r["flagged"], "confirmed": r["confirmed"], "open": r["open"],
-            "flag_rate": r["flagged"] / excluded_total if excluded_total else None,
-            "mismatches": mismatches.get(unit_id, 0),
-            "warn": (total >= integrity_setting("SHARE_MIN_RATINGS")
-                     and (staff + paper) / total > integrity_setting("SHARE_MAX")),
-        })
+        rows.append(
+            {
+                "unit_id": unit_id,
+                "unit_name": unit.name,
+                "ratings": total,
+                "staff": staff,
+                "paper": paper,
+                "staff_share": staff / total if total else None,
+                "paper_share": paper / total if total else None,
+                "flagged": r["flagged"],
+                "confirmed": r["confirmed"],
+                "open": r["open"],
+                "flag_rate": r["flagged"] / excluded_total if excluded_total else None,
+                "mismatches": mismatches.get(unit_id, 0),
+                "warn": (
+                    total >= integrity_setting("SHARE_MIN_RATINGS")
+                    and (staff + paper) / total > integrity_setting("SHARE_MAX")
+                ),
+            }
+        )
     rows.sort(key=lambda row: (-(row["flag_rate"] or 0), row["unit_name"]))
     return rows
 
@@ -172,7 +194,9 @@ def _interview_mismatches(units: dict, start: dt.datetime, end: dt.datetime) -> 
     return dict(
         Interview.objects.filter(
             entry__unit_id__in=units, mismatch=True, created_at__gte=start, created_at__lt=end
-        ).values_list("entry__unit_id").annotate(n=Count("id"))
+        )
+        .values_list("entry__unit_id")
+        .annotate(n=Count("id"))
     )
 
 
@@ -182,13 +206,20 @@ def unit_weekly(user: Any, unit: Unit, *, since: dt.date, until: dt.date) -> lis
     weeks: dict[dt.date, dict[str, Any]] = {}
     w = _week(since)
     while w <= until:
-        weeks[w] = {"week": w, "ratings": 0, "staff": 0, "paper": 0, "checks": defaultdict(int),
-                    "flagged": 0}
+        weeks[w] = {
+            "week": w,
+            "ratings": 0,
+            "staff": 0,
+            "paper": 0,
+            "checks": defaultdict(int),
+            "flagged": 0,
+        }
         w += dt.timedelta(days=7)
     for day, origin, n in (
         RatingRollup.objects.filter(unit=unit, day__gte=since, day__lte=until)
         .exclude(origin=Origin.SYSTEM_DEFAULT)
-        .values_list("day", "origin").annotate(n=Sum("count"))
+        .values_list("day", "origin")
+        .annotate(n=Sum("count"))
     ):
         row = weeks[_week(day)]
         row["ratings"] += n
@@ -199,7 +230,8 @@ def unit_weekly(user: Any, unit: Unit, *, since: dt.date, until: dt.date) -> lis
     start = dt.datetime.combine(since, dt.time.min, tzinfo=LOCAL_TZ)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL_TZ)
     for at, code in Flag.objects.filter(
-        review__unit=unit, review__rating__assessed_at__gte=start,
+        review__unit=unit,
+        review__rating__assessed_at__gte=start,
         review__rating__assessed_at__lt=end,
     ).values_list("review__rating__assessed_at", "check_code"):
         row = weeks[_week(at.astimezone(LOCAL_TZ).date())]

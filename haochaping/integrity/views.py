@@ -32,9 +32,11 @@ def _page(view):
         try:
             return view(request, *args, **kwargs)
         except InvalidInput as exc:
-            messages.error(request, "; ".join(
-                m for msgs in exc.extra.get("errors", {}).values() for m in msgs
-            ) or str(exc.message))
+            messages.error(
+                request,
+                "; ".join(m for msgs in exc.extra.get("errors", {}).values() for m in msgs)
+                or str(exc.message),
+            )
             return redirect(request.get_full_path())
         except ApplicationError as exc:
             return render(request, "integrity/error.html", {"error": exc}, status=exc.status)
@@ -66,20 +68,34 @@ def index(request: HttpRequest) -> HttpResponse:
     check = request.GET.get("check", "")
     reviews = list(selectors.review_list(request.user, status=status, check=check)[:200])
     rows = [{"review": r, "flags": selectors.flag_reasons(r)} for r in reviews]
-    return render(request, "integrity/queue.html", {
-        "rows": rows, "status": status, "check": check, "statuses": ReviewStatus.choices,
-        "checks": active_checks(),
-    })
+    return render(
+        request,
+        "integrity/queue.html",
+        {
+            "rows": rows,
+            "status": status,
+            "check": check,
+            "statuses": ReviewStatus.choices,
+            "checks": active_checks(),
+        },
+    )
 
 
 @require_GET
 @_page
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.access_review(request.user, review_id)
-    return render(request, "integrity/review.html", {
-        "review": review, "rating": review.rating, "flags": selectors.flag_reasons(review),
-        "timeline": selectors.rating_timeline(review), "is_open": review.status == ReviewStatus.OPEN,
-    })
+    return render(
+        request,
+        "integrity/review.html",
+        {
+            "review": review,
+            "rating": review.rating,
+            "flags": selectors.flag_reasons(review),
+            "timeline": selectors.rating_timeline(review),
+            "is_open": review.status == ReviewStatus.OPEN,
+        },
+    )
 
 
 @require_POST
@@ -87,8 +103,9 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
 def review_confirm(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.access_review(request.user, review_id)
     try:
-        services.review_confirm(review=review, reason=request.POST.get("reason", ""),
-                                acting_user=request.user)
+        services.review_confirm(
+            review=review, reason=request.POST.get("reason", ""), acting_user=request.user
+        )
     except InvalidInput as exc:
         messages.error(request, "; ".join(m for msgs in exc.extra["errors"].values() for m in msgs))
         return redirect("integrity:review", review_id=review.pk)
@@ -101,8 +118,9 @@ def review_confirm(request: HttpRequest, review_id: int) -> HttpResponse:
 def review_clear(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.access_review(request.user, review_id)
     try:
-        services.review_clear(review=review, reason=request.POST.get("reason", ""),
-                              acting_user=request.user)
+        services.review_clear(
+            review=review, reason=request.POST.get("reason", ""), acting_user=request.user
+        )
     except InvalidInput as exc:
         messages.error(request, "; ".join(m for msgs in exc.extra["errors"].values() for m in msgs))
         return redirect("integrity:review", review_id=review.pk)
@@ -115,29 +133,48 @@ def review_clear(request: HttpRequest, review_id: int) -> HttpResponse:
 def check_list(request: HttpRequest) -> HttpResponse:
     since, until = _period(request, 90)
     start = dt.datetime.combine(since, dt.time.min, tzinfo=LOCAL_TZ)
-    return render(request, "integrity/checks.html", {
-        "stats": selectors.check_stats(request.user, since=start), "since": since,
-        "until": until, "thresholds": selectors.thresholds(),
-    })
+    return render(
+        request,
+        "integrity/checks.html",
+        {
+            "stats": selectors.check_stats(request.user, since=start),
+            "since": since,
+            "until": until,
+            "thresholds": selectors.thresholds(),
+        },
+    )
 
 
 @require_GET
 @_page
 def unit_view(request: HttpRequest) -> HttpResponse:
     since, until = _period(request, 30)
-    return render(request, "integrity/units.html", {
-        "rows": selectors.unit_integrity(request.user, since=since, until=until),
-        "since": since, "until": until,
-    })
+    return render(
+        request,
+        "integrity/units.html",
+        {
+            "rows": selectors.unit_integrity(request.user, since=since, until=until),
+            "since": since,
+            "until": until,
+        },
+    )
 
 
 @require_GET
 @_page
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     since, until = _period(request, 84)
-    weeks = selectors.unit_weekly(request.user, access_unit(request.user, unit_id),
-                                  since=since, until=until)
-    return render(request, "integrity/unit.html", {
-        "unit": access_unit(request.user, unit_id), "weeks": weeks, "since": since,
-        "until": until, "checks": active_checks(),
-    })
+    weeks = selectors.unit_weekly(
+        request.user, access_unit(request.user, unit_id), since=since, until=until
+    )
+    return render(
+        request,
+        "integrity/unit.html",
+        {
+            "unit": access_unit(request.user, unit_id),
+            "weeks": weeks,
+            "since": since,
+            "until": until,
+            "checks": active_checks(),
+        },
+    )

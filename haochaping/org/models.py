@@ -154,7 +154,9 @@ class Staff(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     staff_no = models.CharField(_("staff number"), max_length=32)
-    mobile = EncryptedCharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
+    mobile = EncryptedCharField(
+        _("mobile"), max_length=20, blank=True, validators=[validate_mobile]
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

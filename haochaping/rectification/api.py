@@ -80,7 +80,14 @@ class ErrorOut(Schema):
     extra: dict[str, Any] = {}
 
 
-_ERR = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}  # 400: body is not JSON
+_ERR = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}  # 400: body is not JSON
 
 
 # --- presentation -------------------------------------------------------------------------------

@@ -163,24 +163,33 @@ def _common(period: Period, as_of: dt.datetime) -> dict[str, Any]:
         {"key": "bad", "type": "int", "value": m.bad_rate(total).num},
         {"key": "bad_rate", "type": "ratio", "value": ratio(m.bad_rate(total))},
         {"key": "citizen_good_rate", "type": "ratio", "value": ratio(m.citizen_good_rate(total))},
-        {"key": "staff_entered_share", "type": "ratio",
-         "value": ratio(m.origin_share(total, Origin.STAFF_ENTERED))},
+        {
+            "key": "staff_entered_share",
+            "type": "ratio",
+            "value": ratio(m.origin_share(total, Origin.STAFF_ENTERED)),
+        },
         {"key": "completed", "type": "int", "value": cases.completed},
         {"key": "rating_rate", "type": "ratio", "value": ratio(m.rating_rate(cases))},
         {"key": "unrated_rate", "type": "ratio", "value": ratio(m.unrated_rate(cases))},
         {"key": "received", "type": "int", "value": rects.received},
         {"key": "reply_rate", "type": "ratio", "value": ratio(m.reply_rate(rects))},
         {"key": "rectification_rate", "type": "ratio", "value": ratio(m.rectification_rate(rects))},
-        {"key": "callback_satisfaction", "type": "ratio",
-         "value": ratio(m.callback_satisfaction(rects))},
+        {
+            "key": "callback_satisfaction",
+            "type": "ratio",
+            "value": ratio(m.callback_satisfaction(rects)),
+        },
     ]
     empty_t, empty_c = m.RatingTally(), m.CaseTally()
     regions = {
         "key": "regions",
         "columns": _columns([("region", "text")], RATING_COLUMNS, CASE_COLUMNS),
         "rows": [
-            [region_names.get(k, ""), *rating_cells(by_region.get(k, empty_t)),
-             *case_cells(cases_region.get(k, empty_c))]
+            [
+                region_names.get(k, ""),
+                *rating_cells(by_region.get(k, empty_t)),
+                *case_cells(cases_region.get(k, empty_c)),
+            ]
             for k in _sorted_keys(region_keys, region_names)
         ],
     }
@@ -188,8 +197,11 @@ def _common(period: Period, as_of: dt.datetime) -> dict[str, Any]:
         "key": "units",
         "columns": _columns([("unit", "text")], RATING_COLUMNS, CASE_COLUMNS),
         "rows": [
-            [unit_names.get(k, ""), *rating_cells(by_unit.get(k, empty_t)),
-             *case_cells(cases_unit.get(k, empty_c))]
+            [
+                unit_names.get(k, ""),
+                *rating_cells(by_unit.get(k, empty_t)),
+                *case_cells(cases_unit.get(k, empty_c)),
+            ]
             for k in _sorted_keys(set(by_unit) | set(cases_unit), unit_names)
         ],
         "ids": [k for k in _sorted_keys(set(by_unit) | set(cases_unit), unit_names)],
@@ -197,8 +209,10 @@ def _common(period: Period, as_of: dt.datetime) -> dict[str, Any]:
     handling = {
         "key": "bad_review_handling",
         "columns": _columns([("unit", "text")], RECT_COLUMNS),
-        "rows": [[unit_names.get(k, ""), *rect_cells(rects_unit[k])]
-                 for k in _sorted_keys(set(rects_unit), unit_names)],
+        "rows": [
+            [unit_names.get(k, ""), *rect_cells(rects_unit[k])]
+            for k in _sorted_keys(set(rects_unit), unit_names)
+        ],
         "ids": _sorted_keys(set(rects_unit), unit_names),
         "total": rect_cells(rects),
     }
@@ -208,8 +222,9 @@ def _common(period: Period, as_of: dt.datetime) -> dict[str, Any]:
     labels = reason_labels([code for code, _lv, _n in reasons]) if reasons else {}
     reason_table = {
         "key": "top_reasons",
-        "columns": _columns([("code", "text"), ("reason", "text"), ("level", "text"),
-                             ("times_chosen", "int")]),
+        "columns": _columns(
+            [("code", "text"), ("reason", "text"), ("level", "text"), ("times_chosen", "int")]
+        ),
         "rows": [[code, labels.get(code, ""), lv, n] for code, lv, n in reasons],
     }
     return {
@@ -255,38 +270,82 @@ def _bad_review_list(period: Period) -> dict[str, Any]:
     # model objects per row (rectification, unit, case, item, rating, its item) were two thirds
     # of the report's time (36.5 s at 50M ratings a year, docs/scaling.md).
     rows = (
-        Rectification.objects.filter(opened_at__gte=m._local_midnight(period.start),
-                                     opened_at__lt=m._local_midnight(period.end))
+        Rectification.objects.filter(
+            opened_at__gte=m._local_midnight(period.start),
+            opened_at__lt=m._local_midnight(period.end),
+        )
         .exclude(status=Status.WITHDRAWN)
         .order_by("opened_at", "pk")
-        .values_list("unit__name", "case__project_no", "rating__item__name", "rating__level",
-                     "rating__option_codes", "rating__evaluator_name",
-                     "rating__evaluator_mobile", "opened_at", "status", "contacted_at",
-                     "closed_at")
+        .values_list(
+            "unit__name",
+            "case__project_no",
+            "rating__item__name",
+            "rating__level",
+            "rating__option_codes",
+            "rating__evaluator_name",
+            "rating__evaluator_mobile",
+            "opened_at",
+            "status",
+            "contacted_at",
+            "closed_at",
+        )
     )
 
     def local(moment: dt.datetime | None) -> str:
         return moment.astimezone(m.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     out = [
-        [unit, case_no or "", item or "", str(level), ",".join(codes or []), mask_name(name),
-         mask_mobile(mobile), local(opened_at), str(status), local(contacted_at),
-         local(closed_at)]
-        for (unit, case_no, item, level, codes, name, mobile, opened_at, status, contacted_at,
-             closed_at) in rows
+        [
+            unit,
+            case_no or "",
+            item or "",
+            str(level),
+            ",".join(codes or []),
+            mask_name(name),
+            mask_mobile(mobile),
+            local(opened_at),
+            str(status),
+            local(contacted_at),
+            local(closed_at),
+        ]
+        for (
+            unit,
+            case_no,
+            item,
+            level,
+            codes,
+            name,
+            mobile,
+            opened_at,
+            status,
+            contacted_at,
+            closed_at,
+        ) in rows
     ]
     return {
         "key": "bad_reviews",
-        "columns": _columns([("unit", "text"), ("case_no", "text"), ("item", "text"),
-                             ("level", "text"), ("reasons", "text"), ("evaluator", "text"),
-                             ("mobile", "text"), ("opened_at", "text"), ("status", "text"),
-                             ("contacted_at", "text"), ("closed_at", "text")]),
+        "columns": _columns(
+            [
+                ("unit", "text"),
+                ("case_no", "text"),
+                ("item", "text"),
+                ("level", "text"),
+                ("reasons", "text"),
+                ("evaluator", "text"),
+                ("mobile", "text"),
+                ("opened_at", "text"),
+                ("status", "text"),
+                ("contacted_at", "text"),
+                ("closed_at", "text"),
+            ]
+        ),
         "rows": out,
     }
 
 
-def assessment_score(t: m.RatingTally, r: m.RectTally,
-                     weights: dict[str, float]) -> tuple[float | None, dict[str, m.Ratio]]:
+def assessment_score(
+    t: m.RatingTally, r: m.RectTally, weights: dict[str, float]
+) -> tuple[float | None, dict[str, m.Ratio]]:
     """Annual assessment score 0–100 = 100 × Σ w_c · rate_c / Σ w_c over components with data.
 
     The components and weights are the ranking's (settings.HAOCHAPING_RESULTS["RANKING"]
@@ -350,15 +409,25 @@ def gather_annual(period: Period, *, as_of: dt.datetime | None = None) -> dict:
     keys = _sorted_keys(set(by_unit) | set(rects_unit), names)
     rows = []
     for k in keys:
-        score, parts = assessment_score(by_unit.get(k, m.RatingTally()),
-                                        rects_unit.get(k, m.RectTally()), weights)
-        rows.append([names.get(k, ""), m.rating_count(by_unit.get(k, m.RatingTally())),
-                     *[ratio(parts[c]) for c in weights], score])
+        score, parts = assessment_score(
+            by_unit.get(k, m.RatingTally()), rects_unit.get(k, m.RectTally()), weights
+        )
+        rows.append(
+            [
+                names.get(k, ""),
+                m.rating_count(by_unit.get(k, m.RatingTally())),
+                *[ratio(parts[c]) for c in weights],
+                score,
+            ]
+        )
     rows.sort(key=lambda r: (r[-1] is None, -(r[-1] or 0), r[0]))
     assessment = {
         "key": "assessment",
-        "columns": _columns([("unit", "text"), ("ratings", "int")],
-                            [(c, "ratio") for c in weights], [("score", "score")]),
+        "columns": _columns(
+            [("unit", "text"), ("ratings", "int")],
+            [(c, "ratio") for c in weights],
+            [("score", "score")],
+        ),
         "rows": rows,
     }
     data = {**_base(ReportKind.ANNUAL, period, as_of), **common}

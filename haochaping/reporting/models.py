@@ -17,30 +17,38 @@ class Report(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=ReportKind.choices)
     period_key = models.CharField(_("period"), max_length=10)  # 2026-10, 2026-Q3, 2026
     version = models.PositiveIntegerField(_("version"), default=1)
-    state = models.CharField(_("state"), max_length=16, choices=ReportState.choices,
-                             default=ReportState.DRAFT)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ReportState.choices, default=ReportState.DRAFT
+    )
     # the gathered figures (builders.gather_*), frozen when the version is created
     data = models.JSONField(_("data"), default=dict)
     problems_found = models.TextField(_("problems found"), blank=True)
     typical_cases = models.TextField(_("typical cases"), blank=True)
     correction_reason = models.TextField(_("reason for the correction"), blank=True)
     supersedes = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
         verbose_name=_("corrects version"),
     )
     created_at = models.DateTimeField(_("created at"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         ordering = ["-period_key", "kind", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "period_key", "version"],
-                                    name="reporting_report_unique_version"),
+            models.UniqueConstraint(
+                fields=["kind", "period_key", "version"], name="reporting_report_unique_version"
+            ),
             models.UniqueConstraint(
                 fields=["kind", "period_key"],
                 condition=models.Q(state__in=["draft", "in_review"]),
@@ -68,8 +76,7 @@ class Report(models.Model):
 
 class ReportComment(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("comment"))
     created_at = models.DateTimeField(_("created at"))
 
@@ -86,8 +93,9 @@ class ReportEvent(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(max_length=64)
-    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
@@ -126,8 +134,9 @@ class ReportFile(models.Model):
     class Meta:
         ordering = ["report", "format"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "format", "audience"],
-                                    name="reporting_file_once_per_version"),
+            models.UniqueConstraint(
+                fields=["report", "format", "audience"], name="reporting_file_once_per_version"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -41,8 +41,7 @@ def access_report(user: Any, report_id: int, *, for_update: bool = False) -> Rep
 
 def access_report_file(user: Any, file_id: int) -> ReportFile:
     visible = report_list_for(user)
-    f = ReportFile.objects.select_related("report").filter(pk=file_id,
-                                                           report__in=visible).first()
+    f = ReportFile.objects.select_related("report").filter(pk=file_id, report__in=visible).first()
     if f is None:
         raise NotFound()
     return f
@@ -51,8 +50,9 @@ def access_report_file(user: Any, file_id: int) -> ReportFile:
 def public_file_list() -> QuerySet[ReportFile]:
     """Files of released public reports, newest period first (superseded versions stay listed)."""
     return (
-        ReportFile.objects.filter(audience=Audience.PUBLIC,
-                                  report__state__in=ReportState.released_values())
+        ReportFile.objects.filter(
+            audience=Audience.PUBLIC, report__state__in=ReportState.released_values()
+        )
         .select_related("report")
         .defer("content")
         .order_by("-report__period_key", "-report__version", "format")

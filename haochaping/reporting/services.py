@@ -59,8 +59,13 @@ def report_generate(*, kind: str, period_key: str, acting_user: Any = None) -> R
     key = normalise_period(kind, period_key)
     _report_absent(kind, key)
     at = now()
-    return _report_create(kind=kind, key=key, at=at, acting_user=acting_user,
-                          data=builders.gather(kind, key, as_of=at))
+    return _report_create(
+        kind=kind,
+        key=key,
+        at=at,
+        acting_user=acting_user,
+        data=builders.gather(kind, key, as_of=at),
+    )
 
 
 def _report_absent(kind: str, key: str) -> None:
@@ -72,8 +77,13 @@ def _report_absent(kind: str, key: str) -> None:
 def _report_create(*, kind: str, key: str, at: Any, acting_user: Any, data: dict) -> Report:
     _report_absent(kind, key)
     report = Report.objects.create(
-        kind=kind, period_key=key, version=1, state=ReportState.DRAFT,
-        data=data, created_at=at, updated_at=at,
+        kind=kind,
+        period_key=key,
+        version=1,
+        state=ReportState.DRAFT,
+        data=data,
+        created_at=at,
+        updated_at=at,
         created_by=acting_user,
     )
     report_event_record(report=report, type="reporting.generated", acting_user=acting_user)
@@ -84,9 +94,13 @@ def _report_create(*, kind: str, key: str, at: Any, acting_user: Any, data: dict
 def _notify_draft(report: Report) -> None:
     from django.urls import reverse
 
-    _notify(Role.LIAISON, "reporting.draft_ready",
-            {"kind": report.kind, "period": report.period_key},
-            reverse("reports:detail", args=[report.pk]), f"reporting.draft.{report.pk}")
+    _notify(
+        Role.LIAISON,
+        "reporting.draft_ready",
+        {"kind": report.kind, "period": report.period_key},
+        reverse("reports:detail", args=[report.pk]),
+        f"reporting.draft.{report.pk}",
+    )
 
 
 @transaction.atomic
@@ -98,10 +112,15 @@ def report_comment_add(*, report_id: int, text: str, acting_user: Any) -> Report
     report = _lock(report_id)
     if not report.is_editable:
         raise Conflict(_("Comments are closed: this version is no longer under review."))
-    comment = ReportComment.objects.create(report=report, author=acting_user, text=text[:5000],
-                                           created_at=now())
-    report_event_record(report=report, type="reporting.commented", acting_user=acting_user,
-                        payload={"comment": comment.pk})
+    comment = ReportComment.objects.create(
+        report=report, author=acting_user, text=text[:5000], created_at=now()
+    )
+    report_event_record(
+        report=report,
+        type="reporting.commented",
+        acting_user=acting_user,
+        payload={"comment": comment.pk},
+    )
     return comment
 
 
@@ -112,8 +131,9 @@ def _personal_data_problems(*texts: str) -> list[str]:
 
 
 @transaction.atomic
-def report_sections_update(*, report_id: int, problems_found: str, typical_cases: str,
-                           acting_user: Any) -> Report:
+def report_sections_update(
+    *, report_id: int, problems_found: str, typical_cases: str, acting_user: Any
+) -> Report:
     """Edit the two text sections of an open version. A public bulletin refuses ID numbers,
     mobile numbers and case numbers (the same rule as the public site's typical cases)."""
     _bureau(acting_user)
@@ -197,25 +217,43 @@ def report_correct(*, report_id: int, reason: str, acting_user: Any) -> Report:
     try:
         with transaction.atomic():
             new = Report.objects.create(
-                kind=old.kind, period_key=old.period_key, version=old.version + 1,
-                state=ReportState.DRAFT, data=builders.gather(old.kind, old.period_key, as_of=at),
-                problems_found=old.problems_found, typical_cases=old.typical_cases,
-                correction_reason=reason, supersedes=old, created_at=at, updated_at=at,
+                kind=old.kind,
+                period_key=old.period_key,
+                version=old.version + 1,
+                state=ReportState.DRAFT,
+                data=builders.gather(old.kind, old.period_key, as_of=at),
+                problems_found=old.problems_found,
+                typical_cases=old.typical_cases,
+                correction_reason=reason,
+                supersedes=old,
+                created_at=at,
+                updated_at=at,
                 created_by=acting_user,
             )
     except IntegrityError:
         raise Conflict(_("A correction of this report is already open.")) from None
-    report_event_record(report=old, type="reporting.corrected", acting_user=acting_user,
-                        payload={"new_version": new.version, "reason": reason})
-    report_event_record(report=new, type="reporting.generated", acting_user=acting_user,
-                        payload={"corrects": old.version})
+    report_event_record(
+        report=old,
+        type="reporting.corrected",
+        acting_user=acting_user,
+        payload={"new_version": new.version, "reason": reason},
+    )
+    report_event_record(
+        report=new,
+        type="reporting.generated",
+        acting_user=acting_user,
+        payload={"corrects": old.version},
+    )
     _notify_draft(new)
     return new
 
 
 def render(report: Report, fmt: str, *, draft: bool = False) -> bytes:
-    kwargs: dict[str, Any] = {"version": report.version, "problems_found": report.problems_found,
-              "typical_cases": report.typical_cases}
+    kwargs: dict[str, Any] = {
+        "version": report.version,
+        "problems_found": report.problems_found,
+        "typical_cases": report.typical_cases,
+    }
     if fmt == FileFormat.XLSX:
         from haochaping.reporting.xlsx import render_xlsx
 
@@ -240,16 +278,30 @@ def report_files_archive(*, report_id: int) -> list[ReportFile]:
         if fmt in done:
             continue
         content = render(report, fmt)
-        created.append(ReportFile.objects.create(
-            report=report, format=fmt, audience=report.audience, content=content,
-            sha256=hashlib.sha256(content).hexdigest(), size=len(content), created_at=now(),
-        ))
-        report_event_record(report=report, type="reporting.file_archived",
-                            payload={"format": fmt, "sha256": created[-1].sha256})
+        created.append(
+            ReportFile.objects.create(
+                report=report,
+                format=fmt,
+                audience=report.audience,
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+                created_at=now(),
+            )
+        )
+        report_event_record(
+            report=report,
+            type="reporting.file_archived",
+            payload={"format": fmt, "sha256": created[-1].sha256},
+        )
     if created and report.audience == "internal":
-        _notify(Role.SUPERVISOR, "reporting.published",
-                {"kind": report.kind, "period": report.period_key, "version": report.version},
-                reverse("reports:detail", args=[report.pk]), f"reporting.published.{report.pk}")
+        _notify(
+            Role.SUPERVISOR,
+            "reporting.published",
+            {"kind": report.kind, "period": report.period_key, "version": report.version},
+            reverse("reports:detail", args=[report.pk]),
+            f"reporting.published.{report.pk}",
+        )
     return created
 
 
@@ -257,7 +309,9 @@ def monthly_drafts(*, period_key: str) -> list[Report]:
     """The monthly bulletin and bad-review report drafts of ``period_key`` (existing ones kept)."""
     out = []
     for kind in (ReportKind.MONTHLY_BULLETIN, ReportKind.MONTHLY_BAD_REVIEWS):
-        existing = Report.objects.filter(kind=kind, period_key=period_key).order_by("-version").first()
+        existing = (
+            Report.objects.filter(kind=kind, period_key=period_key).order_by("-version").first()
+        )
         if existing is not None:
             out.append(existing)
             continue

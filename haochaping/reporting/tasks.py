@@ -15,8 +15,9 @@ def monthly_report(period: str | None = None) -> dict[str, list[int]]:
     current month's key (``2026-11``); the drafts are for the month before it (``2026-10``)."""
     from haochaping.reporting.services import monthly_drafts
 
-    current = period_parse(Grain.MONTH, period) if period else period_containing(Grain.MONTH,
-                                                                                 today())
+    current = (
+        period_parse(Grain.MONTH, period) if period else period_containing(Grain.MONTH, today())
+    )
     reports = monthly_drafts(period_key=current.previous().key)
     return {"reports": [r.pk for r in reports]}
 

@@ -33,48 +33,70 @@ def report_page(view):
 @report_page
 def index(request: HttpRequest) -> HttpResponse:
     reports = selectors.report_list_for(request.user).prefetch_related("files")
-    return render(request, "reporting/index.html", {
-        "reports": reports[:200], "kinds": ReportKind.choices,
-        "can_write": selectors.is_bureau(request.user)
-    })
+    return render(
+        request,
+        "reporting/index.html",
+        {
+            "reports": reports[:200],
+            "kinds": ReportKind.choices,
+            "can_write": selectors.is_bureau(request.user),
+        },
+    )
 
 
 @require_POST
 @report_page
 def generate(request: HttpRequest) -> HttpResponse:
-    report = services.report_generate(kind=request.POST.get("kind", ""),
-                                      period_key=request.POST.get("period", ""),
-                                      acting_user=request.user)
+    report = services.report_generate(
+        kind=request.POST.get("kind", ""),
+        period_key=request.POST.get("period", ""),
+        acting_user=request.user,
+    )
     return redirect("reports:detail", report.pk)
 
 
 def tables_for_display(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{
-        "key": t["key"],
-        "title": TABLE_TITLES.get(t["key"], t["key"]),
-        "headers": [column_label(c["key"]) for c in t["columns"]],
-        "rows": [[format_cell(c["type"], v, c["key"]) for c, v in zip(t["columns"], row,
-                                                                       strict=True)]
-                 for row in t["rows"]],
-    } for t in data.get("tables", [])]
+    return [
+        {
+            "key": t["key"],
+            "title": TABLE_TITLES.get(t["key"], t["key"]),
+            "headers": [column_label(c["key"]) for c in t["columns"]],
+            "rows": [
+                [
+                    format_cell(c["type"], v, c["key"])
+                    for c, v in zip(t["columns"], row, strict=True)
+                ]
+                for row in t["rows"]
+            ],
+        }
+        for t in data.get("tables", [])
+    ]
 
 
 @report_page
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.access_report(request.user, pk)
-    return render(request, "reporting/detail.html", {
-        "report": report, "title": TITLES[report.kind],
-        "headline": [(column_label(f["key"]), format_cell(f["type"], f["value"]))
-                     for f in report.data.get("headline", [])],
-        "tables": tables_for_display(report.data),
-        "files": report.files.defer("content"),
-        "comments": report.comments.select_related("author"),
-        "events": report.events.select_related("acting_user"),
-        "versions": selectors.report_list_for(request.user).filter(
-            kind=report.kind, period_key=report.period_key).order_by("version"),
-        "can_write": selectors.is_bureau(request.user),
-        "states": ReportState
-    })
+    return render(
+        request,
+        "reporting/detail.html",
+        {
+            "report": report,
+            "title": TITLES[report.kind],
+            "headline": [
+                (column_label(f["key"]), format_cell(f["type"], f["value"]))
+                for f in report.data.get("headline", [])
+            ],
+            "tables": tables_for_display(report.data),
+            "files": report.files.defer("content"),
+            "comments": report.comments.select_related("author"),
+            "events": report.events.select_related("acting_user"),
+            "versions": selectors.report_list_for(request.user)
+            .filter(kind=report.kind, period_key=report.period_key)
+            .order_by("version"),
+            "can_write": selectors.is_bureau(request.user),
+            "states": ReportState,
+        },
+    )
 
 
 @require_POST
@@ -88,16 +110,21 @@ def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     elif name == "publish":
         report = services.report_publish(report_id=pk, acting_user=user)
     elif name == "correct":
-        report = services.report_correct(report_id=pk, reason=request.POST.get("reason", ""),
-                                         acting_user=user)
+        report = services.report_correct(
+            report_id=pk, reason=request.POST.get("reason", ""), acting_user=user
+        )
     elif name == "comment":
-        services.report_comment_add(report_id=pk, text=request.POST.get("text", ""),
-                                    acting_user=user)
+        services.report_comment_add(
+            report_id=pk, text=request.POST.get("text", ""), acting_user=user
+        )
         report = selectors.access_report(user, pk)
     elif name == "sections":
         report = services.report_sections_update(
-            report_id=pk, problems_found=request.POST.get("problems_found", ""),
-            typical_cases=request.POST.get("typical_cases", ""), acting_user=user)
+            report_id=pk,
+            problems_found=request.POST.get("problems_found", ""),
+            typical_cases=request.POST.get("typical_cases", ""),
+            acting_user=user,
+        )
     else:
         raise InvalidInput(extra={"errors": {"action": ["?"]}})
     return redirect("reports:detail", report.pk)
@@ -129,10 +156,15 @@ def preview(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in FileFormat.values:
         raise InvalidInput(extra={"errors": {"format": ["?"]}})
     content = services.render(report, fmt, draft=report.is_editable)
-    response = HttpResponse(content, content_type="application/pdf" if fmt == "pdf" else
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        content,
+        content_type="application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = (
-        f'attachment; filename="preview-{report.kind}-{report.period_key}-v{report.version}.{fmt}"')
+        f'attachment; filename="preview-{report.kind}-{report.period_key}-v{report.version}.{fmt}"'
+    )
     return response
 
 
@@ -146,10 +178,17 @@ def public_list(request: HttpRequest) -> HttpResponse:
     lang = lang if lang in ("bo", "zh-hans", "en") else "zh-hans"
     files = list(selectors.public_file_list())
     with translation.override(lang):
-        response = render(request, "reporting/public/list.html", {
-            "files": files, "title": TITLES[ReportKind.MONTHLY_BULLETIN],
-            "path": request.path, "query": {}, "LANGUAGE_CODE": lang,
-        })
+        response = render(
+            request,
+            "reporting/public/list.html",
+            {
+                "files": files,
+                "title": TITLES[ReportKind.MONTHLY_BULLETIN],
+                "path": request.path,
+                "query": {},
+                "LANGUAGE_CODE": lang,
+            },
+        )
     response["Content-Language"] = lang
     return response
 

@@ -45,7 +45,8 @@ def _write_table(wb: Workbook, table: dict[str, Any]) -> None:
     ws = wb.create_sheet(sheet_title(str(TABLE_TITLES.get(table["key"], table["key"]))))
     columns = table["columns"]
     ws.cell(row=1, column=1, value=str(TABLE_TITLES.get(table["key"], table["key"]))).font = Font(
-        bold=True, size=13)
+        bold=True, size=13
+    )
     for j, col in enumerate(columns, start=1):
         c = ws.cell(row=2, column=j, value=column_label(col["key"]))
         c.font = Font(bold=True)
@@ -65,8 +66,14 @@ def _write_table(wb: Workbook, table: dict[str, Any]) -> None:
     ws.freeze_panes = "B3"
 
 
-def render_xlsx(data: dict[str, Any], *, version: int = 1, problems_found: str = "",
-                typical_cases: str = "", language: str = "zh-hans") -> bytes:
+def render_xlsx(
+    data: dict[str, Any],
+    *,
+    version: int = 1,
+    problems_found: str = "",
+    typical_cases: str = "",
+    language: str = "zh-hans",
+) -> bytes:
     with translation.override(language):
         wb = Workbook()
         ws = wb.active
@@ -98,18 +105,21 @@ def render_xlsx(data: dict[str, Any], *, version: int = 1, problems_found: str =
         for key, text in (("problems_found", problems_found), ("typical_cases", typical_cases)):
             row += 2
             ws.cell(row=row, column=1, value=" / ".join(SECTION_TITLES[key])).font = Font(bold=True)
-            ws.cell(row=row, column=2, value=text).alignment = Alignment(wrap_text=True,
-                                                                       vertical="top")
+            ws.cell(row=row, column=2, value=text).alignment = Alignment(
+                wrap_text=True, vertical="top"
+            )
         row += 2
         ws.cell(row=row, column=1, value=str(DEFINITIONS)).alignment = Alignment(wrap_text=True)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         ws.row_dimensions[row].height = 120
         if data.get("formula"):
             row += 1
-            weights = ", ".join(f"{column_label(k)} {w:g}" for k, w in data["formula"]["weights"]
-                                .items())
+            weights = ", ".join(
+                f"{column_label(k)} {w:g}" for k, w in data["formula"]["weights"].items()
+            )
             ws.cell(row=row, column=1, value=f"{FORMULA} ({weights})").alignment = Alignment(
-                wrap_text=True)
+                wrap_text=True
+            )
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
             ws.row_dimensions[row].height = 80
         ws.freeze_panes = f"A{header_row + 1}"
@@ -131,8 +141,11 @@ def _deterministic_zip(raw: bytes) -> bytes:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
-                                 rb"<dcterms:\1\2>2000-01-01T00:00:00Z<", content)
+                content = re.sub(
+                    rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
+                    rb"<dcterms:\1\2>2000-01-01T00:00:00Z<",
+                    content,
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr

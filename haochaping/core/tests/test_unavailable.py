@@ -43,7 +43,10 @@ def _get(url: str, **headers: str) -> tuple[int, dict, str]:
 
 
 @pytest.fixture(
-    params=["postgres://postgres@127.0.0.1:{port}/haochaping", "sqlite:///{tmp}/missing/db.sqlite3"],
+    params=[
+        "postgres://postgres@127.0.0.1:{port}/haochaping",
+        "sqlite:///{tmp}/missing/db.sqlite3",
+    ],
     ids=["postgresql", "sqlite"],
 )
 def dead_server(request, tmp_path):

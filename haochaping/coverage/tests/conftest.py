@@ -24,10 +24,15 @@ def new_mobile() -> str:
     return str(next(_mobiles))
 
 
-def online_case(tree: Any, *, completed: dt.datetime, channel: str = ApplyChannel.ONLINE,
-                **overrides: Any):
-    fields = {"apply_channel": channel, "accepted_at": completed - dt.timedelta(days=1),
-              "completed_at": completed, "applicant_mobile": new_mobile()}
+def online_case(
+    tree: Any, *, completed: dt.datetime, channel: str = ApplyChannel.ONLINE, **overrides: Any
+):
+    fields = {
+        "apply_channel": channel,
+        "accepted_at": completed - dt.timedelta(days=1),
+        "completed_at": completed,
+        "applicant_mobile": new_mobile(),
+    }
     fields.update(overrides)
     return make_case(tree, **fields)
 

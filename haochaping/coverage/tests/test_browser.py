@@ -20,8 +20,9 @@ def login(page, live_server, username, next_url):
     log_in(page, live_server, username, next_url=next_url)
 
 
-def test_a_citizen_comment_reaches_the_unit_as_a_bad_review(page, live_server, org_tree, people,
-                                                            settings):
+def test_a_citizen_comment_reaches_the_unit_as_a_bad_review(
+    page, live_server, org_tree, people, settings
+):
     settings.HAOCHAPING_COVERAGE = {"FORM_MIN_SECONDS": 0}
     # given a citizen writes on the public form, in Tibetan
     page.goto(f"{live_server.url}/comment/?lang=bo")
@@ -53,8 +54,9 @@ def test_a_citizen_comment_reaches_the_unit_as_a_bad_review(page, live_server, o
     page.wait_for_url(f"{live_server.url}/rectification/{r.pk}/")
 
 
-def test_window_records_a_phone_answer_and_supervision_interviews(page, live_server, org_tree,
-                                                                  people):
+def test_window_records_a_phone_answer_and_supervision_interviews(
+    page, live_server, org_tree, people
+):
     # given an unrated online case completed yesterday, and a rated one
     from haochaping.core.clock import now
 
@@ -63,15 +65,20 @@ def test_window_records_a_phone_answer_and_supervision_interviews(page, live_ser
     services.supplementary_tasks_create()
     task = SupplementaryTask.objects.get(case=case)
     rated = online_case(org_tree, completed=yesterday)
-    rating_submit(case=rated, level=Level.SATISFIED, channel=Channel.PC,
-                  assessed_at=yesterday + dt.timedelta(hours=1), evaluator_mobile=new_mobile())
+    rating_submit(
+        case=rated,
+        level=Level.SATISFIED,
+        channel=Channel.PC,
+        assessed_at=yesterday + dt.timedelta(hours=1),
+        evaluator_mobile=new_mobile(),
+    )
 
     # when the window staff records the citizen's phone answer
     login(page, live_server, people.window.username, "/coverage/tasks/")
     page.click(f'tr[data-task="{task.pk}"] a')
     page.select_option("select[name=level]", "very_satisfied")
     page.fill("input[name=text]", "很满意")
-    page.click('input[value=phone] ~ button[type=submit]')
+    page.click("input[value=phone] ~ button[type=submit]")
     page.wait_for_load_state()
 
     # then

@@ -21,9 +21,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _slip(tree, people, **kw):
-    fields = {"source": CommentSource.SUGGESTION_BOX, "subject_kind": SubjectKind.UNIT,
-              "unit": tree.police, "text": "大厅取号机经常坏,等候时间太长。", "source_ref": "BOX-2026-11-001",
-              "acting_user": people.liaison, "received_at": at("2026-11-04 17:00")}
+    fields = {
+        "source": CommentSource.SUGGESTION_BOX,
+        "subject_kind": SubjectKind.UNIT,
+        "unit": tree.police,
+        "text": "大厅取号机经常坏,等候时间太长。",
+        "source_ref": "BOX-2026-11-001",
+        "acting_user": people.liaison,
+        "received_at": at("2026-11-04 17:00"),
+    }
     fields.update(kw)
     return services.comment_register(**fields)
 
@@ -34,14 +40,19 @@ def test_staff_register_a_suggestion_box_slip(org_tree, people, clock):
 
     # then
     assert (c.status, c.unit, c.registered_by, c.source_ref) == (
-        CommentStatus.NEW, org_tree.police, people.liaison, "BOX-2026-11-001")
+        CommentStatus.NEW,
+        org_tree.police,
+        people.liaison,
+        "BOX-2026-11-001",
+    )
     assert re.fullmatch(r"C[2-9A-Z]{9}", c.reference)
 
 
 def test_the_subject_decides_the_unit(org_tree, people, clock):
     hall = _slip(org_tree, people, subject_kind=SubjectKind.HALL, unit=None, hall=org_tree.hall)
-    item = _slip(org_tree, people, subject_kind=SubjectKind.ITEM, unit=None,
-                 item=org_tree.items["cg_hukou"])
+    item = _slip(
+        org_tree, people, subject_kind=SubjectKind.ITEM, unit=None, item=org_tree.items["cg_hukou"]
+    )
     assert (hall.unit, hall.hall) == (org_tree.bureau, org_tree.hall)
     assert (item.unit, item.item) == (org_tree.cg_police, org_tree.items["cg_hukou"])
 
@@ -61,37 +72,55 @@ def test_a_negative_comment_opens_a_rectification_for_the_named_unit(org_tree, p
     c = _slip(org_tree, people, submitter_name="次仁", submitter_mobile="13911112222")
 
     # when
-    c = services.comment_classify(comment_id=c.pk, sentiment=Sentiment.NEGATIVE,
-                                  topic=Topic.FACILITIES, level=Level.DISSATISFIED,
-                                  acting_user=people.liaison)
+    c = services.comment_classify(
+        comment_id=c.pk,
+        sentiment=Sentiment.NEGATIVE,
+        topic=Topic.FACILITIES,
+        level=Level.DISSATISFIED,
+        acting_user=people.liaison,
+    )
 
     # then
     assert c.status == CommentStatus.ROUTED
     rating = c.rating
     assert (rating.case_id, rating.unit, rating.level, rating.channel) == (
-        None, org_tree.police, Level.DISSATISFIED, Channel.KIOSK)
+        None,
+        org_tree.police,
+        Level.DISSATISFIED,
+        Channel.KIOSK,
+    )
     assert (rating.is_paper, rating.is_staff_entered, rating.origin) == (True, True, Origin.COMMENT)
     assert rating.text.startswith(f"[{c.reference}] 大厅取号机")
     assert rating.evaluator_mobile == "13911112222"
     r = Rectification.objects.get(rating=rating)
     assert (r.unit, r.status, r.handler) == (org_tree.police, Status.NEW, people.handler)
     with pytest.raises(InvalidTransition) as exc:
-        services.comment_classify(comment_id=c.pk, sentiment=Sentiment.PRAISE,
-                                  acting_user=people.liaison)
+        services.comment_classify(
+            comment_id=c.pk, sentiment=Sentiment.PRAISE, acting_user=people.liaison
+        )
     assert str(exc.value.message) == "This comment is already classified."
 
 
 def test_other_classifications_do_not_make_ratings(org_tree, people, clock):
-    praise = services.comment_classify(comment_id=_slip(org_tree, people).pk,
-                                       sentiment=Sentiment.PRAISE, acting_user=people.liaison)
-    spam = services.comment_classify(comment_id=_slip(org_tree, people).pk,
-                                     sentiment=Sentiment.SPAM, acting_user=people.liaison)
+    praise = services.comment_classify(
+        comment_id=_slip(org_tree, people).pk,
+        sentiment=Sentiment.PRAISE,
+        acting_user=people.liaison,
+    )
+    spam = services.comment_classify(
+        comment_id=_slip(org_tree, people).pk, sentiment=Sentiment.SPAM, acting_user=people.liaison
+    )
     assert (praise.status, praise.topic, praise.rating) == (CommentStatus.NOTED, Topic.OTHER, None)
     assert (spam.status, spam.rating) == (CommentStatus.REJECTED, None)
     with pytest.raises(InvalidInput) as exc:
-        services.comment_classify(comment_id=_slip(org_tree, people).pk,
-                                  sentiment=Sentiment.NEGATIVE, acting_user=people.liaison)
-    assert exc.value.extra == {"errors": {"level": ["A negative comment is rated 不满意 or 非常不满意."]}}
+        services.comment_classify(
+            comment_id=_slip(org_tree, people).pk,
+            sentiment=Sentiment.NEGATIVE,
+            acting_user=people.liaison,
+        )
+    assert exc.value.extra == {
+        "errors": {"level": ["A negative comment is rated 不满意 or 非常不满意."]}
+    }
 
 
 def test_comments_are_counted_separately(org_tree, people, clock):
@@ -99,8 +128,12 @@ def test_comments_are_counted_separately(org_tree, people, clock):
     _slip(org_tree, people)
     _slip(org_tree, people, source=CommentSource.EMAIL)
     c = _slip(org_tree, people, source=CommentSource.COMPLAINT_PHONE)
-    services.comment_classify(comment_id=c.pk, sentiment=Sentiment.NEGATIVE,
-                              level=Level.VERY_DISSATISFIED, acting_user=people.liaison)
+    services.comment_classify(
+        comment_id=c.pk,
+        sentiment=Sentiment.NEGATIVE,
+        level=Level.VERY_DISSATISFIED,
+        acting_user=people.liaison,
+    )
 
     # when
     counts = comment_counts(people.liaison, since=dt.date(2026, 11, 1), until=dt.date(2026, 11, 30))
@@ -110,7 +143,8 @@ def test_comments_are_counted_separately(org_tree, people, clock):
     assert counts["bySource"] == {"box": 1, "email": 1, "phone": 1}
     assert counts["bySentiment"] == {"unclassified": 2, "negative": 1}
     assert [(r["unit_id"], r["total"], r["negative"]) for r in counts["byUnit"]] == [
-        (org_tree.police.pk, 3, 1)]
+        (org_tree.police.pk, 3, 1)
+    ]
 
 
 # --- the public form ----------------------------------------------------------------------------
@@ -127,8 +161,16 @@ def _form(client: Client, lang: str = "en") -> dict[str, str]:
 
 
 def _post(client, tree, hidden, **extra):
-    data = {**hidden, "subject_kind": "unit", "unit": str(tree.police.pk),
-            "text": "网上申报系统经常打不开。", "name": "", "mobile": "", "email": "", "website": ""}
+    data = {
+        **hidden,
+        "subject_kind": "unit",
+        "unit": str(tree.police.pk),
+        "text": "网上申报系统经常打不开。",
+        "name": "",
+        "mobile": "",
+        "email": "",
+        "website": "",
+    }
     data.update(extra)
     return client.post("/comment/", data)
 
@@ -147,7 +189,12 @@ def test_public_form_accepts_a_comment_from_a_citizen(org_tree, people, clock):
     assert response.status_code == 302
     assert response["Location"] == f"/comment/thanks/{c.reference}/"
     assert (c.source, c.registered_by, c.unit, c.status, c.submitter_mobile) == (
-        CommentSource.WEB, None, org_tree.police, CommentStatus.NEW, "13922223333")
+        CommentSource.WEB,
+        None,
+        org_tree.police,
+        CommentStatus.NEW,
+        "13922223333",
+    )
     assert c.client_hash and "10.1.2.3" not in c.client_hash
     thanks = client.get(response["Location"])
     assert c.reference in thanks.content.decode()
@@ -159,7 +206,10 @@ def test_public_form_refuses_bots_and_stale_or_hasty_posts(org_tree, people, clo
     # too fast
     response = _post(client, org_tree, hidden)
     assert response.status_code == 422
-    assert "The form was sent too quickly. Please check it and send it again." in response.content.decode()
+    assert (
+        "The form was sent too quickly. Please check it and send it again."
+        in response.content.decode()
+    )
     # the honeypot
     clock.shift(dt.timedelta(seconds=10))
     response = _post(client, org_tree, hidden, website="http://spam.example")
@@ -187,7 +237,10 @@ def test_public_form_rate_limit_per_address(org_tree, people, clock):
     clock.shift(dt.timedelta(seconds=5))
     response = _post(client, org_tree, hidden)
     assert response.status_code == 429
-    assert "Too many messages from your connection. Please try again later." in response.content.decode()
+    assert (
+        "Too many messages from your connection. Please try again later."
+        in response.content.decode()
+    )
     # another address is not affected
     other = Client(REMOTE_ADDR="10.9.9.10")
     hidden = _form(other)
@@ -213,13 +266,22 @@ def test_staff_pages_register_and_classify(org_tree, people, clock):
     client = login(people.liaison)
 
     # when
-    response = client.post("/coverage/comments/", {
-        "source": "phone", "subject_kind": "unit", "unit": str(org_tree.police.pk),
-        "text": "12345转来:窗口人员态度生硬。", "source_ref": "12345-889"})
+    response = client.post(
+        "/coverage/comments/",
+        {
+            "source": "phone",
+            "subject_kind": "unit",
+            "unit": str(org_tree.police.pk),
+            "text": "12345转来:窗口人员态度生硬。",
+            "source_ref": "12345-889",
+        },
+    )
     c = Comment.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/coverage/comments/{c.pk}/"
-    response = client.post(f"/coverage/comments/{c.pk}/", {
-        "sentiment": "negative", "topic": "attitude", "level": "very_dissatisfied"})
+    response = client.post(
+        f"/coverage/comments/{c.pk}/",
+        {"sentiment": "negative", "topic": "attitude", "level": "very_dissatisfied"},
+    )
 
     # then
     assert response.status_code == 302

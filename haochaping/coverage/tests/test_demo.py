@@ -22,14 +22,22 @@ def test_demo_step_shows_every_part(org_tree, people, clock):
     for n in range(10):
         online_case(org_tree, completed=at(f"2026-11-0{1 + n % 4} 10:00"))
     for n in range(6):
-        case = online_case(org_tree, completed=at(f"2026-11-0{1 + n % 4} 10:00"),
-                           item_key="cg_hukou" if n % 2 else "id_card")
-        rating_submit(case=case, level=Level.SATISFIED, channel=Channel.PC,
-                      assessed_at=case.completed_at + dt.timedelta(hours=1),
-                      evaluator_mobile=new_mobile())
+        case = online_case(
+            org_tree,
+            completed=at(f"2026-11-0{1 + n % 4} 10:00"),
+            item_key="cg_hukou" if n % 2 else "id_card",
+        )
+        rating_submit(
+            case=case,
+            level=Level.SATISFIED,
+            channel=Channel.PC,
+            assessed_at=case.completed_at + dt.timedelta(hours=1),
+            evaluator_mobile=new_mobile(),
+        )
     lines: list[str] = []
-    ctx = DemoContext(rng=random.Random(1), until=dt.date(2026, 11, 5), months=1, scale=0.01,
-                      log=lines.append)
+    ctx = DemoContext(
+        rng=random.Random(1), until=dt.date(2026, 11, 5), months=1, scale=0.01, log=lines.append
+    )
 
     # when
     seed_coverage(ctx)

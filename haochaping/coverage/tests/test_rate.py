@@ -18,8 +18,13 @@ OCT = {"since": dt.date(2026, 10, 1), "until": dt.date(2026, 10, 31)}
 
 
 def _rate(case, *, channel=Channel.PC, stage=Stage.COMPLETION, when=None):
-    return rating_submit(case=case, level=Level.SATISFIED, channel=channel, stage=stage,
-                         assessed_at=when or case.completed_at + dt.timedelta(hours=1)).rating
+    return rating_submit(
+        case=case,
+        level=Level.SATISFIED,
+        channel=channel,
+        stage=stage,
+        assessed_at=when or case.completed_at + dt.timedelta(hours=1),
+    ).rating
 
 
 @pytest.fixture
@@ -36,8 +41,13 @@ def dataset(org_tree, people, clock):
     a = online_case(t, completed=at("2026-10-10 10:00"))
     _rate(a)
     b = online_case(t, completed=at("2026-10-12 10:00"), channel=ApplyChannel.APP)
-    staff_rating_record(kind=EntryKind.PHONE, case=b, level=Level.VERY_SATISFIED,
-                        operator=people.window, assessed_at=at("2026-10-14 10:00"))
+    staff_rating_record(
+        kind=EntryKind.PHONE,
+        case=b,
+        level=Level.VERY_SATISFIED,
+        operator=people.window,
+        assessed_at=at("2026-10-14 10:00"),
+    )
     c = online_case(t, completed=at("2026-10-05 10:00"))
     d = online_case(t, completed=at("2026-10-30 10:00"))
     e = online_case(t, completed=at("2026-10-20 10:00"))
@@ -53,8 +63,9 @@ def dataset(org_tree, people, clock):
     _rate(j)
     # the region writes defaults after 7 days; its run of 10-20 gave C (and G, outside the
     # period) one; the others were rated or too recent
-    services.default_policy_set(region=t.lhasa, enabled=True, after_days=7,
-                                acting_user=people.admin)
+    services.default_policy_set(
+        region=t.lhasa, enabled=True, after_days=7, acting_user=people.admin
+    )
     assert services.system_defaults_write(at=at("2026-10-20 09:00")) == 2
     return {"c": c, "d": d}
 
@@ -65,10 +76,20 @@ def test_effective_rating_rate_per_unit(org_tree, people, dataset):
 
     # then police: 7 online cases (A B C D E H I), 4 effectively rated (A B H I)
     police = rows[org_tree.police.pk]
-    assert (police.online_completed, police.effective, police.citizen, police.staff_entered,
-            police.default_only, police.unrated) == (7, 4, 3, 1, 1, 2)
-    assert police.rate.as_dict() == {"numerator": 4, "denominator": 7, "value": 0.571429,
-                                     "percent": "57.1%"}
+    assert (
+        police.online_completed,
+        police.effective,
+        police.citizen,
+        police.staff_entered,
+        police.default_only,
+        police.unrated,
+    ) == (7, 4, 3, 1, 1, 2)
+    assert police.rate.as_dict() == {
+        "numerator": 4,
+        "denominator": 7,
+        "value": 0.571429,
+        "percent": "57.1%",
+    }
     assert police.citizen_rate.percent == "42.9%"
     cg = rows[org_tree.cg_police.pk]
     assert (cg.online_completed, cg.effective, cg.rate.percent) == (1, 1, "100.0%")
@@ -88,10 +109,15 @@ def test_a_phone_answer_lifts_the_rate_and_a_default_does_not(org_tree, people, 
     from haochaping.coverage.models import SupplementaryTask
 
     task = SupplementaryTask.objects.get(case=dataset["d"])
-    services.task_phone_answer_record(task_id=task.pk, level=Level.SATISFIED,
-                                      acting_user=people.window)
+    services.task_phone_answer_record(
+        task_id=task.pk, level=Level.SATISFIED, acting_user=people.window
+    )
 
     # then
     police = {r.unit_id: r for r in online_rating_rate(people.liaison, **OCT)}[org_tree.police.pk]
     assert (police.effective, police.staff_entered, police.unrated, police.rate.percent) == (
-        5, 2, 1, "71.4%")
+        5,
+        2,
+        1,
+        "71.4%",
+    )

@@ -21,13 +21,17 @@ NOV = {"since": dt.date(2026, 11, 1), "until": dt.date(2026, 11, 5)}
 def test_draw_is_pure_stratified_and_seeded():
     # given strata of 10, 2 and 1 candidates; k12 recently contacted; unit:3's only citizen
     # (k11) is also in unit:2
-    population = ([(i, "unit:1", 1, f"k{i}") for i in range(1, 11)]
-                  + [(11, "unit:2", 2, "k11"), (12, "unit:2", 2, "k12"), (15, "unit:3", 3, "k11")])
+    population = [(i, "unit:1", 1, f"k{i}") for i in range(1, 11)] + [
+        (11, "unit:2", 2, "k11"),
+        (12, "unit:2", 2, "k12"),
+        (15, "unit:3", 3, "k11"),
+    ]
 
     # when
     chosen, excluded = services.draw(population, seed=7, per_stratum=3, excluded_keys={"k12"})
-    again, _ = services.draw(list(reversed(population)), seed=7, per_stratum=3,
-                             excluded_keys={"k12"})
+    again, _ = services.draw(
+        list(reversed(population)), seed=7, per_stratum=3, excluded_keys={"k12"}
+    )
     other, _ = services.draw(population, seed=8, per_stratum=3, excluded_keys={"k12"})
 
     # then
@@ -45,21 +49,37 @@ def test_draw_is_pure_stratified_and_seeded():
 def rated(org_tree, people, clock):
     """24 rated cases in November: police × (PC, SMS) × 8, Chengguan police × PC × 8."""
     out = []
-    for unit_key, channel in (("id_card", Channel.PC), ("id_card", Channel.SMS),
-                              ("cg_hukou", Channel.PC)):
+    for unit_key, channel in (
+        ("id_card", Channel.PC),
+        ("id_card", Channel.SMS),
+        ("cg_hukou", Channel.PC),
+    ):
         for n in range(8):
-            case = online_case(org_tree, completed=at(f"2026-11-0{1 + n % 4} 10:00"),
-                               item_key=unit_key)
-            out.append(rating_submit(case=case, level=Level.SATISFIED, channel=channel,
-                                     assessed_at=case.completed_at + dt.timedelta(hours=2),
-                                     evaluator_mobile=new_mobile()).rating)
+            case = online_case(
+                org_tree, completed=at(f"2026-11-0{1 + n % 4} 10:00"), item_key=unit_key
+            )
+            out.append(
+                rating_submit(
+                    case=case,
+                    level=Level.SATISFIED,
+                    channel=channel,
+                    assessed_at=case.completed_at + dt.timedelta(hours=2),
+                    evaluator_mobile=new_mobile(),
+                ).rating
+            )
     return out
 
 
 def _draw(people, **kw):
-    fields = {"kind": SampleKind.CALLBACK, "name": "十一月回访抽样",
-              "strata": [Stratum.UNIT, Stratum.CHANNEL], "per_stratum": 3, "seed": 20261105,
-              "acting_user": people.supervisor, **NOV}
+    fields = {
+        "kind": SampleKind.CALLBACK,
+        "name": "十一月回访抽样",
+        "strata": [Stratum.UNIT, Stratum.CHANNEL],
+        "per_stratum": 3,
+        "seed": 20261105,
+        "acting_user": people.supervisor,
+        **NOV,
+    }
     fields.update(kw)
     return services.sample_draw(**fields)
 
@@ -71,8 +91,9 @@ def test_sample_is_stratified_by_unit_and_channel(org_tree, people, rated, clock
     # then
     strata = list(sample.entries.values_list("stratum", flat=True))
     police, cg = org_tree.police.pk, org_tree.cg_police.pk
-    assert sorted(set(strata)) == sorted({f"unit:{police}|channel:1", f"unit:{police}|channel:7",
-                                          f"unit:{cg}|channel:1"})
+    assert sorted(set(strata)) == sorted(
+        {f"unit:{police}|channel:1", f"unit:{police}|channel:7", f"unit:{cg}|channel:1"}
+    )
     assert all(strata.count(s) == 3 for s in set(strata))
     assert (sample.population, sample.excluded, sample.entries.count()) == (24, 0, 9)
     for e in sample.entries.select_related("rating"):
@@ -87,8 +108,10 @@ def test_the_same_seed_draws_the_same_sample(org_tree, people, rated, clock):
     third = _draw(people, exclude_days=0, seed=1)
 
     # then
-    ids = [list(s.entries.order_by("position").values_list("rating_id", flat=True))
-           for s in (first, second, third)]
+    ids = [
+        list(s.entries.order_by("position").values_list("rating_id", flat=True))
+        for s in (first, second, third)
+    ]
     assert ids[0] == ids[1]
     assert ids[0] != ids[2]
     assert services.sample_reproduces(first) is True
@@ -98,8 +121,12 @@ def test_recently_contacted_citizens_are_left_out(org_tree, people, rated, clock
     # given a sample whose first entry's citizen is interviewed
     first = _draw(people, strata=[Stratum.UNIT], per_stratum=8)
     entry = first.entries.order_by("position").first()
-    services.interview_record(entry_id=entry.pk, outcome=InterviewOutcome.REACHED,
-                              confirms_rating=Answer.YES, acting_user=people.supervisor)
+    services.interview_record(
+        entry_id=entry.pk,
+        outcome=InterviewOutcome.REACHED,
+        confirms_rating=Answer.YES,
+        acting_user=people.supervisor,
+    )
     clock.shift(dt.timedelta(days=1))
 
     # when a new sample is drawn a day later (default: 90 days of rest), and one without rest
@@ -119,8 +146,9 @@ def test_supplementary_contacts_count_as_recent_contact(org_tree, people, clock)
     case = online_case(org_tree, completed=at("2026-11-02 10:00"))
     services.supplementary_tasks_create(run_day=dt.date(2026, 11, 4))
     task = SupplementaryTask.objects.get(case=case)
-    services.task_phone_answer_record(task_id=task.pk, level=Level.SATISFIED,
-                                      acting_user=people.window)
+    services.task_phone_answer_record(
+        task_id=task.pk, level=Level.SATISFIED, acting_user=people.window
+    )
     clock.shift(dt.timedelta(hours=1))
 
     # when
@@ -136,7 +164,8 @@ def test_sample_input_and_roles(org_tree, people, clock):
     assert exc.value.extra["errors"] == {
         "strata": ["Choose one or more of: unit, service item, channel."],
         "per_stratum": ["Between 1 and 50 per stratum."],
-        "until": ["The end lies before the start."]}
+        "until": ["The end lies before the start."],
+    }
     with pytest.raises(PermissionDenied):
         _draw(people, acting_user=people.window)
 
@@ -153,15 +182,27 @@ def test_interview_mismatch_is_flagged_and_signalled(org_tree, people, rated, cl
     events.interview_mismatch_found.connect(listener)
     try:
         # when: one confirms, one says staff rated for them, one not reached
-        ok = services.interview_record(entry_id=entries[0].pk, outcome=InterviewOutcome.REACHED,
-                                       confirms_rating=Answer.YES, entered_by_staff=Answer.NO,
-                                       pressured=Answer.NO, acting_user=people.supervisor)
-        bad = services.interview_record(entry_id=entries[1].pk, outcome=InterviewOutcome.REACHED,
-                                        confirms_rating=Answer.UNSURE,
-                                        entered_by_staff=Answer.YES, note="工作人员代为点击",
-                                        acting_user=people.supervisor)
-        services.interview_record(entry_id=entries[2].pk, outcome=InterviewOutcome.NOT_REACHED,
-                                  acting_user=people.supervisor)
+        ok = services.interview_record(
+            entry_id=entries[0].pk,
+            outcome=InterviewOutcome.REACHED,
+            confirms_rating=Answer.YES,
+            entered_by_staff=Answer.NO,
+            pressured=Answer.NO,
+            acting_user=people.supervisor,
+        )
+        bad = services.interview_record(
+            entry_id=entries[1].pk,
+            outcome=InterviewOutcome.REACHED,
+            confirms_rating=Answer.UNSURE,
+            entered_by_staff=Answer.YES,
+            note="工作人员代为点击",
+            acting_user=people.supervisor,
+        )
+        services.interview_record(
+            entry_id=entries[2].pk,
+            outcome=InterviewOutcome.NOT_REACHED,
+            acting_user=people.supervisor,
+        )
     finally:
         events.interview_mismatch_found.disconnect(listener)
 
@@ -171,19 +212,30 @@ def test_interview_mismatch_is_flagged_and_signalled(org_tree, people, rated, cl
     assert [i.pk for i in interview_mismatches(people.liaison)] == [bad.pk]
     assert SampleEntry.objects.get(pk=entries[2].pk).done_at is None
     with pytest.raises(InvalidTransition):
-        services.interview_record(entry_id=entries[0].pk, outcome=InterviewOutcome.REACHED,
-                                  confirms_rating=Answer.YES, acting_user=people.supervisor)
+        services.interview_record(
+            entry_id=entries[0].pk,
+            outcome=InterviewOutcome.REACHED,
+            confirms_rating=Answer.YES,
+            acting_user=people.supervisor,
+        )
     with pytest.raises(InvalidInput) as exc:
-        services.interview_record(entry_id=entries[3].pk, outcome=InterviewOutcome.REACHED,
-                                  acting_user=people.supervisor)
-    assert exc.value.extra == {"errors": {"confirms_rating": ["Does the citizen confirm the rating?"]}}
+        services.interview_record(
+            entry_id=entries[3].pk, outcome=InterviewOutcome.REACHED, acting_user=people.supervisor
+        )
+    assert exc.value.extra == {
+        "errors": {"confirms_rating": ["Does the citizen confirm the rating?"]}
+    }
 
 
 def test_a_stated_level_other_than_the_rating_is_a_mismatch(org_tree, people, rated, clock):
     entry = _draw(people).entries.first()
-    i = services.interview_record(entry_id=entry.pk, outcome=InterviewOutcome.REACHED,
-                                  confirms_rating=Answer.YES, stated_level=Level.DISSATISFIED,
-                                  acting_user=people.supervisor)
+    i = services.interview_record(
+        entry_id=entry.pk,
+        outcome=InterviewOutcome.REACHED,
+        confirms_rating=Answer.YES,
+        stated_level=Level.DISSATISFIED,
+        acting_user=people.supervisor,
+    )
     assert i.mismatch is True
 
 
@@ -192,16 +244,27 @@ def test_inspection_sample_and_mystery_visit_with_follow_up(org_tree, people, cl
     sample = _draw(people, kind=SampleKind.INSPECTION, strata=[Stratum.UNIT], per_stratum=1)
     entries = list(sample.entries.select_related("item"))
     assert sorted(e.item.unit_id for e in entries) == sorted(
-        [org_tree.police.pk, org_tree.cg_police.pk])
+        [org_tree.police.pk, org_tree.cg_police.pk]
+    )
 
     # when a mystery visit answers the first entry, with a follow-up action
     visit = services.visit_record(
-        unit=entries[0].item.unit, visited_at=at("2026-11-04 15:00"), hall=org_tree.hall,
-        scenario="以办事群众身份咨询身份证办理", findings="窗口无人值守二十分钟。",
-        level=Level.DISSATISFIED, entry_id=entries[0].pk, acting_user=people.supervisor)
-    action = services.follow_up_add(visit_id=visit.pk, description="整改窗口值守制度并报送说明",
-                                    unit=entries[0].item.unit, due_date=dt.date(2026, 11, 12),
-                                    acting_user=people.supervisor)
+        unit=entries[0].item.unit,
+        visited_at=at("2026-11-04 15:00"),
+        hall=org_tree.hall,
+        scenario="以办事群众身份咨询身份证办理",
+        findings="窗口无人值守二十分钟。",
+        level=Level.DISSATISFIED,
+        entry_id=entries[0].pk,
+        acting_user=people.supervisor,
+    )
+    action = services.follow_up_add(
+        visit_id=visit.pk,
+        description="整改窗口值守制度并报送说明",
+        unit=entries[0].item.unit,
+        due_date=dt.date(2026, 11, 12),
+        acting_user=people.supervisor,
+    )
     services.follow_up_done(action_id=action.pk, note="已建立AB岗", acting_user=people.supervisor)
 
     # then
@@ -213,8 +276,15 @@ def test_inspection_sample_and_mystery_visit_with_follow_up(org_tree, people, cl
     with pytest.raises(InvalidTransition):
         services.follow_up_done(action_id=action.pk, note="again", acting_user=people.supervisor)
     with pytest.raises(InvalidInput) as exc:
-        services.follow_up_add(visit_id=visit.pk, description="", unit=None,
-                               due_date=dt.date(2026, 11, 1), acting_user=people.supervisor)
+        services.follow_up_add(
+            visit_id=visit.pk,
+            description="",
+            unit=None,
+            due_date=dt.date(2026, 11, 1),
+            acting_user=people.supervisor,
+        )
     assert exc.value.extra["errors"] == {
-        "description": ["Describe the action."], "unit": ["Choose a unit in your area."],
-        "due_date": ["Give a due date from today on."]}
+        "description": ["Describe the action."],
+        "unit": ["Choose a unit in your area."],
+        "due_date": ["Give a due date from today on."],
+    }

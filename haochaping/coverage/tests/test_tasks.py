@@ -44,8 +44,9 @@ def test_unrated_online_cases_completed_before_the_run_day_become_tasks(org_tree
     by_app = online_case(org_tree, completed=at("2026-11-03 11:00"), channel=ApplyChannel.APP)
     online_case(org_tree, completed=at("2026-11-04 15:00"), channel=ApplyChannel.WINDOW)
     rated = online_case(org_tree, completed=at("2026-11-04 15:00"))
-    rating_submit(case=rated, level=Level.SATISFIED, channel=Channel.PC,
-                  assessed_at=at("2026-11-04 16:00"))
+    rating_submit(
+        case=rated, level=Level.SATISFIED, channel=Channel.PC, assessed_at=at("2026-11-04 16:00")
+    )
     online_case(org_tree, completed=at("2026-11-05 08:00"))  # today: not yet "unrated"
     online_case(org_tree, completed=at("2026-10-01 10:00"))  # older than the look-back
 
@@ -60,8 +61,12 @@ def test_unrated_online_cases_completed_before_the_run_day_become_tasks(org_tree
     task = _task_for(unrated)
     assert (task.unit, task.status, task.days) == (org_tree.police, TaskStatus.OPEN, 5)
     assert task.due_at == at("2026-11-11 18:00")  # Thu 11-04 + 5 working days
-    assert CoverageEvent.objects.filter(subject="task", subject_id=task.pk,
-                                        type=events.TASK_CREATED).count() == 1
+    assert (
+        CoverageEvent.objects.filter(
+            subject="task", subject_id=task.pk, type=events.TASK_CREATED
+        ).count()
+        == 1
+    )
 
 
 def test_deadline_counts_working_days_across_national_day(org_tree, people, clock):
@@ -119,7 +124,10 @@ def test_sms_link_lets_the_citizen_rate_themselves(org_tree, people, clock):
     # then
     task.refresh_from_db()
     assert (task.status, task.resolution, task.on_time) == (
-        TaskStatus.RATED, TaskResolution.SMS_LINK, True)
+        TaskStatus.RATED,
+        TaskResolution.SMS_LINK,
+        True,
+    )
     assert task.rating.channel == Channel.SMS
     assert task.rating.origin == Origin.CITIZEN
     assert attempt.kind == AttemptKind.SMS
@@ -130,21 +138,31 @@ def test_phone_answer_is_recorded_as_staff_entered(org_tree, people, clock):
     task = _one_task(org_tree, clock)
 
     # when
-    services.task_phone_answer_record(task_id=task.pk, level=Level.VERY_SATISFIED,
-                                      text="办得很快", acting_user=people.window)
+    services.task_phone_answer_record(
+        task_id=task.pk, level=Level.VERY_SATISFIED, text="办得很快", acting_user=people.window
+    )
 
     # then
     task.refresh_from_db()
     assert (task.status, task.resolution, task.on_time) == (
-        TaskStatus.RATED, TaskResolution.PHONE, True)
+        TaskStatus.RATED,
+        TaskResolution.PHONE,
+        True,
+    )
     rating = task.rating
     assert (rating.channel, rating.is_staff_entered, rating.origin) == (
-        Channel.PHONE, True, Origin.STAFF_ENTERED)
+        Channel.PHONE,
+        True,
+        Origin.STAFF_ENTERED,
+    )
     assert StaffEntry.objects.get(rating=rating).operator == people.window
-    assert RatingRollup.objects.get(unit=org_tree.police, level=Level.VERY_SATISFIED).origin == "staff"
+    assert (
+        RatingRollup.objects.get(unit=org_tree.police, level=Level.VERY_SATISFIED).origin == "staff"
+    )
     with pytest.raises(InvalidTransition) as exc:
-        services.task_phone_answer_record(task_id=task.pk, level=Level.SATISFIED,
-                                          acting_user=people.window)
+        services.task_phone_answer_record(
+            task_id=task.pk, level=Level.SATISFIED, acting_user=people.window
+        )
     assert str(exc.value.message) == "This task is already closed."
 
 
@@ -153,19 +171,25 @@ def test_contacts_without_a_rating(org_tree, people, clock):
     task = _one_task(org_tree, clock)
 
     # when / then: not reached keeps the task open
-    services.task_attempt_record(task_id=task.pk, kind=AttemptKind.PHONE_NOT_REACHED,
-                                 acting_user=people.window)
+    services.task_attempt_record(
+        task_id=task.pk, kind=AttemptKind.PHONE_NOT_REACHED, acting_user=people.window
+    )
     task.refresh_from_db()
     assert task.is_open
     with pytest.raises(InvalidInput) as exc:
-        services.task_attempt_record(task_id=task.pk, kind=AttemptKind.DECLINED,
-                                     acting_user=people.window)
+        services.task_attempt_record(
+            task_id=task.pk, kind=AttemptKind.DECLINED, acting_user=people.window
+        )
     assert exc.value.extra == {"errors": {"note": ["Say what the citizen answered."]}}
-    services.task_attempt_record(task_id=task.pk, kind=AttemptKind.DECLINED, note="不愿评价",
-                                 acting_user=people.window)
+    services.task_attempt_record(
+        task_id=task.pk, kind=AttemptKind.DECLINED, note="不愿评价", acting_user=people.window
+    )
     task.refresh_from_db()
     assert (task.status, task.resolution, task.on_time) == (
-        TaskStatus.DECLINED, TaskResolution.DECLINED, False)
+        TaskStatus.DECLINED,
+        TaskResolution.DECLINED,
+        False,
+    )
     assert task.attempts.count() == 2
 
 
@@ -175,13 +199,17 @@ def test_a_late_rating_through_another_channel_closes_the_task_late(org_tree, pe
 
     # when the citizen rates on the portal after the deadline (11-11 18:00)
     clock.move_to(at("2026-11-12 09:00"))
-    rating_submit(case=task.case, level=Level.BASIC, channel=Channel.PC,
-                  assessed_at=at("2026-11-12 09:00"))
+    rating_submit(
+        case=task.case, level=Level.BASIC, channel=Channel.PC, assessed_at=at("2026-11-12 09:00")
+    )
 
     # then
     task.refresh_from_db()
     assert (task.status, task.resolution, task.on_time) == (
-        TaskStatus.RATED, TaskResolution.OTHER_CHANNEL, False)
+        TaskStatus.RATED,
+        TaskResolution.OTHER_CHANNEL,
+        False,
+    )
 
 
 def test_access_to_tasks(org_tree, people, clock):
@@ -211,8 +239,11 @@ def test_the_deadline_sweep_warns_then_escalates_and_marks_overdue(org_tree, peo
     assert (warned.warnings, escalated.escalations) == (1, 1)
     task.refresh_from_db()
     assert task.overdue is True
-    types = list(CoverageEvent.objects.filter(subject="task", subject_id=task.pk)
-                 .values_list("type", flat=True))
+    types = list(
+        CoverageEvent.objects.filter(subject="task", subject_id=task.pk).values_list(
+            "type", flat=True
+        )
+    )
     assert types == [events.TASK_CREATED, events.TASK_WARNED, events.TASK_ESCALATED]
 
 
@@ -234,10 +265,10 @@ def test_tasks_expire_when_the_rating_window_ends(org_tree, people, clock):
 
 def test_system_defaults_are_marked_and_never_count_as_citizen_ratings(org_tree, people, clock):
     # given Lhasa writes defaults after 7 days, but Chengguan has switched them off
-    services.default_policy_set(region=org_tree.lhasa, enabled=True, after_days=7,
-                                acting_user=people.admin)
-    services.default_policy_set(region=org_tree.chengguan, enabled=False,
-                                acting_user=people.admin)
+    services.default_policy_set(
+        region=org_tree.lhasa, enabled=True, after_days=7, acting_user=people.admin
+    )
+    services.default_policy_set(region=org_tree.chengguan, enabled=False, acting_user=people.admin)
     clock.move_to(at("2026-10-20 01:00"))
     police = online_case(org_tree, completed=at("2026-10-09 10:00"))
     chengguan = online_case(org_tree, completed=at("2026-10-09 10:00"), item_key="cg_hukou")
@@ -253,18 +284,34 @@ def test_system_defaults_are_marked_and_never_count_as_citizen_ratings(org_tree,
     assert written == 1
     task.refresh_from_db()
     assert (task.status, task.resolution, task.on_time) == (
-        TaskStatus.DEFAULTED, TaskResolution.SYSTEM_DEFAULT, False)
+        TaskStatus.DEFAULTED,
+        TaskResolution.SYSTEM_DEFAULT,
+        False,
+    )
     rating = task.rating
     assert (rating.is_system_default, rating.level, rating.origin) == (
-        True, Level.BASIC, Origin.SYSTEM_DEFAULT)
-    assert list(RatingRollup.objects.filter(unit=org_tree.police).values_list("origin", "count")) == [
-        ("default", 1)]
+        True,
+        Level.BASIC,
+        Origin.SYSTEM_DEFAULT,
+    )
+    assert list(
+        RatingRollup.objects.filter(unit=org_tree.police).values_list("origin", "count")
+    ) == [("default", 1)]
     assert not chengguan.ratings.exists()
-    rows = {r.unit_id: r for r in online_rating_rate(people.admin, since=dt.date(2026, 10, 9),
-                                                     until=dt.date(2026, 10, 9))}
+    rows = {
+        r.unit_id: r
+        for r in online_rating_rate(
+            people.admin, since=dt.date(2026, 10, 9), until=dt.date(2026, 10, 9)
+        )
+    }
     row = rows[org_tree.police.pk]
     assert (row.online_completed, row.effective, row.citizen, row.default_only, row.unrated) == (
-        1, 0, 0, 1, 0)
+        1,
+        0,
+        0,
+        1,
+        0,
+    )
     assert row.rate.percent == "0.0%"
 
 
@@ -275,10 +322,12 @@ def test_only_an_admin_sets_the_default_policy(org_tree, people):
 
 def test_window_case_without_task_also_gets_a_default(org_tree, people, clock):
     # given
-    services.default_policy_set(region=org_tree.lhasa, enabled=True, after_days=7,
-                                acting_user=people.admin)
-    case = make_case(org_tree, accepted_at=at("2026-10-27 09:00"),
-                     completed_at=at("2026-10-28 10:00"))
+    services.default_policy_set(
+        region=org_tree.lhasa, enabled=True, after_days=7, acting_user=people.admin
+    )
+    case = make_case(
+        org_tree, accepted_at=at("2026-10-27 09:00"), completed_at=at("2026-10-28 10:00")
+    )
 
     # when
     assert services.system_defaults_write(at=at("2026-11-04 09:59")) == 0  # 7 days not yet
@@ -294,13 +343,16 @@ def test_supplementary_completion_on_a_hand_made_set(org_tree, people, clock):
     cases = [online_case(org_tree, completed=at(f"2026-11-0{d} 10:00")) for d in (2, 3, 4, 4)]
     services.supplementary_tasks_create(run_day=dt.date(2026, 11, 5))
     tasks = [_task_for(c) for c in cases]
-    services.task_phone_answer_record(task_id=tasks[0].pk, level=Level.SATISFIED,
-                                      acting_user=people.window)
-    services.task_attempt_record(task_id=tasks[2].pk, kind=AttemptKind.DECLINED, note="不评",
-                                 acting_user=people.window)
+    services.task_phone_answer_record(
+        task_id=tasks[0].pk, level=Level.SATISFIED, acting_user=people.window
+    )
+    services.task_attempt_record(
+        task_id=tasks[2].pk, kind=AttemptKind.DECLINED, note="不评", acting_user=people.window
+    )
     clock.move_to(at("2026-11-12 09:00"))
-    rating_submit(case=cases[1], level=Level.SATISFIED, channel=Channel.PC,
-                  assessed_at=at("2026-11-12 09:00"))
+    rating_submit(
+        case=cases[1], level=Level.SATISFIED, channel=Channel.PC, assessed_at=at("2026-11-12 09:00")
+    )
     clock.move_to(at("2026-12-01 02:00"))
     later = online_case(org_tree, completed=at("2026-11-30 10:00"))
     services.supplementary_tasks_create(run_day=dt.date(2026, 12, 1))
@@ -309,17 +361,26 @@ def test_supplementary_completion_on_a_hand_made_set(org_tree, people, clock):
     # when
     from haochaping.coverage.selectors import supplementary_completion
 
-    c = supplementary_completion(people.liaison, since=dt.date(2026, 11, 1),
-                                 until=dt.date(2026, 11, 30))
+    c = supplementary_completion(
+        people.liaison, since=dt.date(2026, 11, 1), until=dt.date(2026, 11, 30)
+    )
 
     # then
-    assert c.as_dict() == {"due": 4, "onTime": 1, "late": 1, "declined": 1, "defaulted": 0,
-                           "expired": 0, "open": 1, "rate": {"numerator": 1, "denominator": 4,
-                                                             "value": 0.25, "percent": "25.0%"}}
+    assert c.as_dict() == {
+        "due": 4,
+        "onTime": 1,
+        "late": 1,
+        "declined": 1,
+        "defaulted": 0,
+        "expired": 0,
+        "open": 1,
+        "rate": {"numerator": 1, "denominator": 4, "value": 0.25, "percent": "25.0%"},
+    }
 
 
-def test_task_list_endpoint_query_count_does_not_grow(org_tree, people, clock,
-                                                      django_assert_max_num_queries):
+def test_task_list_endpoint_query_count_does_not_grow(
+    org_tree, people, clock, django_assert_max_num_queries
+):
     from haochaping.coverage.tests.conftest import login
 
     for d in range(1, 5):
@@ -337,9 +398,12 @@ def test_the_daily_job_closes_tasks_of_cases_rated_without_a_signal(org_tree, pe
     from haochaping.ratings.models import Rating
 
     task = _one_task(org_tree, clock)
-    rating = rating_submit(case=online_case(org_tree, completed=at("2026-11-04 15:00")),
-                           level=Level.SATISFIED, channel=Channel.PC,
-                           assessed_at=at("2026-11-04 16:00")).rating
+    rating = rating_submit(
+        case=online_case(org_tree, completed=at("2026-11-04 15:00")),
+        level=Level.SATISFIED,
+        channel=Channel.PC,
+        assessed_at=at("2026-11-04 16:00"),
+    ).rating
     Rating.objects.filter(pk=rating.pk).update(case=task.case)  # moved under the task's case
 
     # when
@@ -349,4 +413,7 @@ def test_the_daily_job_closes_tasks_of_cases_rated_without_a_signal(org_tree, pe
     task.refresh_from_db()
     assert closed == 1
     assert (task.status, task.resolution, task.rating_id) == (
-        TaskStatus.RATED, TaskResolution.OTHER_CHANNEL, rating.pk)
+        TaskStatus.RATED,
+        TaskResolution.OTHER_CHANNEL,
+        rating.pk,
+    )

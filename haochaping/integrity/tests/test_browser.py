@@ -26,11 +26,22 @@ def test_liaison_confirms_a_flag_and_supervision_sees_the_unit(page, live_server
 
     at = now() - dt.timedelta(minutes=1)
     case = case_for(org_tree, at)
-    rating = rating_submit(case=case, level=Level.VERY_SATISFIED, channel=Channel.MOBILE,
-                           assessed_at=at, option_codes=["517"],
-                           evaluator_mobile=org_tree.staff.mobile).rating
-    rating_submit(case=case_for(org_tree, at), level=Level.SATISFIED, channel=Channel.MOBILE,
-                  assessed_at=at, option_codes=["413"], evaluator_mobile=new_mobile())
+    rating = rating_submit(
+        case=case,
+        level=Level.VERY_SATISFIED,
+        channel=Channel.MOBILE,
+        assessed_at=at,
+        option_codes=["517"],
+        evaluator_mobile=org_tree.staff.mobile,
+    ).rating
+    rating_submit(
+        case=case_for(org_tree, at),
+        level=Level.SATISFIED,
+        channel=Channel.MOBILE,
+        assessed_at=at,
+        option_codes=["413"],
+        evaluator_mobile=new_mobile(),
+    )
     review = Review.objects.get(rating=rating)
     # when the liaison opens the queue (Chinese) and confirms with a reason
     login(page, live_server, people.liaison.username, "/integrity/")

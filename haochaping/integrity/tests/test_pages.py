@@ -61,21 +61,29 @@ def test_window_staff_may_not_see_the_queue(client, people, review):
     assert _get(client, people.window_staff, "/integrity/").status_code == 403
     assert _get(client, people.window_staff, f"/integrity/reviews/{review.pk}/").status_code == 403
     client.force_login(people.window_staff)
-    assert client.post(f"/integrity/reviews/{review.pk}/confirm",
-                       {"reason": "x"}).status_code == 403
+    assert (
+        client.post(f"/integrity/reviews/{review.pk}/confirm", {"reason": "x"}).status_code == 403
+    )
 
 
 def test_out_of_scope_review_is_not_found(client, people, review):
-    assert _get(client, people.county_liaison, f"/integrity/reviews/{review.pk}/").status_code == 404
+    assert (
+        _get(client, people.county_liaison, f"/integrity/reviews/{review.pk}/").status_code == 404
+    )
 
 
 def test_supervision_lands_on_the_unit_view_and_sees_statistics(client, people, review, org_tree):
-    html = _get(client, people.supervisor, "/integrity/?since=2026-10-01&until=2026-10-31").content.decode()
+    html = _get(
+        client, people.supervisor, "/integrity/?since=2026-10-01&until=2026-10-31"
+    ).content.decode()
     assert f'data-unit="{org_tree.police.pk}"' in html
     stats = _get(client, people.supervisor, "/integrity/checks/?since=2026-01-01").content.decode()
     assert 'data-check="staff_self"><td>' in stats
-    weekly = _get(client, people.supervisor,
-                  f"/integrity/units/{org_tree.police.pk}/?since=2026-10-12&until=2026-10-18")
+    weekly = _get(
+        client,
+        people.supervisor,
+        f"/integrity/units/{org_tree.police.pk}/?since=2026-10-12&until=2026-10-18",
+    )
     assert weekly.status_code == 200
     assert 'data-week="2026-10-12"' in weekly.content.decode()
 

@@ -28,7 +28,9 @@ def test_confirm_excludes_the_rating_and_the_counts_drop_by_exactly_one(org_tree
     unit_total = rollup_total(unit=org_tree.police)
     assert unit_total == 2
     # when the liaison confirms
-    review = review_confirm(review=flagged, reason="工作人员本人手机评价", acting_user=people.liaison)
+    review = review_confirm(
+        review=flagged, reason="工作人员本人手机评价", acting_user=people.liaison
+    )
     # then the rating is kept, excluded with the reason, and counted no more
     rating = review.rating
     rating.refresh_from_db()
@@ -49,7 +51,9 @@ def test_clear_keeps_the_rating_counted(org_tree, flagged, people):
     assert rollup_total(unit=org_tree.police) == 2
     assert review.status == ReviewStatus.CLEARED
     assert list(review.rating.events.values_list("type", flat=True)) == [
-        "integrity.flagged", "integrity.cleared"]
+        "integrity.flagged",
+        "integrity.cleared",
+    ]
 
 
 def test_a_decided_review_cannot_be_decided_again(flagged, people):
@@ -75,18 +79,25 @@ def test_only_the_bureau_decides(flagged, people, who):
 
 
 def test_check_statistics_count_fires_and_decisions(org_tree, clock, flagged, people):
-    other = Review.objects.get(rating=rate(org_tree, clock, T0.replace(minute=30),
-                                           mobile=org_tree.staff.mobile))
+    other = Review.objects.get(
+        rating=rate(org_tree, clock, T0.replace(minute=30), mobile=org_tree.staff.mobile)
+    )
     review_confirm(review=flagged, reason="确认", acting_user=people.liaison)
     review_clear(review=other, acting_user=people.liaison)
     row = next(r for r in check_stats(people.supervisor) if r["code"] == "staff_self")
     assert (row["fired"], row["confirmed"], row["cleared"], row["open"], row["confirm_rate"]) == (
-        2, 1, 1, 0, 0.5)
+        2,
+        1,
+        1,
+        0,
+        0.5,
+    )
 
 
 def test_unit_integrity_figures(org_tree, flagged, people):
     review_confirm(review=flagged, reason="确认", acting_user=people.liaison)
     rows = unit_integrity(people.supervisor, since=T0.date(), until=T0.date())
-    assert [(r["unit_name"], r["ratings"], r["flagged"], r["confirmed"], r["flag_rate"])
-            for r in rows] == [("拉萨市公安局", 1, 1, 1, 0.5)]
+    assert [
+        (r["unit_name"], r["ratings"], r["flagged"], r["confirmed"], r["flag_rate"]) for r in rows
+    ] == [("拉萨市公安局", 1, 1, 1, 0.5)]
     assert unit_integrity(people.county_liaison, since=T0.date(), until=T0.date()) == []

@@ -15,8 +15,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_liaison_reveals_a_comment_submitter_with_a_reason(page, live_server, org_tree, people):
     # given
     comment = comment_register(
-        source="phone", subject_kind="unit", text="材料清单不清楚", unit=org_tree.police,
-        submitter_name="次仁", submitter_mobile="13855556666", acting_user=people.liaison,
+        source="phone",
+        subject_kind="unit",
+        text="材料清单不清楚",
+        unit=org_tree.police,
+        submitter_name="次仁",
+        submitter_mobile="13855556666",
+        acting_user=people.liaison,
     )
     url = f"/coverage/comments/{comment.pk}/"
     log_in(page, live_server, people.liaison.username, next_url=url)

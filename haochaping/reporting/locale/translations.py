@@ -69,23 +69,19 @@ ZH = {
     "rating rate = completed cases with a valid rating / completed cases; reply rate = bad "
     "reviews whose citizen was contacted within 1 working day / bad reviews received; "
     "rectification rate = bad reviews closed / received; callback satisfaction = fixes rated "
-    "satisfied or basically satisfied / fixes rated. A rate without a denominator is shown as —.":
-    "口径说明:评价数指有效的首次评价(复核后不予采纳的评价不计);好评率 =(非常满意 + 满意)/ 评价数;"
+    "satisfied or basically satisfied / fixes rated. A rate without a denominator is shown as —.": "口径说明:评价数指有效的首次评价(复核后不予采纳的评价不计);好评率 =(非常满意 + 满意)/ 评价数;"
     "满意率 = 基本满意及以上 / 评价数;差评率 =(不满意 + 非常不满意)/ 评价数;主动评价好评率不含系统默认、"
     "工作人员录入和纸质表录入的评价;评价率 = 有有效评价的办结件 / 办结件;差评回复率 = 1 个工作日内联系到"
     "评价人的差评 / 收到的差评;差评整改率 = 已办结差评 / 收到的差评;回访整改满意率 = 对整改满意或基本满意"
     " / 作出评价的整改。无分母的比率显示为 —。",
     "Assessment score = 100 × Σ weight × rate / Σ weight, over the components with data "
     "(a unit without bad reviews has no reply, rectification or callback rate: those weights "
-    "are left out and the others renormalised). Rates are the plain rates in this table.":
-    "考核得分 = 100 × Σ 权重 × 比率 / Σ 权重,只计有数据的指标(没有差评的单位没有差评回复率、整改率和"
+    "are left out and the others renormalised). Rates are the plain rates in this table.": "考核得分 = 100 × Σ 权重 × 比率 / Σ 权重,只计有数据的指标(没有差评的单位没有差评回复率、整改率和"
     "回访满意率,这些权重不计,其余权重按比例放大)。比率即本表所列的实际比率。",
     "Report draft ready: %(kind)s %(period)s": "报告草稿已生成:%(kind)s %(period)s",
-    "The draft of %(kind)s for %(period)s is ready for review.":
-    "%(period)s 的%(kind)s草稿已生成,请审核。",
+    "The draft of %(kind)s for %(period)s is ready for review.": "%(period)s 的%(kind)s草稿已生成,请审核。",
     "Report published: %(kind)s %(period)s": "报告已发布:%(kind)s %(period)s",
-    "%(kind)s for %(period)s (version %(version)s) has been published.":
-    "%(period)s 的%(kind)s(第 %(version)s 版)已发布。",
+    "%(kind)s for %(period)s (version %(version)s) has been published.": "%(period)s 的%(kind)s(第 %(version)s 版)已发布。",
     "kind": "类型",
     "period": "周期",
     "version": "版本",
@@ -107,19 +103,14 @@ ZH = {
     "Number of valid first ratings of each level, with its share.": "各等级有效首次评价数及占比。",
     "Ratings (share)": "评价数(占比)",
     "Rating volume": "评价量",
-    "Valid first ratings and bad reviews per period, oldest first.":
-    "各周期有效首次评价数和差评数,按时间先后排列。",
+    "Valid first ratings and bad reviews per period, oldest first.": "各周期有效首次评价数和差评数,按时间先后排列。",
     "Good-rating rate by unit": "各单位好评率",
-    "Good-rating rate of each unit with ratings (at most 15 shown).":
-    "有评价的单位的好评率(最多显示 15 个)。",
+    "Good-rating rate of each unit with ratings (at most 15 shown).": "有评价的单位的好评率(最多显示 15 个)。",
     "Unknown report kind.": "未知的报告类型。",
-    "This report already exists; correct it to make a new version.":
-    "该报告已存在;如需修改,请更正以生成新版本。",
+    "This report already exists; correct it to make a new version.": "该报告已存在;如需修改,请更正以生成新版本。",
     "Write a comment.": "请填写审核意见。",
-    "Comments are closed: this version is no longer under review.":
-    "该版本已不在审核中,不能再提意见。",
-    "This version is published; correct it to make a new version.":
-    "该版本已发布;如需修改,请更正以生成新版本。",
+    "Comments are closed: this version is no longer under review.": "该版本已不在审核中,不能再提意见。",
+    "This version is published; correct it to make a new version.": "该版本已发布;如需修改,请更正以生成新版本。",
     "The text is too long.": "文字过长。",
     "Say what is corrected.": "请说明更正内容。",
     "Only the published version can be corrected.": "只有已发布的版本可以更正。",

@@ -42,21 +42,29 @@ def _expected_rating(t: m.RatingTally) -> dict:
 
 
 def _expected_cases(c: m.CaseTally) -> dict:
-    return {"completed": c.completed, "rating_rate": ratio(m.rating_rate(c)),
-            "unrated_rate": ratio(m.unrated_rate(c)),
-            "citizen_rating_rate": ratio(m.citizen_rating_rate(c)),
-            "online_unrated": m.online_unrated_count(c)}
+    return {
+        "completed": c.completed,
+        "rating_rate": ratio(m.rating_rate(c)),
+        "unrated_rate": ratio(m.unrated_rate(c)),
+        "citizen_rating_rate": ratio(m.citizen_rating_rate(c)),
+        "online_unrated": m.online_unrated_count(c),
+    }
 
 
 def _expected_rect(r: m.RectTally) -> dict:
-    return {"received": r.received, "reply_rate": ratio(m.reply_rate(r)),
-            "rectification_rate": ratio(m.rectification_rate(r)),
-            "callback_rate": ratio(m.callback_rate(r)),
-            "callback_satisfaction": ratio(m.callback_satisfaction(r)),
-            "contact_on_time": ratio(m.on_time_rate(r, "contact")),
-            "feedback_on_time": ratio(m.on_time_rate(r, "feedback")),
-            "close_on_time": ratio(m.on_time_rate(r, "close")),
-            "closed": r.closed, "open": r.open, "overdue": r.overdue}
+    return {
+        "received": r.received,
+        "reply_rate": ratio(m.reply_rate(r)),
+        "rectification_rate": ratio(m.rectification_rate(r)),
+        "callback_rate": ratio(m.callback_rate(r)),
+        "callback_satisfaction": ratio(m.callback_satisfaction(r)),
+        "contact_on_time": ratio(m.on_time_rate(r, "contact")),
+        "feedback_on_time": ratio(m.on_time_rate(r, "feedback")),
+        "close_on_time": ratio(m.on_time_rate(r, "close")),
+        "closed": r.closed,
+        "open": r.open,
+        "overdue": r.overdue,
+    }
 
 
 def _assert_tables_equal_metrics(data, period):
@@ -68,8 +76,11 @@ def _assert_tables_equal_metrics(data, period):
     assert set(rows) == {names[k] for k in set(by_unit) | set(cases_unit)}
     for k in set(by_unit) | set(cases_unit):
         row = rows[names[k]]
-        assert row == {"unit": names[k], **_expected_rating(by_unit.get(k, m.RatingTally())),
-                       **_expected_cases(cases_unit.get(k, m.CaseTally()))}
+        assert row == {
+            "unit": names[k],
+            **_expected_rating(by_unit.get(k, m.RatingTally())),
+            **_expected_cases(cases_unit.get(k, m.CaseTally())),
+        }
     # by county / district
     by_region = m.rating_tallies(period=period, by=Dimension.REGION)
     cases_region = m.case_tallies(period=period, by=Dimension.REGION)
@@ -78,8 +89,10 @@ def _assert_tables_equal_metrics(data, period):
     assert set(rows) == {region_names[k] for k in set(by_region) | set(cases_region)}
     for k in set(by_region) | set(cases_region):
         assert rows[region_names[k]] == {
-            "region": region_names[k], **_expected_rating(by_region.get(k, m.RatingTally())),
-            **_expected_cases(cases_region.get(k, m.CaseTally()))}
+            "region": region_names[k],
+            **_expected_rating(by_region.get(k, m.RatingTally())),
+            **_expected_cases(cases_region.get(k, m.CaseTally())),
+        }
     # bad-review handling (open / overdue as of the report's time)
     import datetime as dt
 
@@ -98,7 +111,8 @@ def _assert_tables_equal_metrics(data, period):
     assert headline == {k: expected[k] for k in headline}
     # top reasons
     assert [(r[0], r[2], r[3]) for r in _table(data, "top_reasons")["rows"]] == m.top_reasons(
-        period=period)
+        period=period
+    )
 
 
 def test_monthly_bulletin_figures_equal_metrics(dataset):
@@ -107,14 +121,23 @@ def test_monthly_bulletin_figures_equal_metrics(dataset):
     # then
     _assert_tables_equal_metrics(data, OCT)
     assert [t["key"] for t in data["tables"]] == [
-        "regions", "units", "bad_review_handling", "top_reasons"]
+        "regions",
+        "units",
+        "bad_review_handling",
+        "top_reasons",
+    ]
     headline = {f["key"]: f["value"] for f in data["headline"]}
     # the hand-counted numbers of results/tests/conftest.py
     assert headline["ratings"] == 8
     assert headline["good_rate"] == {"n": 4, "d": 8}
     assert headline["received"] == 2
-    assert data["charts"]["levels"] == {"very_satisfied": 1, "satisfied": 3, "basic": 2,
-                                        "dissatisfied": 1, "very_dissatisfied": 1}
+    assert data["charts"]["levels"] == {
+        "very_satisfied": 1,
+        "satisfied": 3,
+        "basic": 2,
+        "dissatisfied": 1,
+        "very_dissatisfied": 1,
+    }
 
 
 def test_public_bulletin_carries_no_personal_data(dataset):
@@ -142,8 +165,16 @@ def test_public_bulletin_carries_no_personal_data(dataset):
         return moment.astimezone(m.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     assert bad["rows"][1] == [
-        "拉萨市公安局", rect.case.project_no, rect.rating.item.name, "dissatisfied", "213",
-        "卓*", "139****5678", local(rect.opened_at), str(rect.status), local(rect.contacted_at),
+        "拉萨市公安局",
+        rect.case.project_no,
+        rect.rating.item.name,
+        "dissatisfied",
+        "213",
+        "卓*",
+        "139****5678",
+        local(rect.opened_at),
+        str(rect.status),
+        local(rect.contacted_at),
         local(rect.closed_at),
     ]
 
@@ -159,12 +190,15 @@ def test_quarterly_trend_equals_metrics(dataset):
     cases = m.case_tallies(period=q4, grain=Grain.MONTH)
     keys = [c["key"] for c in trend["columns"]]
     assert [r[0] for r in trend["rows"]] == ["2026-10", "2026-11", "2026-12"]
-    for row, start in zip(trend["rows"], (OCT.start, OCT.next().start, OCT.next().next().start),
-                          strict=True):
+    for row, start in zip(
+        trend["rows"], (OCT.start, OCT.next().start, OCT.next().next().start), strict=True
+    ):
         got = dict(zip(keys, row, strict=True))
-        assert got == {"period": row[0],
-                       **_expected_rating(tallies.get((start, None), m.RatingTally())),
-                       **_expected_cases(cases.get((start, None), m.CaseTally()))}
+        assert got == {
+            "period": row[0],
+            **_expected_rating(tallies.get((start, None), m.RatingTally())),
+            **_expected_cases(cases.get((start, None), m.CaseTally())),
+        }
 
 
 def test_annual_assessment_scores_follow_the_stated_formula(dataset):
@@ -190,6 +224,10 @@ def test_annual_assessment_scores_follow_the_stated_formula(dataset):
     assert cg["score"] == 52.94
     # best score first
     assert [r[0] for r in _table(data, "assessment")["rows"]] == [cg["unit"], police["unit"]]
-    assert data["formula"]["weights"] == {"good_rate": 0.4, "not_bad_rate": 0.2,
-                                          "reply_rate": 0.15, "rectification_rate": 0.1,
-                                          "callback_satisfaction": 0.15}
+    assert data["formula"]["weights"] == {
+        "good_rate": 0.4,
+        "not_bad_rate": 0.2,
+        "reply_rate": 0.15,
+        "rectification_rate": 0.1,
+        "callback_satisfaction": 0.15,
+    }

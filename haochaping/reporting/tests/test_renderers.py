@@ -72,19 +72,24 @@ def test_pdf_renders_to_png_with_chinese_and_tibetan_headings(dataset, tmp_path)
     # given
     data = builders.gather("monthly_bad_reviews", "2026-10")
     # when
-    pdf = render_pdf(data, version=1, problems_found="部分窗口人员业务不熟练",
-                     typical_cases="ཞབས་ཞུ་ཡག་པོ།")
+    pdf = render_pdf(
+        data, version=1, problems_found="部分窗口人员业务不熟练", typical_cases="ཞབས་ཞུ་ཡག་པོ།"
+    )
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     # then: poppler renders the first page to a PNG
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path),
-                    str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
     png = next(tmp_path.glob("page*.png")).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(png) > 2000
     # and its text holds both headings, the sections and the masked evaluator
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, timeout=60).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, timeout=60
+    ).stdout.decode()
     zh, bo = TITLES["monthly_bad_reviews"]
     assert zh in text
     assert bo in text.replace("\n", "")

@@ -63,11 +63,13 @@ def test_bureau_review_page_actions(dataset, liaison, client):
 
 def test_roles_and_downloads(dataset, liaison, supervisor, client):
     # given a published bulletin (public) with its files, and an internal draft
-    bulletin = services.report_generate(kind="monthly_bulletin", period_key="2026-10",
-                                        acting_user=liaison)
+    bulletin = services.report_generate(
+        kind="monthly_bulletin", period_key="2026-10", acting_user=liaison
+    )
     _publish(bulletin, liaison)
-    draft = services.report_generate(kind="monthly_bad_reviews", period_key="2026-10",
-                                     acting_user=liaison)
+    draft = services.report_generate(
+        kind="monthly_bad_reviews", period_key="2026-10", acting_user=liaison
+    )
     xlsx = ReportFile.objects.get(report=bulletin, format="xlsx")
     # the bureau sees both, with the SHA-256 in the archive
     _login(client, liaison)
@@ -75,7 +77,9 @@ def test_roles_and_downloads(dataset, liaison, supervisor, client):
     assert f'data-report="{draft.pk}"' in index and xlsx.sha256 in index
     download = client.get(reverse("reports:download", args=[xlsx.pk]))
     assert download.status_code == 200
-    assert download["X-Content-SHA256"] == hashlib.sha256(download.content).hexdigest() == xlsx.sha256
+    assert (
+        download["X-Content-SHA256"] == hashlib.sha256(download.content).hexdigest() == xlsx.sha256
+    )
     # supervision sees released versions only: the draft is "not found"
     client.logout()
     _login(client, supervisor)
@@ -105,8 +109,14 @@ def test_roles_and_downloads(dataset, liaison, supervisor, client):
     services.report_submit(report_id=draft.pk, acting_user=liaison)
     services.report_publish(report_id=draft.pk, acting_user=liaison)
     internal = ReportFile.objects.create(
-        report=draft, format="xlsx", audience="internal", content=b"x",
-        sha256=hashlib.sha256(b"x").hexdigest(), size=1, created_at=draft.created_at)
+        report=draft,
+        format="xlsx",
+        audience="internal",
+        content=b"x",
+        sha256=hashlib.sha256(b"x").hexdigest(),
+        size=1,
+        created_at=draft.created_at,
+    )
     assert client.get(reverse("public_reports:download", args=[internal.pk])).status_code == 404
     assert internal.sha256 not in client.get(reverse("public_reports:list")).content.decode()
 

@@ -28,15 +28,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="which", required=True)
-        for name, option in (("monthly", "--month"), ("quarterly", "--quarter"),
-                             ("annual", "--year")):
+        for name, option in (
+            ("monthly", "--month"),
+            ("quarterly", "--quarter"),
+            ("annual", "--year"),
+        ):
             p = sub.add_parser(name)
             p.add_argument(option, dest="period", required=True)
             p.add_argument("--format", dest="fmt", choices=FileFormat.values, required=True)
             p.add_argument("--out", required=True)
             if name == "monthly":
-                p.add_argument("--internal", action="store_true",
-                               help="the bad-review report for supervision")
+                p.add_argument(
+                    "--internal", action="store_true", help="the bad-review report for supervision"
+                )
 
     def handle(self, *args, which, period, fmt, out, internal=False, **options):
         kind = {
@@ -61,8 +65,17 @@ class Command(BaseCommand):
             content = render_pdf(data)
         t2 = time.perf_counter()
         Path(out).write_bytes(content)
-        self.stdout.write(json.dumps({
-            "kind": kind.value, "period": key, "format": fmt, "out": out, "bytes": len(content),
-            "sha256": hashlib.sha256(content).hexdigest(),
-            "gather_s": round(t1 - t0, 3), "render_s": round(t2 - t1, 3),
-        }))
+        self.stdout.write(
+            json.dumps(
+                {
+                    "kind": kind.value,
+                    "period": key,
+                    "format": fmt,
+                    "out": out,
+                    "bytes": len(content),
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "gather_s": round(t1 - t0, 3),
+                    "render_s": round(t2 - t1, 3),
+                }
+            )
+        )
