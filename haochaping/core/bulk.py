@@ -96,7 +96,7 @@ def insert(objs: Sequence[Any], *, using: str = "default") -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objs)],
+            [qn(meta.db_table), pk.column, len(objs)],
         )
         ids = sorted(row[0] for row in cursor.fetchall())
         # names from the model's metadata; the rows go in as data
