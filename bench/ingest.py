@@ -34,7 +34,8 @@ prints JSON lines:
   ``--import-only`` skips the per-request part, ``--per-request-only`` the bulk import.
   ``--bad-every N``: every Nth line is a bad review (default 10,000, as in every earlier
   figure; 33 gives the 3 % bad reviews of ``bench/province.py``), each opening its
-  rectification in the import's transaction.
+  rectification in the import's transaction and telling the unit's designated handler (an
+  inbox message and an SMS; the fixture has one, since 2026-11-30).
 The scratch database is dropped at the end (``--keep`` keeps it).
 """
 
@@ -325,6 +326,16 @@ def main() -> None:
         if batch:
             Case.objects.bulk_create(batch)
         emit(step="fixture", cases=total_cases, seconds=round(time.monotonic() - t0, 1))
+        # the unit's bad-review handler, as every real unit has one: each bad review's
+        # rectification is assigned to them (inbox message and SMS, in the import's transaction)
+        from haochaping.accounts.enums import Role
+        from haochaping.notifications.models import NotificationPreference
+        from haochaping.rectification.models import HandlerDesignation
+        from haochaping.testing.builders import make_user
+
+        handler = make_user("bench-handler", Role.HANDLER, scope_unit=item.unit)
+        NotificationPreference.objects.create(user=handler, mobile="13900000000")
+        HandlerDesignation.objects.create(unit=item.unit, user=handler)
         client, secret = integration_client_create(name="bench", scope_code="540100")
         connections.close_all()
 

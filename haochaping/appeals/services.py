@@ -192,13 +192,14 @@ def notices_deliver_many(
     items = ServiceItem.objects.in_bulk(
         {r.case.item_id for r, _n in told if r.case is not None and r.case.item_id}
     )
+    url = bulk.reverser("appeals:file")
     notify_many(
         message="appeals.notice",
         sms=True,
         deliveries=[
             NotifyDelivery(
                 recipients=[users[n.staff_id]],
-                url=reverse("appeals:file", args=[r.pk]),
+                url=url(r.pk),
                 params={
                     "item": (
                         items[r.case.item_id].name

@@ -275,6 +275,7 @@ def rectification_open_many(
     bulk.send_post_save(evs)  # the appeals notices are delivered here (appeals/receivers.py)
     recipients: dict[int, list[User]] = {}
     deliveries = []
+    url = bulk.reverser("rectification:detail")  # Rectification.get_absolute_url
     for r in rects:
         if r.unit_id not in recipients:
             active = r.handler_id and r.handler.is_active
@@ -288,7 +289,7 @@ def rectification_open_many(
                 NotifyDelivery(
                     recipients=recipients[r.unit_id],
                     params={"item": r.label, "due": _local(r.contact_due_at)},
-                    url=r.get_absolute_url(),
+                    url=url(r.pk),
                 )
             )
         found[r.rating_id] = r

@@ -152,3 +152,11 @@ def test_a_rolled_back_savepoint_takes_the_batch_side_rows_with_it(org_tree):
     # then neither the rows nor their audit rows remain
     assert not Region.objects.filter(pk__in=[r.pk for r in regions]).exists()
     assert _audit_rows(regions) == []
+
+
+def test_reverser_gives_what_reverse_gives():
+    from django.urls import reverse
+
+    url = bulk.reverser("rectification:detail")
+    for pk in (1, 42, 9_876_543_210, 10**12):
+        assert url(pk) == reverse("rectification:detail", args=[pk])
