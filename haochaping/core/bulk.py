@@ -18,9 +18,12 @@ rolled back takes the batch's side rows with it.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.db import models
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal
@@ -71,7 +74,8 @@ def insert(objs: Sequence[Any], *, using: str = "default") -> None:
     drawn from the table's sequence in one query, in order, and the rows go in with COPY.
 
     Every field is prepared as ``bulk_create`` prepares it (``pre_save``, then
-    ``get_db_prep_save``); constraints and triggers apply as for INSERT. ``bulk_create``'s own
+    ``get_db_prep_save``), but for plain values that this would give back unchanged
+    (:func:`_plain_type`); constraints and triggers apply as for INSERT. ``bulk_create``'s own
     UNNEST insert dumps every value into an array literal in Python, which costs 3–4× the CPU
     of COPY for rows with text or JSON (docs/performance.md). Elsewhere, or when a value is an
     expression, this is ``bulk_create``. No signals are sent (see :func:`send_post_save`)."""
@@ -87,10 +91,23 @@ def insert(objs: Sequence[Any], *, using: str = "default") -> None:
     if connection.vendor != "postgresql" or not isinstance(pk, AutoFieldMixin) or meta.parents:
         model._base_manager.using(using).bulk_create(objs)
         return
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    if any(hasattr(v, "as_sql") for row in rows for v in row):
-        model._base_manager.using(using).bulk_create(objs)
-        return
+    plan = [(f, _plain_type(f)) for f in fields]
+    rows = []
+    for obj in objs:
+        values = obj.__dict__
+        row = []
+        for f, kind in plan:
+            # a plain value goes in as it is: what get_db_prep_save would give for it
+            v = values.get(f.attname, _MISSING) if kind is not None else _MISSING
+            if v is None or (type(v) is kind and (kind is not dt.datetime or v.tzinfo is not None)):
+                row.append(v)
+                continue
+            v = f.get_db_prep_save(f.pre_save(obj, True), connection)
+            if hasattr(v, "as_sql"):  # an expression: only an INSERT can take it
+                model._base_manager.using(using).bulk_create(objs)
+                return
+            row.append(v)
+        rows.append(row)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in (pk, *fields))
     with connection.cursor() as cursor:
@@ -107,6 +124,38 @@ def insert(objs: Sequence[Any], *, using: str = "default") -> None:
         obj.pk = pk_value
         obj._state.adding = False
         obj._state.db = using
+
+
+_MISSING = object()
+_PLAIN = {
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.BooleanField: bool,
+    models.CharField: str,
+    models.TextField: str,
+    models.DateTimeField: dt.datetime,
+}
+
+
+@functools.cache
+def _plain_type(field: Any) -> type | None:
+    """The Python type whose values a field of exactly this class writes unchanged to COPY (the
+    value ``pre_save`` and ``get_db_prep_save`` give back on PostgreSQL, for that exact type;
+    datetimes only when aware), or None: the field prepares every value itself. Subclasses
+    (encrypted, JSON, choices of another type ...) always take the field's own path."""
+    if field.is_relation:
+        if type(field) in (models.ForeignKey, models.OneToOneField) and isinstance(
+            field.target_field, models.AutoField | models.BigAutoField | models.SmallAutoField
+        ):
+            return int
+        return None
+    if type(field) is models.DateTimeField and (field.auto_now or field.auto_now_add):
+        return None  # pre_save sets the time
+    return _PLAIN.get(type(field))
 
 
 def reverser(viewname: str) -> Callable[[int], str]:

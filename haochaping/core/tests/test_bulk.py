@@ -7,12 +7,15 @@ import pytest
 from django.db import transaction
 from django.db.models.signals import post_save
 
+from haochaping.accounts.enums import Role
 from haochaping.audit.models import AuditRecord
 from haochaping.core import bulk
 from haochaping.core.clock import now
+from haochaping.notifications.enums import SmsStatus
 from haochaping.notifications.models import SmsMessage
 from haochaping.org.enums import RegionLevel
 from haochaping.org.models import Region
+from haochaping.testing.builders import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +63,11 @@ def test_insert_writes_what_bulk_create_writes(org_tree):
         )
         for _k in range(3)
     ]
+    # ... one of each sent to a user (a foreign key), one already sent (more field types)
+    user = make_user("bulk-user", Role.HANDLER, scope_unit=org_tree.police)
+    for rows in (a, b):
+        rows[1].user = user
+        rows[2].status, rows[2].attempts, rows[2].sent_at = SmsStatus.SENT, 2, AT
     # when one copy goes through bulk_create and the other through bulk.insert
     SmsMessage.objects.bulk_create(a)
     AuditRecord.objects.bulk_create(audit_a)
