@@ -1,7 +1,8 @@
 """Capture every write of the project's models as an unsealed audit row, in the writer's transaction.
 
 Receivers are connected per model (``sender=``), so models left out cost nothing at all: a
-``post_save`` of a rollup row dispatches to no receiver. What is left out, and why, is
+``post_save`` of a rollup row dispatches to no receiver. Rows written in bulk
+(``core.bulk.send_post_save``) get their ``create`` rows in one statement per batch. What is left out, and why, is
 :data:`EXCLUDED` (docs/security.md "Audit trail"). New ratings get no row each: the sealer
 hashes them in batches (:mod:`haochaping.audit.sealer`); later changes of a rating (validity,
 public flag) are ordinary audited updates.

@@ -1,4 +1,6 @@
-"""Save signals for rows written by ``bulk_create``, so that set-based writers keep every receiver.
+"""Writing many rows at once without losing what ``Model.save`` does for one: save signals for
+a batch (:func:`send_pre_save`, :func:`send_post_save`), a faster ``bulk_create`` on PostgreSQL
+(:func:`insert`) and a URL reversed once per batch (:func:`reverser`).
 
 ``Model.save`` sends ``pre_save`` and ``post_save`` for its row; ``bulk_create`` sends nothing.
 A writer that inserts many rows at once calls :func:`send_pre_save` before the INSERT and
