@@ -135,13 +135,18 @@ def notice_deliver(
             message="appeals.notice",
             sms=True,
             url=reverse("appeals:file", args=[rectification.pk]),
-            params={
-                "item": _item_name(rectification),
-                "day": rating.assessed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d"),
-                "due": _local(notice.file_due_at),
-            },
+            params=_notice_params(rectification, notice),
         )
     return notice
+
+
+def _notice_params(r: Rectification, notice: RectificationNotice) -> dict[str, str]:
+    """The ``appeals.notice`` message's parameters."""
+    return {
+        "item": _item_name(r),
+        "day": r.rating.assessed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d"),
+        "due": _local(notice.file_due_at),
+    }
 
 
 def notices_deliver_many(
@@ -189,26 +194,17 @@ def notices_deliver_many(
     ):
         users.setdefault(user.staff_id, user)
     told = [(r, n) for (r, _at), n in zip(todo, notices, strict=True) if n.staff_id in users]
-    items = ServiceItem.objects.in_bulk(
-        {r.case.item_id for r, _n in told if r.case is not None and r.case.item_id}
-    )
+    cased = [r.case for r, _n in told if r.case is not None and r.case.item_id]
+    items = ServiceItem.objects.in_bulk({case.item_id for case in cased})
+    for case in cased:  # one query for the items that _item_name reads
+        case.item = items[case.item_id]
     url = bulk.reverser("appeals:file")
     notify_many(
         message="appeals.notice",
         sms=True,
         deliveries=[
             NotifyDelivery(
-                recipients=[users[n.staff_id]],
-                url=url(r.pk),
-                params={
-                    "item": (
-                        items[r.case.item_id].name
-                        if r.case is not None and r.case.item_id
-                        else r.unit.name
-                    ),
-                    "day": r.rating.assessed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d"),
-                    "due": _local(n.file_due_at),
-                },
+                recipients=[users[n.staff_id]], url=url(r.pk), params=_notice_params(r, n)
             )
             for r, n in told
         ],

@@ -90,8 +90,10 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _shown(attname: str, value: Any) -> Any:
-    if SENSITIVE.search(attname):  # as _create_spec
+def _shown(attname: str, value: Any, masked: bool | None = None) -> Any:
+    """What the row shows of a value: ``***`` for sensitive fields (``masked``, else decided by
+    the attname), the plain value otherwise."""
+    if masked if masked is not None else SENSITIVE.search(attname):
         return "***" if value not in (None, "") else ""
     return _plain(value)
 
@@ -138,14 +140,9 @@ def _create_spec(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
 
 
 def _created(sender: type[models.Model], instance: models.Model) -> dict[str, Any]:
-    values = {}
-    for attname, masked in _create_spec(sender):
-        value = getattr(instance, attname)
-        if masked:
-            values[attname] = "***" if value not in (None, "") else ""
-        else:
-            values[attname] = _plain(value)
-    return {"values": values}
+    return {
+        "values": {a: _shown(a, getattr(instance, a), masked) for a, masked in _create_spec(sender)}
+    }
 
 
 def _before_save(sender, instance, raw=False, using="default", update_fields=None, **kwargs):
